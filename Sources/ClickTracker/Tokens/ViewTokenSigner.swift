@@ -1,0 +1,98 @@
+import Crypto
+import Foundation
+
+/// Mints and verifies view tokens with HMAC-SHA256.
+///
+/// A token is `v1.<claims>.<mac>`, both parts base64url; the MAC covers the version and the claims.
+public struct ViewTokenSigner: Sendable {
+    /// Why a token was refused. None of these ever writes a row.
+    public enum VerificationError: Error, Equatable, CustomStringConvertible {
+        case malformed
+        case badSignature
+        case expired
+        case notYetValid
+        case wrongMember
+
+        public var description: String {
+            switch self {
+            case .malformed: "the view token is malformed"
+            case .badSignature: "the view token's signature does not match"
+            case .expired: "the view token has expired"
+            case .notYetValid: "the view token was issued in the future"
+            case .wrongMember: "the view token belongs to another member"
+            }
+        }
+    }
+
+    /// Longest token accepted, in bytes; anything longer is malformed without further work.
+    public static let maximumTokenLength = 4096
+    private static let version = "v1"
+    private static let clockSkew: TimeInterval = 60
+
+    private let key: SymmetricKey
+    /// How long a minted token is accepted.
+    public let lifetime: TimeInterval
+
+    /// Creates a signer.
+    /// - Parameters:
+    ///   - key: The secret used for the MAC.
+    ///   - lifetime: How long a token is accepted after it is minted (default 12 hours).
+    public init(key: SymmetricKey, lifetime: TimeInterval = 12 * 3600) {
+        self.key = key
+        self.lifetime = lifetime
+    }
+
+    /// Mints a token for one render of a document.
+    /// - Parameters:
+    ///   - member: The signed-in member the page is rendered for.
+    ///   - document: The document rendered.
+    ///   - url: The URL it is rendered at.
+    ///   - now: The time of rendering.
+    public func mint(member: String, document: DocumentReference, url: String, now: Date = Date()) -> String {
+        let token = ViewToken(
+            member: member,
+            document: document,
+            url: url,
+            renderID: ViewToken.newRenderID(),
+            issuedAt: now,
+            expiresAt: now.addingTimeInterval(lifetime)
+        )
+        return sign(token)
+    }
+
+    /// Signs the given claims as they are.
+    public func sign(_ token: ViewToken) -> String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        let claims = Base64URL.encode((try? encoder.encode(token)) ?? Data())
+        let signed = "\(Self.version).\(claims)"
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(signed.utf8), using: key)
+        return "\(signed).\(Base64URL.encode(mac))"
+    }
+
+    /// Verifies a token and returns its claims.
+    /// - Parameters:
+    ///   - token: The token as the browser sent it.
+    ///   - member: The member signed in on the beacon request; the token must be theirs.
+    ///   - now: The time of verification.
+    public func verify(_ token: String, member: String, now: Date = Date()) throws(VerificationError) -> ViewToken {
+        guard token.utf8.count <= Self.maximumTokenLength else { throw .malformed }
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == Self.version, let mac = Base64URL.decode(parts[2]) else {
+            throw .malformed
+        }
+        let signed = Data("\(parts[0]).\(parts[1])".utf8)
+        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: signed, using: key) else {
+            throw .badSignature
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        guard let claims = Base64URL.decode(parts[1]), let decoded = try? decoder.decode(ViewToken.self, from: claims) else {
+            throw .malformed
+        }
+        guard decoded.expiresAt > now else { throw .expired }
+        guard decoded.issuedAt <= now.addingTimeInterval(Self.clockSkew) else { throw .notYetValid }
+        guard decoded.member == member else { throw .wrongMember }
+        return decoded
+    }
+}

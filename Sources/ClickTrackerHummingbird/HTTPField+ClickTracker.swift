@@ -1,0 +1,10 @@
+import HTTPTypes
+
+extension HTTPField.Name {
+    /// Response header: present (any value) opts the page out of tracking.
+    public static let clickTrackerIgnore = HTTPField.Name("ClickTracker-Ignore")!
+    /// Response header: a stable document id, so a moved page keeps its history.
+    public static let clickTrackerDocument = HTTPField.Name("ClickTracker-Document")!
+    /// Response header: the document's title for reports, percent-encoded UTF-8.
+    public static let clickTrackerTitle = HTTPField.Name("ClickTracker-Title")!
+}

@@ -1,0 +1,233 @@
+import ClickTracker
+import Foundation
+import Logging
+import SQLiteNIO
+
+/// The embedded default store: one SQLite file in WAL mode.
+///
+/// Writes go through one connection, one transaction at a time, with `synchronous=FULL` so a
+/// committed batch survives a crash of the process or the machine. Reports read through a
+/// second connection and never see a half-written batch.
+public final class SQLiteStore: ClickStorage {
+    /// Why the store could not be opened.
+    public enum OpenError: Error, CustomStringConvertible {
+        case schemaTooNew(found: Int, supported: Int)
+
+        public var description: String {
+            switch self {
+            case .schemaTooNew(let found, let supported):
+                "the database has schema version \(found), newer than this binary supports (\(supported)); upgrade clicktracker"
+            }
+        }
+    }
+
+    /// The database file.
+    public let path: String
+    private let writer: SQLiteConnection
+    private let reader: SQLiteConnection
+    private let writeLock = AsyncLock()
+
+    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection) {
+        self.path = path
+        self.writer = writer
+        self.reader = reader
+    }
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// - Parameters:
+    ///   - path: The database file.
+    ///   - logger: Logger for the connections.
+    public static func open(path: String, logger: Logger = Logger(label: "clicktracker.sqlite")) async throws -> SQLiteStore {
+        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        do {
+            for pragma in ["PRAGMA busy_timeout = 10000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"] {
+                _ = try await writer.query(pragma)
+            }
+            try await migrate(writer)
+        } catch {
+            try? await writer.close()
+            throw error
+        }
+        let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        _ = try await reader.query("PRAGMA busy_timeout = 10000")
+        return SQLiteStore(path: path, writer: writer, reader: reader)
+    }
+
+    private static func migrate(_ connection: SQLiteConnection) async throws {
+        _ = try await connection.query("BEGIN IMMEDIATE")
+        do {
+            let version = try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
+            guard version <= SQLiteSchema.currentVersion else {
+                throw OpenError.schemaTooNew(found: version, supported: SQLiteSchema.currentVersion)
+            }
+            for migration in SQLiteSchema.migrations.dropFirst(version) {
+                for statement in migration {
+                    _ = try await connection.query(statement)
+                }
+            }
+            _ = try await connection.query("PRAGMA user_version = \(SQLiteSchema.currentVersion)")
+            _ = try await connection.query("COMMIT")
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// The schema version stored in the file.
+    public func schemaVersion() async throws -> Int {
+        try await reader.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
+    }
+
+    @discardableResult
+    public func record(_ events: [ViewEvent]) async throws -> Int {
+        guard !events.isEmpty else { return 0 }
+        return try await transaction { connection in
+            var recorded = 0
+            var documentIDs: [String: Int] = [:]
+            for event in events {
+                let documentID: Int
+                if let known = documentIDs[event.document.key] {
+                    documentID = known
+                } else {
+                    let rows = try await connection.query(
+                        """
+                        INSERT INTO document (key, path, title) VALUES (?, ?, ?)
+                        ON CONFLICT (key) DO UPDATE SET path = excluded.path, title = coalesce(excluded.title, document.title)
+                        RETURNING id
+                        """,
+                        [.text(event.document.key), .text(event.document.path), event.document.title.map(SQLiteData.text) ?? .null]
+                    )
+                    documentID = rows.first?.column("id")?.integer ?? 0
+                    documentIDs[event.document.key] = documentID
+                }
+                let inserted = try await connection.query(
+                    """
+                    INSERT INTO view (render_id, member, document_id, url, issued_at, viewed_at) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (render_id) DO NOTHING
+                    RETURNING id
+                    """,
+                    [
+                        .text(event.renderID), .text(event.member), .integer(documentID), .text(event.url),
+                        .integer(Self.milliseconds(event.issuedAt)), .integer(Self.milliseconds(event.viewedAt)),
+                    ]
+                )
+                guard !inserted.isEmpty else { continue }
+                recorded += 1
+                let viewedAt = SQLiteData.integer(Self.milliseconds(event.viewedAt))
+                _ = try await connection.query(
+                    """
+                    INSERT INTO click (member, document_id, url, count, first_access, last_access) VALUES (?, ?, ?, 1, ?, ?)
+                    ON CONFLICT (member, document_id, url) DO UPDATE SET
+                        count = click.count + 1,
+                        first_access = min(click.first_access, excluded.first_access),
+                        last_access = max(click.last_access, excluded.last_access)
+                    """,
+                    [.text(event.member), .integer(documentID), .text(event.url), viewedAt, viewedAt]
+                )
+            }
+            return recorded
+        }
+    }
+
+    public func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
+        let (filter, binds) = Self.sectionFilter(query.section)
+        let direction = query.descending ? "DESC" : "ASC"
+        let orderColumn =
+            switch query.order {
+            case .member: "c.member"
+            case .url: "c.url"
+            case .count: "count"
+            case .firstAccess: "first_access"
+            case .lastAccess: "last_access"
+            }
+        let rows = try await reader.query(
+            """
+            SELECT c.member AS member, c.url AS url, max(d.title) AS title, sum(c.count) AS count,
+                   min(c.first_access) AS first_access, max(c.last_access) AS last_access
+            FROM click c JOIN document d ON d.id = c.document_id
+            WHERE \(filter)
+            GROUP BY c.member, c.url
+            ORDER BY \(orderColumn) \(direction), c.member \(direction), c.url \(direction)
+            LIMIT ? OFFSET ?
+            """,
+            binds + [.integer(query.limit), .integer(query.offset)]
+        )
+        let total = try await reader.query(
+            """
+            SELECT count(*) AS total FROM (
+                SELECT 1 FROM click c JOIN document d ON d.id = c.document_id WHERE \(filter) GROUP BY c.member, c.url
+            )
+            """,
+            binds
+        )
+        let entries = rows.map { row in
+            AccessLogEntry(
+                member: row.column("member")?.string ?? "",
+                url: row.column("url")?.string ?? "",
+                title: row.column("title")?.string,
+                count: row.column("count")?.integer ?? 0,
+                firstAccess: Self.date(row.column("first_access")),
+                lastAccess: Self.date(row.column("last_access"))
+            )
+        }
+        return AccessLogPage(entries: entries, total: total.first?.column("total")?.integer ?? 0)
+    }
+
+    public func trackedSections() async throws -> [SectionPath] {
+        try await reader.query("SELECT path FROM section ORDER BY path").compactMap { row in
+            row.column("path")?.string.flatMap { try? SectionPath($0) }
+        }
+    }
+
+    public func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {
+        try await transaction { connection in
+            if tracked {
+                _ = try await connection.query(
+                    "INSERT INTO section (path, created_at) VALUES (?, ?) ON CONFLICT (path) DO NOTHING",
+                    [.text(section.value), .integer(Self.milliseconds(Date()))]
+                )
+            } else {
+                _ = try await connection.query("DELETE FROM section WHERE path = ?", [.text(section.value)])
+            }
+        }
+    }
+
+    public func close() async throws {
+        try await reader.close()
+        try await writer.close()
+    }
+
+    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` on the writer, rolling back if it throws.
+    private func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+        let connection = writer
+        return try await writeLock.withLock {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                let result = try await body(connection)
+                _ = try await connection.query("COMMIT")
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// The `WHERE` clause selecting documents at or below a section, without `LIKE`: a range on
+    /// the path index (`'0'` is the character after `'/'`), so `_` and `%` in paths match only themselves.
+    static func sectionFilter(_ section: SectionPath) -> (String, [SQLiteData]) {
+        if section.isRoot { return ("1 = 1", []) }
+        return (
+            "(d.path = ? OR (d.path >= ? AND d.path < ?))",
+            [.text(section.value), .text(section.value + "/"), .text(section.value + "0")]
+        )
+    }
+
+    static func milliseconds(_ date: Date) -> Int {
+        Int((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    static func date(_ data: SQLiteData?) -> Date {
+        Date(timeIntervalSince1970: Double(data?.integer ?? 0) / 1000)
+    }
+}

@@ -1,0 +1,185 @@
+import ClickTracker
+import ClickTrackerHummingbird
+import Foundation
+import Hummingbird
+
+/// The admin pages: the tracking overview and the seed's Tracking page for one folder or
+/// document (enable / disable tracking, the access log).
+struct TrackingController: Sendable {
+    static let pageSize = 20
+
+    let tracker: ClickTracker
+    let folder: SiteFolder?
+    let signer: SessionSigner
+    let pages: PageRenderer
+
+    var prefix: String { pages.collectorPath }
+
+    func addRoutes(to router: Router<ServerRequestContext>) {
+        router.get(RouterPath("\(prefix)/")) { request, context in
+            try await admin(request, context) { try await overview(context: context) }
+        }
+        router.get(RouterPath("\(prefix)/tracking")) { request, context in
+            try await admin(request, context) { try await trackingPage(request, context: context) }
+        }
+        router.post(RouterPath("\(prefix)/tracking")) { request, context in
+            try await admin(request, context) { try await toggle(request, context: context) }
+        }
+    }
+
+    /// Runs `body` for admins; others are sent to sign in (anonymous) or refused (members).
+    private func admin(_ request: Request, _ context: ServerRequestContext, _ body: () async throws -> Response) async throws -> Response {
+        context.clickTracker.ignore()
+        guard let user = context.user else {
+            let next = SiteController.queryValue(request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""))
+            return .redirect(to: "\(prefix)/login?next=\(next)", type: .found)
+        }
+        guard user.isAdmin else {
+            return pages.page(
+                "message",
+                ["heading": "Not allowed", "text": "Only administrators may see tracking and reports."],
+                context: context,
+                csrf: csrf(context),
+                status: .forbidden
+            )
+        }
+        return try await body()
+    }
+
+    private func csrf(_ context: ServerRequestContext) -> String? {
+        context.sessionNonce.map(signer.csrfToken(for:))
+    }
+
+    private func trackingURL(_ path: String) -> String {
+        "\(prefix)/tracking?path=\(SiteController.queryValue(path))"
+    }
+
+    func overview(context: ServerRequestContext) async throws -> Response {
+        let sections = try await tracker.storage.trackedSections()
+        let rules = TrackingRules(sections: sections)
+        let tree: [[String: Any]] = (folder?.tree() ?? []).map { item in
+            let path = try? SectionPath(item.entry.path)
+            let section = path.flatMap(rules.trackingSection(for:))
+            let state = section == nil ? "" : (section == path ? "tracked" : "tracked through \(section!.value)")
+            return [
+                "name": item.entry.name, "isFolder": item.entry.isFolder, "indent": item.depth * 2,
+                "trackingURL": trackingURL(item.entry.path), "state": state,
+            ]
+        }
+        let sectionValues = sections.map { ["path": $0.value, "trackingURL": trackingURL($0.value)] }
+        return pages.page(
+            "overview",
+            ["sections": sectionValues, "tree": tree, "hasSite": folder != nil],
+            context: context,
+            csrf: csrf(context)
+        )
+    }
+
+    func trackingPage(_ request: Request, context: ServerRequestContext) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        guard let path = parameters["path"].flatMap({ try? SectionPath(String($0)) }) else {
+            return badRequest("The path parameter must be an absolute path such as /papers.", context: context)
+        }
+        let order = parameters["sort"].flatMap { AccessLogQuery.Order(rawValue: String($0)) } ?? .member
+        let descending = parameters["order"] == "desc"
+        let page = max(1, parameters["page"].flatMap { Int(String($0)) } ?? 1)
+        let section = try await tracker.trackingSection(for: path)
+        var values: [String: Any] = ["path": path.value]
+        switch section {
+        case .none:
+            values["untracked"] = true
+        case .some(let marked) where marked == path:
+            values["marked"] = true
+        case .some(let marked):
+            values["inherited"] = true
+            values["section"] = marked.value
+            values["sectionURL"] = trackingURL(marked.value)
+        }
+        if section != nil {
+            let query = AccessLogQuery(
+                section: path,
+                order: order,
+                descending: descending,
+                limit: Self.pageSize,
+                offset: (page - 1) * Self.pageSize
+            )
+            let log = try await tracker.storage.accessLog(query)
+            values["tracked"] = true
+            values["rows"] = log.entries.map(Self.row)
+            values["columns"] = columns(path: path, order: order, descending: descending)
+            let first = log.total == 0 ? 0 : query.offset + 1
+            values["range"] = "Rows \(first)–\(query.offset + log.entries.count) of \(log.total)"
+            let pageURL = { (page: Int) in
+                "\(trackingURL(path.value))&sort=\(order.rawValue)&order=\(descending ? "desc" : "asc")&page=\(page)"
+            }
+            if page > 1 { values["previous"] = pageURL(page - 1) }
+            if query.offset + log.entries.count < log.total { values["next"] = pageURL(page + 1) }
+        }
+        return pages.page("tracking", values, context: context, csrf: csrf(context))
+    }
+
+    func toggle(_ request: Request, context: ServerRequestContext) async throws -> Response {
+        let form = try await AuthController.form(request)
+        guard let nonce = context.sessionNonce, signer.isValidCSRFToken(form["csrf"], for: nonce) else {
+            return pages.page(
+                "message",
+                ["heading": "Not changed", "text": "The form's security token is missing or invalid. Reload the page and try again."],
+                context: context,
+                csrf: csrf(context),
+                status: .forbidden
+            )
+        }
+        guard let path = form["path"].flatMap({ try? SectionPath($0) }), !path.isRoot else {
+            return badRequest("Choose a folder or document below the site root; the root itself cannot be tracked.", context: context)
+        }
+        if let collector = try? SectionPath(prefix), collector.contains(path) {
+            return badRequest("ClickTracker's own pages cannot be tracked.", context: context)
+        }
+        switch form["action"] {
+        case "enable": try await tracker.storage.setTracked(path, true)
+        case "disable": try await tracker.storage.setTracked(path, false)
+        default: return badRequest("The action must be enable or disable.", context: context)
+        }
+        return .redirect(to: trackingURL(path.value), type: .found)
+    }
+
+    private func badRequest(_ text: String, context: ServerRequestContext) -> Response {
+        pages.page("message", ["heading": "Bad request", "text": text], context: context, csrf: csrf(context), status: .badRequest)
+    }
+
+    /// Column headers: a click sorts by the column, a second click reverses the order.
+    private func columns(path: SectionPath, order: AccessLogQuery.Order, descending: Bool) -> [[String: Any]] {
+        let labels: [(AccessLogQuery.Order, String)] = [
+            (.member, "Member"), (.url, "URL"), (.count, "Times accessed"), (.firstAccess, "First access"), (.lastAccess, "Last access"),
+        ]
+        return labels.map { column, label in
+            let isCurrent = column == order
+            let nextDescending = isCurrent ? !descending : false
+            return [
+                "label": label,
+                "url": "\(trackingURL(path.value))&sort=\(column.rawValue)&order=\(nextDescending ? "desc" : "asc")",
+                "arrow": isCurrent ? (descending ? " ▼" : " ▲") : "",
+            ]
+        }
+    }
+
+    private static func row(_ entry: AccessLogEntry) -> [String: Any] {
+        [
+            "member": entry.member,
+            "url": entry.url,
+            "display": entry.title.map { "\($0) (\(entry.url))" } ?? entry.url,
+            "link": entry.url.hasPrefix("/") && !entry.url.hasPrefix("//"),
+            "count": entry.count,
+            "first": Self.format(entry.firstAccess),
+            "last": Self.format(entry.lastAccess),
+        ]
+    }
+
+    private static func format(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        func two(_ value: Int?) -> String { String(format: "%02d", value ?? 0) }
+        return "\(parts.year ?? 0)-\(two(parts.month))-\(two(parts.day)) \(two(parts.hour)):\(two(parts.minute)):\(two(parts.second)) UTC"
+    }
+}

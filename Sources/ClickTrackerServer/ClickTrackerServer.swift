@@ -1,0 +1,85 @@
+import ClickTracker
+import ClickTrackerHummingbird
+import ClickTrackerSQLite
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The standalone server: a folder of documents behind sign-in, the tracking middleware, the
+/// collector, and the admin pages, on the embedded SQLite store.
+public enum ClickTrackerServer {
+    /// Builds the application for a configuration; run it with `runService()`.
+    /// - Parameters:
+    ///   - configuration: The server's settings.
+    ///   - logger: The server's logger.
+    ///   - onListening: Called with the bound port once the server accepts connections.
+    public static func makeApplication(
+        configuration: ServerConfiguration,
+        logger: Logger = Logger(label: "clicktracker"),
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws -> some ApplicationProtocol {
+        let key: SecretKey
+        let storage: SQLiteStore
+        do {
+            try configuration.validate()
+            key = try SecretKey.loadOrCreate(path: configuration.keyFile)
+            let isNewDatabase = !FileManager.default.fileExists(atPath: configuration.databasePath)
+            storage = try await SQLiteStore.open(path: configuration.databasePath)
+            if isNewDatabase {
+                for section in configuration.initialSections {
+                    try await storage.setTracked(try SectionPath(section), true)
+                }
+            }
+        } catch {
+            throw ServerStartError(message: "\(error)")
+        }
+        let tracker = ClickTracker(
+            storage: storage,
+            key: key,
+            configuration: .init(collectorPath: configuration.collectorPath, tokenLifetime: configuration.tokenLifetime),
+            logger: logger
+        )
+        let users = UserDirectory(path: configuration.usersFile)
+        let signer = SessionSigner(key: key)
+        let pages = try PageRenderer(collectorPath: configuration.collectorPath)
+        let folder = configuration.siteDirectory.map(SiteFolder.init(root:))
+
+        let router = Router(context: ServerRequestContext.self)
+        router.middlewares.add(SessionMiddleware(signer: signer, users: users))
+        router.middlewares.add(ClickTrackerMiddleware(tracker: tracker))
+        ClickTrackerCollector<ServerRequestContext>(tracker: tracker).addRoutes(to: router)
+        AuthController(users: users, signer: signer, pages: pages, secureCookies: configuration.secureCookies).addRoutes(to: router)
+        TrackingController(tracker: tracker, folder: folder, signer: signer, pages: pages).addRoutes(to: router)
+        if let folder {
+            SiteController(folder: folder, ignoredPaths: configuration.ignoredPaths.compactMap { try? SectionPath($0) }, pages: pages)
+                .addRoutes(to: router)
+        }
+
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ClickTracker"),
+            services: [StorageCloser(storage: storage), tracker.queue],
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
+            logger: logger
+        )
+    }
+}
+
+/// The server could not start: bad configuration, key file or database.
+public struct ServerStartError: Error, CustomStringConvertible {
+    /// What went wrong, for the operator.
+    public let message: String
+
+    public var description: String { message }
+}
+
+/// Closes the store after everything that writes to it (started before the queue, so stopped after it).
+struct StorageCloser: Service {
+    let storage: any ClickStorage
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await storage.close()
+    }
+}

@@ -1,0 +1,100 @@
+import ClickTracker
+import Configuration
+import Foundation
+
+/// Everything `clicktracker serve` needs, read from a JSON config file and `CLICKTRACKER_*`
+/// environment variables (the environment wins); command-line flags override both.
+///
+/// Keys (JSON / environment): `host` / `CLICKTRACKER_HOST`, `port`, `site`, `users`,
+/// `database`, `key.file`, `collector.path`, `sections.initial`, `sections.ignore`,
+/// `cookies.secure`, `token.lifetime`. Relative paths in the file are taken relative to it.
+public struct ServerConfiguration: Sendable {
+    /// Address to listen on.
+    public var host = "127.0.0.1"
+    /// Port to listen on; 0 picks a free one.
+    public var port = 8080
+    /// Folder of documents to serve.
+    public var siteDirectory: String?
+    /// Users file (JSON, bcrypt password hashes).
+    public var usersFile = "users.json"
+    /// SQLite database file.
+    public var databasePath = "clicktracker.sqlite"
+    /// Secret key file (created with mode 0600 if missing).
+    public var keyFile = "clicktracker.key"
+    /// Mount point of ClickTracker's own pages and collector routes.
+    public var collectorPath = "/_clicktracker"
+    /// Sections marked when the database is new (a fresh demo shows tracking at once).
+    public var initialSections: [String] = []
+    /// Paths never tracked, even inside a marked section.
+    public var ignoredPaths: [String] = []
+    /// Send cookies with the `Secure` attribute (set when served over HTTPS).
+    public var secureCookies = false
+    /// How long a view token is accepted, in seconds.
+    public var tokenLifetime: TimeInterval = 12 * 3600
+
+    /// Creates the defaults.
+    public init() {}
+
+    /// Reads the configuration file (if given) and the environment.
+    /// - Parameter file: A JSON config file, or `nil` for environment and defaults only.
+    public static func load(file: String?) async throws -> ServerConfiguration {
+        var providers: [any ConfigProvider] = [EnvironmentVariablesProvider().prefixKeys(with: "clicktracker")]
+        var base = FileManager.default.currentDirectoryPath
+        if let file {
+            providers.append(try await FileProvider<JSONSnapshot>(filePath: .init(file)))
+            base = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        }
+        let reader = ConfigReader(providers: providers)
+        var configuration = ServerConfiguration()
+        func path(_ key: ConfigKey, _ fallback: String) -> String {
+            resolve(reader.string(forKey: key, default: fallback), relativeTo: base)
+        }
+        configuration.host = reader.string(forKey: "host", default: configuration.host)
+        configuration.port = reader.int(forKey: "port", default: configuration.port)
+        configuration.siteDirectory = reader.string(forKey: "site").map { resolve($0, relativeTo: base) }
+        configuration.usersFile = path("users", configuration.usersFile)
+        configuration.databasePath = path("database", configuration.databasePath)
+        configuration.keyFile = path("key.file", configuration.keyFile)
+        configuration.collectorPath = reader.string(forKey: "collector.path", default: configuration.collectorPath)
+        configuration.initialSections = reader.stringArray(forKey: "sections.initial", default: [])
+        configuration.ignoredPaths = reader.stringArray(forKey: "sections.ignore", default: [])
+        configuration.secureCookies = reader.bool(forKey: "cookies.secure", default: false)
+        configuration.tokenLifetime = reader.double(forKey: "token.lifetime", default: configuration.tokenLifetime)
+        return configuration
+    }
+
+    /// Checks values that would otherwise fail later and less clearly.
+    public func validate() throws(ConfigurationError) {
+        guard (0...65535).contains(port) else { throw .invalid("port \(port) is not between 0 and 65535") }
+        guard let collector = try? SectionPath(collectorPath), !collector.isRoot, collector.value == collectorPath else {
+            throw .invalid("collector.path must be a normalised path below the root, such as /_clicktracker")
+        }
+        for section in initialSections + ignoredPaths {
+            guard let path = try? SectionPath(section), !path.isRoot else {
+                throw .invalid("'\(section)' is not a section path below the root")
+            }
+        }
+        guard tokenLifetime > 0 else { throw .invalid("token.lifetime must be positive") }
+        if let siteDirectory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: siteDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw .invalid("the site folder \(siteDirectory) does not exist")
+            }
+        }
+    }
+
+    private static func resolve(_ path: String, relativeTo base: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardized.path
+    }
+}
+
+/// A configuration value that cannot work.
+public enum ConfigurationError: Error, CustomStringConvertible {
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let message): "invalid configuration: \(message)"
+        }
+    }
+}

@@ -1,0 +1,156 @@
+/// The server's page templates (Mustache; `{{value}}` is HTML-escaped, never use `{{{ }}}`).
+enum Templates {
+    static let all: [String: String] = [
+        "layout": layout,
+        "login": login,
+        "message": message,
+        "listing": listing,
+        "overview": overview,
+        "tracking": tracking,
+    ]
+
+    static let layout = """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{{$title}}ClickTracker{{/title}}</title>
+        <style>
+        body { font: 16px/1.5 system-ui, sans-serif; margin: 0; color: #1d2330; background: #f6f7f9; }
+        header { background: #1d2330; color: #fff; padding: .6rem 1.5rem; display: flex; gap: 1.5rem; align-items: center; }
+        header a, header button { color: #fff; }
+        header .who { margin-left: auto; }
+        header form { display: inline; }
+        header button { background: none; border: 1px solid #fff8; border-radius: 4px; cursor: pointer; font: inherit; }
+        main { max-width: 60rem; margin: 1.5rem auto; padding: 0 1.5rem; }
+        table { border-collapse: collapse; width: 100%; background: #fff; }
+        th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #dde1e7; }
+        th a { color: inherit; }
+        .state { padding: .8rem 1rem; background: #fff; border-left: 4px solid #3a6ff7; margin-bottom: 1rem; }
+        .error { border-left-color: #d33; }
+        .pager { margin-top: .8rem; display: flex; gap: 1rem; }
+        label { display: block; margin: .6rem 0 .2rem; }
+        input[type=text], input[type=password] { font: inherit; padding: .3rem; width: 16rem; }
+        button.primary { font: inherit; padding: .35rem 1rem; margin-top: .8rem; cursor: pointer; }
+        .tree li { list-style: none; }
+        .muted { color: #667; }
+        </style>
+        </head>
+        <body>
+        <header>
+          <strong>ClickTracker</strong>
+          {{#user}}<a href="/">Documents</a>{{#isAdmin}}<a href="{{prefix}}/">Tracking</a>{{/isAdmin}}
+          <span class="who">Signed in as {{name}}
+            <form method="post" action="{{prefix}}/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button>Sign out</button></form>
+          </span>{{/user}}
+        </header>
+        <main>
+        {{$content}}{{/content}}
+        </main>
+        </body>
+        </html>
+        """
+
+    static let login = """
+        {{<layout}}
+        {{$title}}Sign in · ClickTracker{{/title}}
+        {{$content}}
+        <h1>Sign in</h1>
+        {{#error}}<p class="state error">{{error}}</p>{{/error}}
+        <form method="post" action="{{prefix}}/login">
+          <input type="hidden" name="csrf" value="{{loginCSRF}}">
+          <input type="hidden" name="next" value="{{next}}">
+          <label for="username">User name</label>
+          <input type="text" id="username" name="username" value="{{username}}" autocomplete="username" autofocus required>
+          <label for="password">Password</label>
+          <input type="password" id="password" name="password" autocomplete="current-password" required>
+          <div><button class="primary" type="submit" id="sign-in">Sign in</button></div>
+        </form>
+        {{/content}}
+        {{/layout}}
+        """
+
+    static let message = """
+        {{<layout}}
+        {{$title}}{{heading}} · ClickTracker{{/title}}
+        {{$content}}
+        <h1>{{heading}}</h1>
+        <p class="state error">{{text}}</p>
+        {{/content}}
+        {{/layout}}
+        """
+
+    static let listing = """
+        {{<layout}}
+        {{$title}}{{folder}} · ClickTracker{{/title}}
+        {{$content}}
+        <h1>{{folder}}</h1>
+        {{#user.isAdmin}}<p><a href="{{trackingURL}}">Tracking for this folder</a></p>{{/user.isAdmin}}
+        <ul>
+        {{#entries}}<li><a href="{{path}}">{{name}}{{#isFolder}}/{{/isFolder}}</a></li>{{/entries}}
+        {{^entries}}<li class="muted">This folder is empty.</li>{{/entries}}
+        </ul>
+        {{/content}}
+        {{/layout}}
+        """
+
+    static let overview = """
+        {{<layout}}
+        {{$title}}Tracking · ClickTracker{{/title}}
+        {{$content}}
+        <h1>Tracking</h1>
+        <h2>Tracked sections</h2>
+        <ul>
+        {{#sections}}<li><a href="{{trackingURL}}">{{path}}</a></li>{{/sections}}
+        {{^sections}}<li class="muted">Nothing is tracked yet. Open a folder or document below and enable tracking.</li>{{/sections}}
+        </ul>
+        {{#hasSite}}
+        <h2>Site</h2>
+        <ul class="tree">
+        {{#tree}}<li style="margin-left: {{indent}}rem"><a href="{{trackingURL}}">{{name}}{{#isFolder}}/{{/isFolder}}</a> <span class="muted">{{state}}</span></li>{{/tree}}
+        </ul>
+        {{/hasSite}}
+        {{/content}}
+        {{/layout}}
+        """
+
+    static let tracking = """
+        {{<layout}}
+        {{$title}}Tracking {{path}} · ClickTracker{{/title}}
+        {{$content}}
+        <h1>Tracking: <a href="{{path}}">{{path}}</a></h1>
+        {{#untracked}}
+        <div class="state" id="tracking-state">This item is not tracked.
+          <form method="post" action="{{prefix}}/tracking">
+            <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="path" value="{{path}}">
+            <input type="hidden" name="action" value="enable"><button class="primary" id="enable-tracking">Enable tracking</button>
+          </form>
+        </div>
+        {{/untracked}}
+        {{#inherited}}
+        <div class="state" id="tracking-state">This item is tracked through <a href="{{sectionURL}}">{{section}}</a>.</div>
+        {{/inherited}}
+        {{#marked}}
+        <div class="state" id="tracking-state">Tracking is enabled for this item and everything below it.
+          <form method="post" action="{{prefix}}/tracking">
+            <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="path" value="{{path}}">
+            <input type="hidden" name="action" value="disable"><button class="primary" id="disable-tracking">Disable tracking</button>
+          </form>
+        </div>
+        {{/marked}}
+        {{#tracked}}
+        <h2>Access log</h2>
+        <table id="access-log">
+          <thead><tr>{{#columns}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns}}</tr></thead>
+          <tbody>
+          {{#rows}}<tr><td class="member">{{member}}</td><td class="url">{{#link}}<a href="{{url}}">{{/link}}{{display}}{{#link}}</a>{{/link}}</td><td class="count">{{count}}</td><td>{{first}}</td><td>{{last}}</td></tr>{{/rows}}
+          {{^rows}}<tr><td colspan="5" class="muted">Nobody has read anything here yet.</td></tr>{{/rows}}
+          </tbody>
+        </table>
+        <div class="pager"><span>{{range}}</span>{{#previous}}<a href="{{previous}}">← Previous</a>{{/previous}}{{#next}}<a href="{{next}}">Next →</a>{{/next}}</div>
+        {{/tracked}}
+        {{/content}}
+        {{/layout}}
+        """
+}

@@ -1,0 +1,20 @@
+/// Reads the `<title>` of an HTML document, for reports.
+enum HTMLTitle {
+    /// The text of the first `<title>` element in the first 64 KiB, entities for `& < > " '` decoded,
+    /// white space collapsed; `nil` if there is none.
+    static func extract(from bytes: some Collection<UInt8>) -> String? {
+        let head = String(decoding: bytes.prefix(64 * 1024), as: UTF8.self)
+        guard let open = head.range(of: "<title", options: .caseInsensitive),
+            let openEnd = head[open.upperBound...].firstIndex(of: ">"),
+            let close = head[openEnd...].range(of: "</title", options: .caseInsensitive)
+        else { return nil }
+        let raw = head[head.index(after: openEnd)..<close.lowerBound]
+        let text = raw.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            .replacingOccurrences(of: "&lt;", with: "<")
+            .replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"")
+            .replacingOccurrences(of: "&#39;", with: "'")
+            .replacingOccurrences(of: "&amp;", with: "&")
+        return text.isEmpty ? nil : String(text.prefix(300))
+    }
+}

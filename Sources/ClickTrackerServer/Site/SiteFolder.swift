@@ -1,0 +1,71 @@
+import ClickTracker
+import Foundation
+
+/// The folder of documents the server publishes, with safe path resolution.
+struct SiteFolder: Sendable {
+    /// What a request path names inside the folder.
+    enum Item: Equatable {
+        case file(String)
+        case folder(String)
+    }
+
+    /// One entry of a folder listing.
+    struct Entry: Sendable {
+        var name: String
+        var path: String
+        var isFolder: Bool
+    }
+
+    let root: String
+
+    init(root: String) {
+        self.root = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+    }
+
+    /// Resolves a URL path (percent-encoded) to a file or folder inside the site, or `nil` if it
+    /// does not exist, is hidden, or would leave the site folder.
+    func item(at urlPath: String) -> Item? {
+        guard let decoded = urlPath.removingPercentEncoding, !decoded.contains("\0"), !decoded.contains("\\") else {
+            return nil
+        }
+        let segments = decoded.split(separator: "/")
+        guard !segments.contains(where: { $0.hasPrefix(".") }) else { return nil }
+        let candidate = segments.reduce(URL(fileURLWithPath: root)) { $0.appendingPathComponent(String($1)) }
+        let resolved = candidate.resolvingSymlinksInPath().path
+        guard resolved == root || resolved.hasPrefix(root + "/") else { return nil }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory) else { return nil }
+        return isDirectory.boolValue ? .folder(resolved) : .file(resolved)
+    }
+
+    /// The visible entries of a folder: sub-folders first, then files, each sorted by name.
+    /// - Parameters:
+    ///   - folder: Absolute file path of the folder.
+    ///   - urlPath: The folder's URL path, ending in `/`.
+    func entries(of folder: String, urlPath: String) -> [Entry] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.compactMap { name -> Entry? in
+            var isDirectory: ObjCBool = false
+            let full = folder + "/" + name
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else { return nil }
+            let encoded = name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/", ";", "?", "#"])) ?? name
+            return Entry(name: name, path: urlPath + encoded + (isDirectory.boolValue ? "/" : ""), isFolder: isDirectory.boolValue)
+        }.sorted { ($0.isFolder ? 0 : 1, $0.name) < ($1.isFolder ? 0 : 1, $1.name) }
+    }
+
+    /// Every folder and HTML document below the root, depth first, for the tracking overview.
+    func tree(maximumEntries: Int = 2000) -> [(entry: Entry, depth: Int)] {
+        var result: [(entry: Entry, depth: Int)] = []
+        func walk(_ folder: String, _ urlPath: String, _ depth: Int) {
+            for entry in entries(of: folder, urlPath: urlPath) where result.count < maximumEntries {
+                guard entry.isFolder || entry.name.lowercased().hasSuffix(".html") || entry.name.lowercased().hasSuffix(".htm") else {
+                    continue
+                }
+                result.append((entry, depth))
+                if entry.isFolder { walk(folder + "/" + entry.name, entry.path, depth + 1) }
+            }
+        }
+        walk(root, "/", 0)
+        return result
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import HummingbirdBcrypt
+import NIOPosix
+
+/// The users file: a JSON list of users with bcrypt password hashes.
+///
+/// The file is re-read when it changes on disk, so `clicktracker user add` takes effect on a
+/// running server. Password checks run on a thread pool, never on an event loop.
+public actor UserDirectory {
+    /// Why the users file could not be used.
+    public enum DirectoryError: Error, CustomStringConvertible {
+        case unreadable(path: String, reason: String)
+        case invalidName(String)
+        case emptyPassword
+
+        public var description: String {
+            switch self {
+            case .unreadable(let path, let reason): "cannot read the users file \(path): \(reason)"
+            case .invalidName(let name): "'\(name)' is not a valid user name (1-64 letters, digits, '.', '_', '-', '@')"
+            case .emptyPassword: "the password must not be empty"
+            }
+        }
+    }
+
+    private struct File: Codable {
+        var users: [User]
+    }
+
+    /// The users file.
+    public let path: String
+    private var users: [String: User] = [:]
+    private var loadedModificationDate: Date?
+
+    /// A hash checked when the name is unknown, so a wrong name costs as much time as a wrong password.
+    private static let decoyHash = Bcrypt.hash("decoy password", cost: 12)
+
+    /// Opens the users file at `path`; a missing file means no users yet.
+    public init(path: String) {
+        self.path = path
+    }
+
+    /// The user with this name, if there is one.
+    public func user(named name: String) throws(DirectoryError) -> User? {
+        try reloadIfChanged()
+        return users[name]
+    }
+
+    /// All users, sorted by name.
+    public func allUsers() throws(DirectoryError) -> [User] {
+        try reloadIfChanged()
+        return users.values.sorted { $0.name < $1.name }
+    }
+
+    /// Checks a name and password; returns the user when both match.
+    public func authenticate(name: String, password: String) async throws -> User? {
+        let user = try self.user(named: name)
+        let hash = user?.passwordHash ?? Self.decoyHash
+        let matches = try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+        return matches ? user : nil
+    }
+
+    /// Adds a user or replaces the password and role of an existing one, and saves the file (mode 0600).
+    /// - Parameters:
+    ///   - name: Sign-in name.
+    ///   - password: The password; only its bcrypt hash is stored.
+    ///   - role: The user's role.
+    ///   - cost: bcrypt cost factor.
+    /// - Returns: `true` if the user is new.
+    @discardableResult
+    public func setUser(name: String, password: String, role: User.Role, cost: UInt8 = 12) throws(DirectoryError) -> Bool {
+        guard User.isValidName(name) else { throw .invalidName(name) }
+        guard !password.isEmpty else { throw .emptyPassword }
+        try reloadIfChanged()
+        let isNew = users[name] == nil
+        users[name] = User(name: name, role: role, passwordHash: Bcrypt.hash(password, cost: cost))
+        try save()
+        return isNew
+    }
+
+    private func save() throws(DirectoryError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            let data = try encoder.encode(File(users: users.values.sorted { $0.name < $1.name }))
+            let temporary = path + ".tmp"
+            guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
+                throw DirectoryError.unreadable(path: path, reason: "cannot write \(temporary)")
+            }
+            guard rename(temporary, path) == 0 else {
+                throw DirectoryError.unreadable(path: path, reason: "cannot replace the file")
+            }
+            loadedModificationDate = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
+        } catch let error as DirectoryError {
+            throw error
+        } catch {
+            throw .unreadable(path: path, reason: "\(error)")
+        }
+    }
+
+    private func reloadIfChanged() throws(DirectoryError) {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
+            users = [:]
+            loadedModificationDate = nil
+            return
+        }
+        let modified = attributes[.modificationDate] as? Date
+        guard modified != loadedModificationDate || loadedModificationDate == nil else { return }
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            let file = try JSONDecoder().decode(File.self, from: data)
+            users = Dictionary(file.users.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+            loadedModificationDate = modified
+        } catch {
+            throw .unreadable(path: path, reason: "\(error)")
+        }
+    }
+}

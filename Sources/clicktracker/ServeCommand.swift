@@ -1,0 +1,56 @@
+import ArgumentParser
+import ClickTrackerServer
+import Hummingbird
+import Foundation
+import Logging
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a folder of documents to signed-in users and track reads of marked sections."
+    )
+
+    @Option(help: "JSON configuration file; CLICKTRACKER_* environment variables override it.")
+    var config: String?
+
+    @Option(help: "Folder of HTML documents to serve.")
+    var site: String?
+
+    @Option(help: "Users file (see 'clicktracker user add').")
+    var users: String?
+
+    @Option(help: "SQLite database file.")
+    var database: String?
+
+    @Option(help: "Address to listen on.")
+    var host: String?
+
+    @Option(help: "Port to listen on (0 picks a free port).")
+    var port: Int?
+
+    func run() async throws {
+        var configuration: ServerConfiguration
+        do {
+            configuration = try await ServerConfiguration.load(file: config)
+        } catch {
+            throw ValidationError("cannot read the configuration \(config ?? ""): \(error)")
+        }
+        if let site { configuration.siteDirectory = site }
+        if let users { configuration.usersFile = users }
+        if let database { configuration.databasePath = database }
+        if let host { configuration.host = host }
+        if let port { configuration.port = port }
+        var logger = Logger(label: "clicktracker")
+        logger.logLevel = .info
+        let host = configuration.host
+        do {
+            let app = try await ClickTrackerServer.makeApplication(configuration: configuration, logger: logger) { port in
+                print("ClickTracker listening on http://\(host):\(port)/")
+                fflush(stdout)
+            }
+            try await app.runService()
+        } catch let error as ServerStartError {
+            throw ValidationError("\(error)")
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import ClickTrackerServer
+import Foundation
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user",
+        abstract: "Manage the users who can sign in.",
+        subcommands: [Add.self, List.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a user, or set the password and role of an existing one.",
+            discussion: "The password is read from the terminal without echo, or as one line from standard input."
+        )
+
+        @Argument(help: "The sign-in name (letters, digits, '.', '_', '-', '@').")
+        var name: String
+
+        @Flag(help: "Make the user an administrator (may manage tracking and see reports).")
+        var admin = false
+
+        @Option(help: "Users file.")
+        var users = "users.json"
+
+        func run() async throws {
+            guard let password = Self.readPassword(prompt: "Password for \(name): "), !password.isEmpty else {
+                throw ValidationError("no password given")
+            }
+            let directory = UserDirectory(path: users)
+            do {
+                let isNew = try await directory.setUser(name: name, password: password, role: admin ? .admin : .member)
+                print("\(isNew ? "Added" : "Updated") \(admin ? "administrator" : "member") \(name) in \(users)")
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+
+        static func readPassword(prompt: String) -> String? {
+            if isatty(STDIN_FILENO) == 1, let entered = getpass(prompt) {
+                return String(cString: entered)
+            }
+            return readLine(strippingNewline: true)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the users and their roles.")
+
+        @Option(help: "Users file.")
+        var users = "users.json"
+
+        func run() async throws {
+            do {
+                for user in try await UserDirectory(path: users).allUsers() {
+                    print("\(user.name)\t\(user.role.rawValue)")
+                }
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+    }
+}
