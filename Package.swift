@@ -85,6 +85,8 @@ let package = Package(
             dependencies: [
                 "ClickTracker",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/ClickTrackerTestSupport",
             swiftSettings: swiftSettings

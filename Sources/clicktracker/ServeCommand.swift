@@ -45,8 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
         let host = configuration.host
         do {
             let app = try await ClickTrackerServer.makeApplication(configuration: configuration, logger: logger) { port in
-                print("ClickTracker listening on http://\(host):\(port)/")
-                fflush(stdout)
+                FileHandle.standardOutput.write(Data("ClickTracker listening on http://\(host):\(port)/\n".utf8))
             }
             try await app.runService()
         } catch let error as ServerStartError {

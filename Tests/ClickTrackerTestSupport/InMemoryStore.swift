@@ -1,0 +1,64 @@
+import ClickTracker
+
+/// A store in memory, for unit tests of the code around storage. The real stores are proven
+/// by their own tests against real databases.
+public actor InMemoryStore: ClickStorage {
+    /// Every batch `record(_:)` received, in order.
+    public private(set) var batches: [[ViewEvent]] = []
+    /// When set, `record(_:)` throws this error and records nothing.
+    public var failure: (any Error)?
+    private var renderIDs: Set<String> = []
+    private var sections: Set<SectionPath> = []
+
+    public init() {}
+
+    /// Makes the next calls to `record(_:)` fail (or succeed again with `nil`).
+    public func setFailure(_ error: (any Error)?) { failure = error }
+
+    /// All events recorded, deduplicated by render id.
+    public var events: [ViewEvent] { batches.flatMap { $0 } }
+
+    public func record(_ events: [ViewEvent]) async throws -> Int {
+        if let failure { throw failure }
+        let new = events.filter { renderIDs.insert($0.renderID).inserted }
+        batches.append(new)
+        return new.count
+    }
+
+    public func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
+        let inSection = events.filter { event in
+            (try? SectionPath(event.document.path)).map(query.section.contains) ?? false
+        }
+        let grouped = Dictionary(grouping: inSection) { [$0.member, $0.url] }
+        let entries = grouped.values.map { views in
+            AccessLogEntry(
+                member: views[0].member,
+                url: views[0].url,
+                title: views.compactMap(\.document.title).last,
+                count: views.count,
+                firstAccess: views.map(\.viewedAt).min()!,
+                lastAccess: views.map(\.viewedAt).max()!
+            )
+        }
+        let sorted = entries.sorted { lhs, rhs in
+            let ascending: Bool =
+                switch query.order {
+                case .member: (lhs.member, lhs.url) < (rhs.member, rhs.url)
+                case .url: (lhs.url, lhs.member) < (rhs.url, rhs.member)
+                case .count: (lhs.count, lhs.member, lhs.url) < (rhs.count, rhs.member, rhs.url)
+                case .firstAccess: (lhs.firstAccess, lhs.member, lhs.url) < (rhs.firstAccess, rhs.member, rhs.url)
+                case .lastAccess: (lhs.lastAccess, lhs.member, lhs.url) < (rhs.lastAccess, rhs.member, rhs.url)
+                }
+            return query.descending ? !ascending : ascending
+        }
+        return AccessLogPage(entries: Array(sorted.dropFirst(query.offset).prefix(query.limit)), total: sorted.count)
+    }
+
+    public func trackedSections() async throws -> [SectionPath] { sections.sorted() }
+
+    public func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {
+        if tracked { sections.insert(section) } else { sections.remove(section) }
+    }
+
+    public func close() async throws {}
+}

@@ -1,0 +1,140 @@
+import Foundation
+import ServiceLifecycle
+import Testing
+
+@testable import ClickTracker
+
+/// A store that holds each write until released, to observe batching, and can fail.
+actor GatedStore: ClickStorage {
+    struct Failure: Error {}
+
+    var batches: [[ViewEvent]] = []
+    var failNext = false
+    private var gate: CheckedContinuation<Void, Never>?
+    private var isGated = true
+    private var waitingForWrite: CheckedContinuation<Void, Never>?
+
+    func record(_ events: [ViewEvent]) async throws -> Int {
+        if isGated {
+            waitingForWrite?.resume()
+            waitingForWrite = nil
+            await withCheckedContinuation { gate = $0 }
+        }
+        if failNext {
+            failNext = false
+            throw Failure()
+        }
+        batches.append(events)
+        return events.count
+    }
+
+    /// Waits until a write is blocked on the gate.
+    func writeStarted() async {
+        if gate != nil { return }
+        await withCheckedContinuation { waitingForWrite = $0 }
+    }
+
+    func open() {
+        isGated = false
+        gate?.resume()
+        gate = nil
+    }
+
+    func releaseOne() {
+        gate?.resume()
+        gate = nil
+    }
+
+    func failNextWrite() { failNext = true }
+
+    func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage { AccessLogPage(entries: [], total: 0) }
+    func trackedSections() async throws -> [SectionPath] { [] }
+    func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {}
+    func close() async throws {}
+}
+
+@Suite("Ingest queue")
+struct IngestQueueTests {
+    static func event(_ index: Int) -> ViewEvent {
+        ViewEvent(
+            member: "m\(index)",
+            document: DocumentReference(path: "/papers/\(index).html"),
+            url: "/papers/\(index).html",
+            renderID: "r\(index)",
+            issuedAt: Date(),
+            viewedAt: Date()
+        )
+    }
+
+    @Test("Events that arrive while a batch is written go out together in the next batch")
+    func groupCommit() async throws {
+        let store = GatedStore()
+        let queue = IngestQueue(storage: store)
+        let writer = Task { try await queue.run() }
+        async let first: Void = queue.submit(Self.event(0))
+        await store.writeStarted()
+        let rest = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 1...50 { group.addTask { try await queue.submit(Self.event(index)) } }
+                try await group.waitForAll()
+            }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        await store.open()
+        try await first
+        try await rest.value
+        let batches = await store.batches
+        #expect(batches.count == 2)
+        #expect(batches[0].count == 1)
+        #expect(batches[1].count == 50)
+        await queue.close()
+        try await writer.value
+    }
+
+    @Test("submit returns only after the batch is written")
+    func acknowledgesAfterCommit() async throws {
+        let store = GatedStore()
+        let queue = IngestQueue(storage: store)
+        let writer = Task { try await queue.run() }
+        let submitted = Task { try await queue.submit(Self.event(1)) }
+        await store.writeStarted()
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(await store.batches.isEmpty)
+        await store.open()
+        try await submitted.value
+        #expect(await store.batches.count == 1)
+        await queue.close()
+        try await writer.value
+    }
+
+    @Test("A failed batch fails every submitter; the queue goes on")
+    func failure() async throws {
+        let store = GatedStore()
+        await store.failNextWrite()
+        await store.open()
+        let queue = IngestQueue(storage: store)
+        let writer = Task { try await queue.run() }
+        await #expect(throws: GatedStore.Failure.self) { try await queue.submit(Self.event(1)) }
+        try await queue.submit(Self.event(2))
+        #expect(await store.batches.map { $0.map(\.renderID) } == [["r2"]])
+        await queue.close()
+        try await writer.value
+    }
+
+    @Test("Graceful shutdown drains what was queued and refuses new events")
+    func drainOnShutdown() async throws {
+        let store = GatedStore()
+        let queue = IngestQueue(storage: store)
+        let group = ServiceGroup(services: [queue], logger: .init(label: "test"))
+        let running = Task { try await group.run() }
+        let submitters = (0..<20).map { index in Task { try await queue.submit(Self.event(index)) } }
+        await store.writeStarted()
+        await group.triggerGracefulShutdown()
+        try await Task.sleep(for: .milliseconds(100))
+        await #expect(throws: IngestQueue.SubmitError.self) { try await queue.submit(Self.event(99)) }
+        await store.open()
+        for submitter in submitters { try await submitter.value }
+        try await running.value
+        #expect(await store.batches.flatMap { $0 }.count == 20)
+    }
+}
