@@ -98,7 +98,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ClickTrackerSQLiteTests",
-            dependencies: ["ClickTrackerSQLite", "ClickTrackerTestSupport"],
+            dependencies: [
+                "ClickTrackerSQLite",
+                "ClickTrackerTestSupport",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -107,6 +111,7 @@ let package = Package(
                 "ClickTrackerHummingbird",
                 "ClickTrackerTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -45,7 +45,7 @@ public enum ClickTrackerServer {
         let pages = try PageRenderer(collectorPath: configuration.collectorPath)
         let folder = configuration.siteDirectory.map(SiteFolder.init(root:))
 
-        let router = Router(context: ServerRequestContext.self)
+        let router = Router(context: ServerRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.middlewares.add(SessionMiddleware(signer: signer, users: users))
         router.middlewares.add(ClickTrackerMiddleware(tracker: tracker))
         ClickTrackerCollector<ServerRequestContext>(tracker: tracker).addRoutes(to: router)

@@ -1,0 +1,277 @@
+import ClickTracker
+import ClickTrackerTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import ClickTrackerHummingbird
+
+/// A host app's context: the member comes from the app's own authentication (here a test header).
+struct AppContext: ClickTrackerRequestContext {
+    var coreContext: CoreRequestContextStorage
+    var clickTrackerMember: String?
+    let clickTracker = ClickTrackerRequestState()
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+}
+
+/// Stands in for the host app's authentication middleware.
+struct TestSignInMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.clickTrackerMember = request.headers[HTTPField.Name("X-Test-User")!]
+        return try await next(request, context)
+    }
+}
+
+@Suite("Hummingbird middleware and collector")
+struct ClickTrackerMiddlewareTests {
+    static let page = "<html><head><title>Budget</title></head><body><p>Budget 2027</p></body></html>"
+
+    struct Fixture {
+        let store = InMemoryStore()
+        let tracker: ClickTracker
+
+        init() {
+            tracker = ClickTracker(storage: store, key: SecretKey(bytes: Array(repeating: UInt8(7), count: 32)))
+        }
+
+        func makeApplication() async throws -> some ApplicationProtocol {
+            try await store.setTracked(try SectionPath("/papers"), true)
+            let router = Router(context: AppContext.self, options: .autoGenerateHeadEndpoints)
+            router.middlewares.add(TestSignInMiddleware())
+            router.middlewares.add(ClickTrackerMiddleware(tracker: tracker))
+            ClickTrackerCollector<AppContext>(tracker: tracker).addRoutes(to: router)
+            let html: HTTPFields = [.contentType: "text/html; charset=utf-8"]
+            router.get("/papers/a.html") { _, _ in
+                Response(status: .ok, headers: html, body: .init(byteBuffer: ByteBuffer(string: page)))
+            }
+            router.get("/public/a.html") { _, _ in
+                Response(status: .ok, headers: html, body: .init(byteBuffer: ByteBuffer(string: page)))
+            }
+            router.get("/papers/stream.html") { _, _ in
+                Response(
+                    status: .ok,
+                    headers: html,
+                    body: ResponseBody { writer in
+                        for part in ["<html><body>", "<p>streamed</p></bo", "dy></html>"] {
+                            try await writer.write(ByteBuffer(string: part))
+                        }
+                        try await writer.finish(nil)
+                    }
+                )
+            }
+            router.get("/papers/ignored.html") { _, context in
+                context.clickTracker.ignore()
+                return Response(status: .ok, headers: html, body: .init(byteBuffer: ByteBuffer(string: page)))
+            }
+            router.get("/papers/hinted.html") { _, _ in
+                var headers = html
+                headers[.clickTrackerTitle] = "Budget%20%E2%82%AC"
+                headers[.clickTrackerDocument] = "doc-42"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page)))
+            }
+            router.get("/papers/opted-out.html") { _, _ in
+                var headers = html
+                headers[.clickTrackerIgnore] = "1"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page)))
+            }
+            router.get("/papers/data.json") { _, _ in
+                Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"a\":\"</body>\"}")))
+            }
+            router.get("/papers/missing.html") { _, _ in
+                Response(status: .notFound, headers: html, body: .init(byteBuffer: ByteBuffer(string: page)))
+            }
+            router.get("/papers/gzip.html") { _, _ in
+                var headers = html
+                headers[.contentEncoding] = "gzip"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: [0x1f, 0x8b, 0x08, 0x00])))
+            }
+            return Application(router: router, services: [tracker.queue])
+        }
+    }
+
+    static let member: HTTPFields = [HTTPField.Name("X-Test-User")!: "alice"]
+
+    static func token(in body: String) -> String? {
+        guard let range = body.range(of: "data-token=\"") else { return nil }
+        return String(body[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    @Test("A tracked page gets the snippet before </body> with a correct Content-Length", arguments: [TestingSetup.router, .live])
+    func injects(setup: TestingSetup) async throws {
+        let fixture = Fixture()
+        try await fixture.makeApplication().test(setup) { client in
+            let response = try await client.execute(uri: "/papers/a.html", method: .get, headers: Self.member)
+            let body = String(buffer: response.body)
+            #expect(response.status == .ok)
+            #expect(body.contains("<script src=\"/_clicktracker/script.js?v=\(TrackingScript.version)\""))
+            #expect(body.hasSuffix("async></script></body></html>"))
+            #expect(response.headers[.contentLength] == String(response.body.readableBytes))
+            #expect(response.headers[.cacheControl] == "no-store")
+        }
+    }
+
+    @Test("A closing tag split across streamed chunks still gets the snippet")
+    func streamed() async throws {
+        let fixture = Fixture()
+        try await fixture.makeApplication().test(.live) { client in
+            let response = try await client.execute(uri: "/papers/stream.html", method: .get, headers: Self.member)
+            let body = String(buffer: response.body)
+            #expect(body.hasPrefix("<html><body><p>streamed</p><script "))
+            #expect(body.hasSuffix("async></script></body></html>"))
+        }
+    }
+
+    @Test(
+        "Untracked, anonymous, opted-out, non-HTML, non-200 and encoded responses pass untouched",
+        arguments: [
+            ("/public/a.html", true), ("/papers/a.html", false), ("/papers/ignored.html", true), ("/papers/opted-out.html", true),
+            ("/papers/data.json", true), ("/papers/missing.html", true), ("/papers/gzip.html", true),
+        ]
+    )
+    func untouched(path: String, signedIn: Bool) async throws {
+        let fixture = Fixture()
+        try await fixture.makeApplication().test(.router) { client in
+            let response = try await client.execute(uri: path, method: .get, headers: signedIn ? Self.member : [:])
+            #expect(!String(buffer: response.body).contains("data-token"))
+            #expect(response.headers[.clickTrackerIgnore] == nil)
+            #expect(response.headers[.contentLength] == String(response.body.readableBytes))
+        }
+    }
+
+    @Test("HEAD requests are left alone")
+    func head() async throws {
+        let fixture = Fixture()
+        try await fixture.makeApplication().test(.live) { client in
+            let get = try await client.execute(uri: "/public/a.html", method: .get, headers: Self.member)
+            let head = try await client.execute(uri: "/papers/a.html", method: .head, headers: Self.member)
+            #expect(head.status == .ok)
+            #expect(head.body.readableBytes == 0)
+            #expect(head.headers[.contentLength] == get.headers[.contentLength])
+            #expect(head.headers[.cacheControl] == nil)
+        }
+    }
+
+    @Test("Response hints name the document and title and never reach the browser")
+    func hints() async throws {
+        let fixture = Fixture()
+        try await fixture.makeApplication().test(.router) { client in
+            let page = try await client.execute(uri: "/papers/hinted.html", method: .get, headers: Self.member)
+            #expect(page.headers[.clickTrackerTitle] == nil)
+            #expect(page.headers[.clickTrackerDocument] == nil)
+            let token = try #require(Self.token(in: String(buffer: page.body)))
+            let beacon = try await client.execute(
+                uri: "/_clicktracker/beacon",
+                method: .post,
+                headers: Self.member.merging([.contentType: "application/x-www-form-urlencoded"]),
+                body: ByteBuffer(string: "event=view&token=\(token)")
+            )
+            #expect(beacon.status == .noContent)
+            let events = await fixture.store.events
+            #expect(events.count == 1)
+            #expect(events.first?.document == DocumentReference(key: "doc-42", path: "/papers/hinted.html", title: "Budget €"))
+        }
+    }
+
+    @Test("A beacon with the page's token records one view for that member; replays record nothing more")
+    func beacon() async throws {
+        let fixture = Fixture()
+        try await fixture.makeApplication().test(.live) { client in
+            let page = try await client.execute(uri: "/papers/a.html", method: .get, headers: Self.member)
+            let token = try #require(Self.token(in: String(buffer: page.body)))
+            let form = Self.member.merging([.contentType: "application/x-www-form-urlencoded"])
+            for _ in 0..<3 {
+                let beacon = try await client.execute(
+                    uri: "/_clicktracker/beacon",
+                    method: .post,
+                    headers: form,
+                    body: ByteBuffer(string: "event=view&token=\(token)")
+                )
+                #expect(beacon.status == .noContent)
+            }
+            let events = await fixture.store.events
+            #expect(events.map(\.member) == ["alice"])
+            #expect(events.first?.url == "/papers/a.html")
+            #expect(events.first?.document.title == nil)
+        }
+    }
+
+    @Test(
+        "Bad beacons get a clear 4xx and record nothing",
+        arguments: [
+            ("bob", "event=view&token=GOOD", HTTPResponse.Status.forbidden),
+            (nil, "event=view&token=GOOD", .unauthorized),
+            ("alice", "event=view&token=GOODx", .forbidden),
+            ("alice", "event=view&token=v1.abc", .badRequest),
+            ("alice", "event=view", .badRequest),
+            ("alice", "event=click&token=GOOD", .badRequest),
+            ("alice", "event=view&token=" + String(repeating: "a", count: 9000), .contentTooLarge),
+        ] as [(String?, String, HTTPResponse.Status)]
+    )
+    func badBeacons(member: String?, body: String, status: HTTPResponse.Status) async throws {
+        let fixture = Fixture()
+        try await fixture.makeApplication().test(.router) { client in
+            let page = try await client.execute(uri: "/papers/a.html", method: .get, headers: Self.member)
+            let token = try #require(Self.token(in: String(buffer: page.body)))
+            var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            if let member { headers[HTTPField.Name("X-Test-User")!] = member }
+            let beacon = try await client.execute(
+                uri: "/_clicktracker/beacon",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: body.replacingOccurrences(of: "GOOD", with: token))
+            )
+            #expect(beacon.status == status)
+            #expect(await fixture.store.events.isEmpty)
+        }
+    }
+
+    @Test("When storage fails the beacon is not acknowledged")
+    func storageDown() async throws {
+        let fixture = Fixture()
+        try await fixture.makeApplication().test(.router) { client in
+            let page = try await client.execute(uri: "/papers/a.html", method: .get, headers: Self.member)
+            let token = try #require(Self.token(in: String(buffer: page.body)))
+            struct Down: Error {}
+            await fixture.store.setFailure(Down())
+            let beacon = try await client.execute(
+                uri: "/_clicktracker/beacon",
+                method: .post,
+                headers: Self.member.merging([.contentType: "application/x-www-form-urlencoded"]),
+                body: ByteBuffer(string: "event=view&token=\(token)")
+            )
+            #expect(beacon.status == .serviceUnavailable)
+            #expect(beacon.headers[.retryAfter] != nil)
+        }
+    }
+
+    @Test("The script is served with long caching when versioned, and revalidates")
+    func script() async throws {
+        let fixture = Fixture()
+        try await fixture.makeApplication().test(.router) { client in
+            let script = try await client.execute(uri: "/_clicktracker/script.js?v=\(TrackingScript.version)", method: .get)
+            #expect(script.status == .ok)
+            #expect(script.headers[.contentType] == "text/javascript; charset=utf-8")
+            #expect(script.headers[.cacheControl] == "public, max-age=31536000, immutable")
+            #expect(String(buffer: script.body) == TrackingScript.source)
+            let etag = try #require(script.headers[.eTag])
+            let again = try await client.execute(uri: "/_clicktracker/script.js", method: .get, headers: [.ifNoneMatch: etag])
+            #expect(again.status == .notModified)
+        }
+    }
+}
+
+extension HTTPFields {
+    func merging(_ other: HTTPFields) -> HTTPFields {
+        var result = self
+        for field in other { result[field.name] = field.value }
+        return result
+    }
+}
