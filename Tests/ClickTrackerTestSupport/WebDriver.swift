@@ -59,7 +59,7 @@ public final class WebDriver: Sendable {
             }
             return WebDriver(process: process, base: base, sessionID: sessionID, client: client)
         } catch {
-            process.terminate()
+            await stop(process)
             try? await client.shutdown()
             throw error
         }
@@ -68,8 +68,7 @@ public final class WebDriver: Sendable {
     /// Ends the session and stops chromedriver.
     public func quit() async {
         _ = try? await command(.DELETE, "")
-        process.terminate()
-        process.waitUntilExit()
+        await Self.stop(process)
         try? await client.shutdown()
     }
 
@@ -144,6 +143,14 @@ public final class WebDriver: Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw Failure(description: "chromedriver did not become ready")
+    }
+
+    /// Kills chromedriver and waits (without blocking a thread) until it is gone.
+    private static func stop(_ process: Process) async {
+        kill(process.processIdentifier, SIGKILL)
+        for _ in 0..<50 where process.isRunning {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
     }
 
     private static func findExecutable(_ names: [String]) -> String? {
