@@ -122,6 +122,7 @@ let package = Package(
                 "ClickTrackerTestSupport",
                 "clicktracker",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ],
             swiftSettings: swiftSettings
         ),
