@@ -1,7 +1,7 @@
 import ArgumentParser
 import ClickTrackerServer
-import Hummingbird
 import Foundation
+import Hummingbird
 import Logging
 
 struct ServeCommand: AsyncParsableCommand {

@@ -41,10 +41,19 @@ struct SQLiteStoreTests {
         }
     }
 
-    func log(_ store: SQLiteStore, _ section: String, _ order: AccessLogQuery.Order = .member, descending: Bool = false, limit: Int = 100, offset: Int = 0)
+    func log(
+        _ store: SQLiteStore,
+        _ section: String,
+        _ order: AccessLogQuery.Order = .member,
+        descending: Bool = false,
+        limit: Int = 100,
+        offset: Int = 0
+    )
         async throws -> AccessLogPage
     {
-        try await store.accessLog(AccessLogQuery(section: try SectionPath(section), order: order, descending: descending, limit: limit, offset: offset))
+        try await store.accessLog(
+            AccessLogQuery(section: try SectionPath(section), order: order, descending: descending, limit: limit, offset: offset)
+        )
     }
 
     @Test("A batch is written in one go; counts, first and last access are kept per member and URL")
@@ -167,7 +176,9 @@ struct SQLiteStoreTests {
                     let target = task.isMultiple(of: 2) ? store : second
                     group.addTask {
                         for batch in 0..<10 {
-                            try await target.record((0..<10).map { Self.event("m\(task)", "/p/\(batch).html", at: Double($0), render: "\(task)-\(batch)-\($0)") })
+                            try await target.record(
+                                (0..<10).map { Self.event("m\(task)", "/p/\(batch).html", at: Double($0), render: "\(task)-\(batch)-\($0)") }
+                            )
                         }
                     }
                 }

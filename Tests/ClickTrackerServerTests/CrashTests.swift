@@ -39,7 +39,7 @@ struct CrashTests {
             """
         let configPath = try fixture.directory.write("clicktracker.json", configuration)
         let outputPath = fixture.directory.file("server.out")
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["serve", "--config", configPath, "--port", "0"]

@@ -4,8 +4,8 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 
-@testable import ClickTrackerServer
 @testable import ClickTrackerSQLite
+@testable import ClickTrackerServer
 
 /// A temporary site, users file, key and database, and a server on a free loopback port.
 struct ServerFixture {

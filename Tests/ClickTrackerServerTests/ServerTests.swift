@@ -182,7 +182,10 @@ struct ServerTests {
     func escaping() async throws {
         let title = "<script>alert(1)</script> & \"quotes\""
         let fixture = try await ServerFixture(extraFiles: [
-            "papers/x\"><b>.html": ServerFixture.document(title: title.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;"), body: "x")
+            "papers/x\"><b>.html": ServerFixture.document(
+                title: title.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;"),
+                body: "x"
+            )
         ])
         defer { fixture.remove() }
         try await fixture.withServer { port in

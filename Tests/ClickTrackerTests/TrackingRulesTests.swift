@@ -4,9 +4,12 @@ import Testing
 
 @Suite("Section paths and tracking rules")
 struct TrackingRulesTests {
-    @Test("Paths are normalised", arguments: [
-        ("/papers/", "/papers"), ("//papers//a.html", "/papers/a.html"), ("/", "/"), ("///", "/"),
-    ])
+    @Test(
+        "Paths are normalised",
+        arguments: [
+            ("/papers/", "/papers"), ("//papers//a.html", "/papers/a.html"), ("/", "/"), ("///", "/"),
+        ]
+    )
     func normalisation(input: String, expected: String) throws {
         #expect(try SectionPath(input).value == expected)
     }

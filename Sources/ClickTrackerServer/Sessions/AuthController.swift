@@ -40,7 +40,15 @@ struct AuthController: Sendable {
         if let error { values["error"] = error }
         var response = pages.page("login", values, context: context, csrf: nil, status: status)
         response.setCookie(
-            Cookie(name: SessionSigner.loginCookieName, value: nonce, maxAge: 3600, path: prefix, secure: secureCookies, httpOnly: true, sameSite: .lax)
+            Cookie(
+                name: SessionSigner.loginCookieName,
+                value: nonce,
+                maxAge: 3600,
+                path: prefix,
+                secure: secureCookies,
+                httpOnly: true,
+                sameSite: .lax
+            )
         )
         return response
     }
@@ -52,7 +60,13 @@ struct AuthController: Sendable {
         guard let nonce = request.cookies[SessionSigner.loginCookieName]?.value,
             signer.isValidCSRFToken(form["csrf"], for: "login:" + nonce)
         else {
-            return loginForm(next: next, username: username, error: "The sign-in form expired. Please try again.", status: .forbidden, context: context)
+            return loginForm(
+                next: next,
+                username: username,
+                error: "The sign-in form expired. Please try again.",
+                status: .forbidden,
+                context: context
+            )
         }
         guard let user = try await users.authenticate(name: username, password: form["password"] ?? "") else {
             return loginForm(next: next, username: username, error: "Unknown user name or wrong password.", status: .unauthorized, context: context)
@@ -70,7 +84,9 @@ struct AuthController: Sendable {
                 sameSite: .lax
             )
         )
-        response.setCookie(Cookie(name: SessionSigner.loginCookieName, value: "", maxAge: 0, path: prefix, secure: secureCookies, httpOnly: true, sameSite: .lax))
+        response.setCookie(
+            Cookie(name: SessionSigner.loginCookieName, value: "", maxAge: 0, path: prefix, secure: secureCookies, httpOnly: true, sameSite: .lax)
+        )
         return response
     }
 
@@ -80,7 +96,9 @@ struct AuthController: Sendable {
             throw HTTPError(.forbidden, message: "Missing or invalid CSRF token.")
         }
         var response = Response.redirect(to: "\(prefix)/login", type: .found)
-        response.setCookie(Cookie(name: SessionSigner.cookieName, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax))
+        response.setCookie(
+            Cookie(name: SessionSigner.cookieName, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax)
+        )
         return response
     }
 

@@ -31,7 +31,13 @@ struct SiteController: Sendable {
         }
         switch folder.item(at: urlPath) {
         case .none:
-            return pages.page("message", ["heading": "Not found", "text": "There is no document at this address."], context: context, csrf: nil, status: .notFound)
+            return pages.page(
+                "message",
+                ["heading": "Not found", "text": "There is no document at this address."],
+                context: context,
+                csrf: nil,
+                status: .notFound
+            )
         case .folder(let directory):
             guard urlPath.hasSuffix("/") else {
                 let query = request.uri.query.map { "?" + $0 } ?? ""
