@@ -59,7 +59,7 @@ public struct ClickTracker: Sendable {
     ) {
         self.storage = storage
         self.queue = IngestQueue(storage: storage, logger: logger)
-        self.signer = ViewTokenSigner(key: key.derived(for: "view-token"), lifetime: configuration.tokenLifetime)
+        self.signer = ViewTokenSigner(secret: key, lifetime: configuration.tokenLifetime)
         self.snippet = TrackingSnippet(collectorPath: configuration.collectorPath)
         self.logger = logger
     }

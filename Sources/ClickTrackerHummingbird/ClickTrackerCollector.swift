@@ -8,7 +8,7 @@ import Hummingbird
 /// carries the member's sign-in: a token is accepted only from the member it was minted for.
 public struct ClickTrackerCollector<Context: ClickTrackerRequestContext>: Sendable {
     /// Largest beacon body accepted.
-    public static var maximumBeaconSize: Int { 8 * 1024 }
+    public static var maximumBeaconSize: Int { 16 * 1024 }
 
     let tracker: ClickTracker
 

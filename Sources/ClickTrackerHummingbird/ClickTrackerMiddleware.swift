@@ -27,7 +27,7 @@ public struct ClickTrackerMiddleware<Context: ClickTrackerRequestContext>: Route
             !context.clickTracker.isIgnored,
             let member = context.clickTrackerMember,
             Self.isUnencodedHTML(response.headers),
-            let path = try? SectionPath(request.uri.path)
+            let path = try? SectionPath(urlPath: request.uri.path)
         else {
             return response
         }
@@ -38,7 +38,7 @@ public struct ClickTrackerMiddleware<Context: ClickTrackerRequestContext>: Route
             return response
         }
         let document = DocumentReference(key: hints.documentKey, path: path.value, title: hints.title)
-        let snippet = tracker.snippetHTML(member: member, document: document, url: request.uri.path)
+        let snippet = tracker.snippetHTML(member: member, document: document, url: path.value)
         return Self.inject(snippet, into: response)
     }
 
@@ -78,8 +78,8 @@ struct ResponseHints {
     /// Reads the hints and removes the headers so they never reach the browser.
     init(removingFrom headers: inout HTTPFields) {
         ignore = headers[.clickTrackerIgnore] != nil
-        documentKey = headers[.clickTrackerDocument].flatMap { $0.isEmpty ? nil : $0 }
-        title = headers[.clickTrackerTitle].flatMap { $0.removingPercentEncoding ?? $0 }
+        documentKey = headers[.clickTrackerDocument].flatMap { (1...256).contains($0.utf8.count) ? $0 : nil }
+        title = headers[.clickTrackerTitle].flatMap { ($0.removingPercentEncoding ?? $0).prefix(300) }.map(String.init)
         headers[.clickTrackerIgnore] = nil
         headers[.clickTrackerDocument] = nil
         headers[.clickTrackerTitle] = nil

@@ -8,7 +8,8 @@ enum SQLiteSchema {
                 id INTEGER PRIMARY KEY,
                 key TEXT NOT NULL UNIQUE,
                 path TEXT NOT NULL,
-                title TEXT
+                title TEXT,
+                seen_at INTEGER NOT NULL
             )
             """,
             "CREATE INDEX document_path ON document(path)",

@@ -91,11 +91,14 @@ public final class SQLiteStore: ClickStorage {
                 } else {
                     let rows = try await connection.query(
                         """
-                        INSERT INTO document (key, path, title) VALUES (?, ?, ?)
-                        ON CONFLICT (key) DO UPDATE SET path = excluded.path, title = coalesce(excluded.title, document.title)
+                        INSERT INTO document (key, path, title, seen_at) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (key) DO UPDATE SET key = excluded.key
                         RETURNING id
                         """,
-                        [.text(event.document.key), .text(event.document.path), event.document.title.map(SQLiteData.text) ?? .null]
+                        [
+                            .text(event.document.key), .text(event.document.path), event.document.title.map(SQLiteData.text) ?? .null,
+                            .integer(Self.milliseconds(event.issuedAt)),
+                        ]
                     )
                     documentID = rows.first?.column("id")?.integer ?? 0
                     documentIDs[event.document.key] = documentID
@@ -113,6 +116,14 @@ public final class SQLiteStore: ClickStorage {
                 )
                 guard !inserted.isEmpty else { continue }
                 recorded += 1
+                // Path and title follow the newest render, never a replayed or older one.
+                _ = try await connection.query(
+                    "UPDATE document SET path = ?, title = coalesce(?, title), seen_at = ? WHERE id = ? AND seen_at < ?",
+                    [
+                        .text(event.document.path), event.document.title.map(SQLiteData.text) ?? .null,
+                        .integer(Self.milliseconds(event.issuedAt)), .integer(documentID), .integer(Self.milliseconds(event.issuedAt)),
+                    ]
+                )
                 let viewedAt = SQLiteData.integer(Self.milliseconds(event.viewedAt))
                 _ = try await connection.query(
                     """

@@ -23,7 +23,7 @@ public enum ClickTrackerServer {
         let storage: SQLiteStore
         do {
             try configuration.validate()
-            key = try SecretKey.loadOrCreate(path: configuration.keyFile)
+            key = try configuration.loadKey()
             let isNewDatabase = !FileManager.default.fileExists(atPath: configuration.databasePath)
             storage = try await SQLiteStore.open(path: configuration.databasePath)
             if isNewDatabase {
@@ -42,7 +42,7 @@ public enum ClickTrackerServer {
         )
         let users = UserDirectory(path: configuration.usersFile)
         let signer = SessionSigner(key: key)
-        let pages = try PageRenderer(collectorPath: configuration.collectorPath)
+        let pages = try PageRenderer(collectorPath: configuration.collectorPath, signer: signer)
         let folder = configuration.siteDirectory.map(SiteFolder.init(root:))
 
         let router = Router(context: ServerRequestContext.self, options: .autoGenerateHeadEndpoints)
@@ -59,7 +59,7 @@ public enum ClickTrackerServer {
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ClickTracker"),
-            services: [StorageCloser(storage: storage), tracker.queue],
+            services: [TrackerService(tracker: tracker)],
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
@@ -74,12 +74,13 @@ public struct ServerStartError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Closes the store after everything that writes to it (started before the queue, so stopped after it).
-struct StorageCloser: Service {
-    let storage: any ClickStorage
+/// Runs the ingest queue and closes the store once the queue has drained, so the store is never
+/// closed under a batch, whether the server stops gracefully or is cancelled.
+struct TrackerService: Service {
+    let tracker: ClickTracker
 
     func run() async throws {
-        try? await gracefulShutdown()
-        try await storage.close()
+        try await tracker.queue.run()
+        try await tracker.storage.close()
     }
 }

@@ -148,9 +148,14 @@ struct SQLiteStoreTests {
     @Test("A stable document key keeps history when the page moves")
     func movedDocument() async throws {
         try await withStore { (store: SQLiteStore, _: TemporaryDirectory) async throws in
-            try await store.record([Self.event("alice", "/old/budget.html", key: "doc-42")])
-            try await store.record([Self.event("bob", "/new/budget.html", key: "doc-42")])
+            try await store.record([Self.event("alice", "/old/budget.html", key: "doc-42", title: "Budget")])
+            try await store.record([Self.event("bob", "/new/budget.html", at: 10, key: "doc-42", title: "Budget (final)")])
             #expect(try await log(store, "/new").total == 2)
+            #expect(try await log(store, "/old").total == 0)
+            #expect(try await log(store, "/new").entries.allSatisfy { $0.title == "Budget (final)" })
+            // A late beacon from a render before the move does not move the document back.
+            try await store.record([Self.event("carol", "/old/budget.html", at: 5, key: "doc-42", title: "Budget")])
+            #expect(try await log(store, "/new").total == 3)
             #expect(try await log(store, "/old").total == 0)
         }
     }

@@ -21,6 +21,7 @@ struct ServerFixture {
         try directory.write("site/papers/budget.html", Self.document(title: "Budget 2027", body: "<p>The budget.</p>"))
         try directory.write("site/papers/ignored.html", Self.document(title: "Cover sheet", body: "<p>Ignored by configuration.</p>"))
         try directory.write("site/papers/report.pdf", "%PDF-1.4 not really")
+        try directory.write("site/papers/annex/appendix.html", Self.document(title: "Appendix", body: "<p>A folder without index.</p>"))
         try directory.write("site/public/notice.html", Self.document(title: "Notice", body: "<p>Untracked.</p>"))
         for (name, contents) in extraFiles { try directory.write("site/" + name, contents) }
         let users = UserDirectory(path: directory.file("users.json"))

@@ -15,7 +15,7 @@ struct ServerTests {
             let browser = HTTPSession(port: port)
             let anonymous = try await browser.get("/papers/budget.html")
             #expect(anonymous.status == 302)
-            #expect(anonymous.header("Location") == "/_clicktracker/login?next=%2Fpapers%2Fbudget%2Ehtml")
+            #expect(anonymous.header("Location") == "/_clicktracker/login?next=/papers/budget.html")
 
             let wrong = try await browser.signIn("alice", password: "nope")
             #expect(wrong.status == 401)
@@ -54,9 +54,16 @@ struct ServerTests {
             let browser = HTTPSession(port: port)
             try await browser.signIn("alice")
             let cookie = try #require(await browser.cookie("ct_session"))
-            let forged = cookie.replacingOccurrences(of: "a", with: "b")
-            let response = try await browser.get("/papers/budget.html", headers: [("Cookie", "ct_session=\(forged)")])
-            #expect(response.status == 302)
+            let parts = cookie.split(separator: ".").map(String.init)
+            let claims = try #require(Base64URL.decode(parts[0]))
+            let asBob = Base64URL.encode(Data(String(decoding: claims, as: UTF8.self).replacingOccurrences(of: "alice", with: "chair").utf8))
+            let stranger = HTTPSession(port: port)
+            for forged in [asBob + "." + parts[1], parts[0] + "." + Base64URL.encode(Data(repeating: 0, count: 32)), "garbage"] {
+                let response = try await stranger.get("/papers/budget.html", headers: [("Cookie", "ct_session=\(forged)")])
+                #expect(response.status == 302)
+            }
+            #expect(try await stranger.get("/papers/budget.html", headers: [("Cookie", "ct_session=\(cookie)")]).status == 200)
+            await stranger.close()
             await browser.close()
         }
     }
@@ -169,7 +176,11 @@ struct ServerTests {
             try await alice.signIn("alice")
             #expect(viewToken(in: try await alice.get("/papers/budget.html").body) != nil)
             #expect(viewToken(in: try await alice.get("/papers/").body) != nil)
-            for path in ["/public/notice.html", "/papers/ignored.html", "/papers/report.pdf", "/_clicktracker/login"] {
+            #expect(viewToken(in: try await alice.get("/%70apers//budget%2Ehtml").body) != nil)
+            for path in [
+                "/public/notice.html", "/papers/ignored.html", "/papers/ignored%2Ehtml", "/papers/report.pdf", "/_clicktracker/login",
+                "/papers/annex/",
+            ] {
                 let reply = try await alice.get(path)
                 #expect(reply.status == 200, "\(path)")
                 #expect(viewToken(in: reply.body) == nil, "\(path)")
@@ -201,6 +212,17 @@ struct ServerTests {
             #expect(report.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;"))
             #expect(!report.contains("<script>alert"))
             #expect(!report.contains("\"><b>"))
+            #expect(report.contains("href=\"/papers/x%22%3E%3Cb%3E.html\""))
+            // A quote followed by a combining mark is one Character but must still be escaped.
+            let sneaky = try await admin.get("/_clicktracker/tracking?path=/x%22%CC%81%20style%3Dx")
+            #expect(sneaky.status == 200)
+            let combiningMark = String(Character(Unicode.Scalar(0x301)!))
+            let unescaped = "\"" + combiningMark + " style=x"
+            let escaped = "&quot;" + combiningMark + " style=x"
+            #expect(!sneaky.body.contains(unescaped))
+            #expect(sneaky.body.contains(escaped))
+            let hugePage = try await admin.get("/_clicktracker/tracking?path=/papers&page=9223372036854775807")
+            #expect(hugePage.status == 200)
             await alice.close()
             await admin.close()
         }
@@ -261,6 +283,9 @@ struct ServerTests {
                 #expect(reply.status == 404 || reply.status == 400, "\(path) → \(reply.status)")
                 #expect(!reply.body.contains("top secret"))
             }
+            let slashes = try await alice.get("//papers")
+            #expect(slashes.status == 301)
+            #expect(slashes.header("Location") == "/papers/")
             await alice.close()
         }
     }

@@ -69,6 +69,24 @@ struct HTMLInjectorTests {
         #expect(output.utf8.count == page.utf8.count + snippet.utf8.count)
     }
 
+    @Test("A </body> inside a script or a comment is not the closing tag, however the chunks fall")
+    func scriptsAndComments() {
+        let page =
+            "<html><head><script>document.write('</body>')</script><!-- </body> --></head>"
+            + "<body><SCRIPT type=module>var s = \"</body>\";</SCRIPT>x</body></html>"
+        let expected = page.replacingOccurrences(of: "x</body></html>", with: "x\(snippet)</body></html>")
+        #expect(inject([page]) == expected)
+        for split in 1..<page.count {
+            #expect(inject([String(page.prefix(split)), String(page.dropFirst(split))]) == expected, "split at \(split)")
+        }
+        #expect(inject(page.map { String($0) }) == expected)
+    }
+
+    @Test("An unterminated comment means the snippet goes at the end")
+    func unterminatedComment() {
+        #expect(inject(["<body>a<!-- </body>"]) == "<body>a<!-- </body>\(snippet)")
+    }
+
     @Test("Multi-byte characters around the tag survive")
     func utf8() {
         #expect(inject(["<p>Über 5 €</p></bo", "dy>"]) == "<p>Über 5 €</p>\(snippet)</body>")

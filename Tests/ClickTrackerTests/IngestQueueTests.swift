@@ -14,8 +14,12 @@ actor GatedStore: ClickStorage {
     private var isGated = true
     private var waitingForWrite: CheckedContinuation<Void, Never>?
 
+    /// Size of the batch currently held at the gate.
+    var writingCount = 0
+
     func record(_ events: [ViewEvent]) async throws -> Int {
         if isGated {
+            writingCount = events.count
             waitingForWrite?.resume()
             waitingForWrite = nil
             await withCheckedContinuation { gate = $0 }
@@ -53,6 +57,15 @@ actor GatedStore: ClickStorage {
     func close() async throws {}
 }
 
+/// Polls `condition` every 10 ms for up to 5 seconds.
+func waitFor(_ condition: () async -> Bool) async throws -> Bool {
+    for _ in 0..<500 {
+        if await condition() { return true }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    return await condition()
+}
+
 @Suite("Ingest queue")
 struct IngestQueueTests {
     static func event(_ index: Int) -> ViewEvent {
@@ -79,7 +92,7 @@ struct IngestQueueTests {
                 try await group.waitForAll()
             }
         }
-        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await waitFor { await queue.backlog == 50 })
         await store.open()
         try await first
         try await rest.value
@@ -129,8 +142,10 @@ struct IngestQueueTests {
         let running = Task { try await group.run() }
         let submitters = (0..<20).map { index in Task { try await queue.submit(Self.event(index)) } }
         await store.writeStarted()
+        let batched = await store.writingCount
+        #expect(try await waitFor { await queue.backlog == 20 - batched })
         await group.triggerGracefulShutdown()
-        try await Task.sleep(for: .milliseconds(100))
+        #expect(try await waitFor { await queue.isClosing })
         await #expect(throws: IngestQueue.SubmitError.self) { try await queue.submit(Self.event(99)) }
         await store.open()
         for submitter in submitters { try await submitter.value }

@@ -46,12 +46,15 @@ struct TrackingRulesTests {
         #expect(rules.trackingSection(for: try SectionPath("/notices.html")) == nil)
     }
 
-    @Test("Wildcard characters in paths match only themselves")
-    func noWildcards() throws {
-        let rules = TrackingRules(sections: [try SectionPath("/a_b"), try SectionPath("/c%")])
-        #expect(rules.trackingSection(for: try SectionPath("/aXb/page")) == nil)
-        #expect(rules.trackingSection(for: try SectionPath("/a_b/page")) != nil)
-        #expect(rules.trackingSection(for: try SectionPath("/cd/page")) == nil)
+    @Test("URL paths are percent-decoded before they are normalised")
+    func urlPaths() throws {
+        #expect(try SectionPath(urlPath: "/%70apers//budget%2Ehtml").value == "/papers/budget.html")
+        #expect(try SectionPath(urlPath: "/papers/Chair%27s%20report.html").value == "/papers/Chair's report.html")
+        #expect(try SectionPath(urlPath: "/papers/Chair%27s%20report.html").urlEncoded == "/papers/Chair's%20report.html")
+        #expect(throws: SectionPath.ValidationError.dotSegment) { try SectionPath(urlPath: "/papers/..%2F..%2Fetc") }
+        #expect(throws: SectionPath.ValidationError.invalidEncoding) { try SectionPath(urlPath: "/papers/%zz") }
+        #expect(throws: SectionPath.ValidationError.tooLong) { try SectionPath("/" + String(repeating: "a", count: 1100)) }
+        #expect(try SectionPath("/a\"b<c>").urlEncoded == "/a%22b%3Cc%3E")
     }
 
     @Test("The site root cannot be marked")

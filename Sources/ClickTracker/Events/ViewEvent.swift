@@ -54,4 +54,25 @@ public struct DocumentReference: Sendable, Hashable, Codable {
         self.path = path
         self.title = title
     }
+
+    enum CodingKeys: String, CodingKey {
+        case key = "k"
+        case path = "p"
+        case title = "t"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        path = try container.decode(String.self, forKey: .path)
+        key = try container.decodeIfPresent(String.self, forKey: .key) ?? path
+        title = try container.decodeIfPresent(String.self, forKey: .title)
+    }
+
+    /// Encodes compactly: the key only when it differs from the path.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(path, forKey: .path)
+        if key != path { try container.encode(key, forKey: .key) }
+        try container.encodeIfPresent(title, forKey: .title)
+    }
 }

@@ -39,6 +39,12 @@ public actor IngestQueue: Service {
         self.logger = logger
     }
 
+    /// Events waiting for the next batch.
+    public var backlog: Int { pending.count }
+
+    /// `true` once the queue takes no new events.
+    public var isClosing: Bool { isClosed }
+
     /// Queues an event and waits until its batch is durable.
     /// - Throws: ``SubmitError/closed`` during shutdown, or the storage's error if the batch failed;
     ///   in both cases the event was not recorded and must not be acknowledged.

@@ -1,18 +1,31 @@
 import NIOCore
 
-/// Inserts a snippet before the first `</body>` of a streamed HTML document, or at its end
-/// when there is none.
+/// Inserts a snippet before the closing `</body>` tag of a streamed HTML document, or at its
+/// end when there is none.
 ///
-/// Feed the body chunk by chunk to ``process(_:)`` and call ``finish()`` once. The closing tag
-/// may be split across chunks; at most six bytes are held back between calls. The snippet is
-/// inserted exactly once, so the body grows by exactly ``snippet``'s length.
+/// Feed the body chunk by chunk to ``process(_:)`` and call ``finish()`` once. A `</body` inside a
+/// `<script>` element or an HTML comment is not the closing tag. Tags may be split across chunks:
+/// bytes are held back only while a `<…` construct is still undecided (at most a few bytes). The
+/// snippet is inserted exactly once, so the body grows by exactly ``snippet``'s length.
 public struct HTMLInjector: Sendable {
     /// The bytes inserted.
     public let snippet: ByteBuffer
     private var pending = ByteBuffer()
+    private var state = State.text
     private var inserted = false
 
-    private static let closingTag = Array("</body".utf8)
+    private enum State {
+        case text
+        case comment
+        case script
+    }
+
+    /// What the bytes at a position say about a pattern.
+    private enum Match {
+        case yes
+        case no
+        case needMoreBytes
+    }
 
     /// Creates an injector for one document.
     /// - Parameter snippet: The HTML to insert.
@@ -32,7 +45,9 @@ public struct HTMLInjector: Sendable {
             window.writeBuffer(&chunk)
         }
         let bytes = window.readableBytesView
-        if let index = Self.closingTagIndex(in: bytes) {
+        switch scan(bytes) {
+        case .insert(let index):
+            inserted = true
             let offset = index - bytes.startIndex
             var output = ByteBuffer()
             output.reserveCapacity(window.readableBytes + snippet.readableBytes)
@@ -42,13 +57,12 @@ public struct HTMLInjector: Sendable {
             output.writeBuffer(&head)
             output.writeBuffer(&snippet)
             output.writeBuffer(&tail)
-            inserted = true
             return output
+        case .hold(let index):
+            let offset = index - bytes.startIndex
+            pending = window.getSlice(at: window.readerIndex + offset, length: window.readableBytes - offset)!
+            return window.getSlice(at: window.readerIndex, length: offset)!
         }
-        let keep = min(Self.closingTag.count, window.readableBytes)
-        let emit = window.readableBytes - keep
-        pending = window.getSlice(at: window.readerIndex + emit, length: keep)!
-        return window.getSlice(at: window.readerIndex, length: emit)!
     }
 
     /// Ends the document and returns what remains to send, with the snippet if no `</body>` was seen.
@@ -63,30 +77,95 @@ public struct HTMLInjector: Sendable {
         return output
     }
 
-    /// Index of `</body` followed by `>`, `/` or white space; case-insensitive. A match that
-    /// may still continue in the next chunk (the tag ends the window) is not reported yet.
-    static func closingTagIndex(in bytes: ByteBufferView) -> ByteBufferView.Index? {
-        let tag = closingTag
+    private enum ScanResult {
+        /// Insert the snippet at this index.
+        case insert(ByteBufferView.Index)
+        /// Send everything before this index; keep the rest until more bytes arrive.
+        case hold(ByteBufferView.Index)
+    }
+
+    private static let commentOpen = Array("<!--".utf8)
+    private static let commentClose = Array("-->".utf8)
+    private static let scriptOpen = Array("<script".utf8)
+    private static let scriptClose = Array("</script".utf8)
+    private static let bodyClose = Array("</body".utf8)
+
+    private mutating func scan(_ bytes: ByteBufferView) -> ScanResult {
         var index = bytes.startIndex
-        while let start = bytes[index...].firstIndex(of: UInt8(ascii: "<")) {
-            let end = start + tag.count
-            guard end < bytes.endIndex else { return nil }
-            var matches = true
-            for offset in 1..<tag.count where bytes[start + offset] | 0x20 != tag[offset] {
-                matches = false
-                break
-            }
-            if matches && bytes[start + 1] == UInt8(ascii: "/") {
-                switch bytes[end] {
-                case UInt8(ascii: ">"), UInt8(ascii: "/"), UInt8(ascii: " "), UInt8(ascii: "\t"),
-                    UInt8(ascii: "\n"), UInt8(ascii: "\r"), 0x0C:
-                    return start
-                default:
-                    break
+        while index < bytes.endIndex {
+            switch state {
+            case .text:
+                guard let open = bytes[index...].firstIndex(of: UInt8(ascii: "<")) else { return .hold(bytes.endIndex) }
+                switch Self.match(Self.bodyClose, in: bytes, at: open, tagName: true) {
+                case .yes: return .insert(open)
+                case .needMoreBytes: return .hold(open)
+                case .no: break
+                }
+                switch Self.match(Self.commentOpen, in: bytes, at: open, tagName: false) {
+                case .yes:
+                    state = .comment
+                    index = open + Self.commentOpen.count
+                    continue
+                case .needMoreBytes: return .hold(open)
+                case .no: break
+                }
+                switch Self.match(Self.scriptOpen, in: bytes, at: open, tagName: true) {
+                case .yes:
+                    state = .script
+                    index = open + Self.scriptOpen.count
+                    continue
+                case .needMoreBytes: return .hold(open)
+                case .no: index = open + 1
+                }
+            case .comment:
+                guard let dash = bytes[index...].firstIndex(of: UInt8(ascii: "-")) else { return .hold(bytes.endIndex) }
+                switch Self.match(Self.commentClose, in: bytes, at: dash, tagName: false) {
+                case .yes:
+                    state = .text
+                    index = dash + Self.commentClose.count
+                case .needMoreBytes: return .hold(dash)
+                case .no: index = dash + 1
+                }
+            case .script:
+                guard let open = bytes[index...].firstIndex(of: UInt8(ascii: "<")) else { return .hold(bytes.endIndex) }
+                switch Self.match(Self.scriptClose, in: bytes, at: open, tagName: true) {
+                case .yes:
+                    state = .text
+                    index = open + Self.scriptClose.count
+                case .needMoreBytes: return .hold(open)
+                case .no: index = open + 1
                 }
             }
-            index = start + 1
         }
-        return nil
+        return .hold(bytes.endIndex)
+    }
+
+    /// Compares `pattern` (lower case) with the bytes at `start`, ignoring ASCII case. With
+    /// `tagName`, the pattern must be followed by `>`, `/` or white space, as a tag name is.
+    private static func match(
+        _ pattern: [UInt8],
+        in bytes: ByteBufferView,
+        at start: ByteBufferView.Index,
+        tagName: Bool
+    )
+        -> Match
+    {
+        for offset in 0..<pattern.count {
+            let index = start + offset
+            guard index < bytes.endIndex else { return .needMoreBytes }
+            let byte = bytes[index]
+            let lowered = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+            if lowered != pattern[offset] { return .no }
+        }
+        guard tagName else { return .yes }
+        let end = start + pattern.count
+        guard end < bytes.endIndex else { return .needMoreBytes }
+        switch bytes[end] {
+        case UInt8(ascii: ">"), UInt8(ascii: "/"), UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"),
+            UInt8(ascii: "\r"), 0x0C:
+            return .yes
+        default:
+            return .no
+        }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A normalised absolute path that names a section (a folder) or a document.
 ///
 /// `/papers/`, `/papers` and `//papers` are the same section. A section contains itself and
@@ -8,15 +10,22 @@ public struct SectionPath: Sendable, Hashable, Comparable, CustomStringConvertib
         case notAbsolute
         case dotSegment
         case invalidCharacter
+        case tooLong
+        case invalidEncoding
 
         public var description: String {
             switch self {
+            case .tooLong: "a section path may be at most \(SectionPath.maximumLength) bytes long"
+            case .invalidEncoding: "the path's percent-encoding is invalid"
             case .notAbsolute: "a section path must start with '/'"
             case .dotSegment: "a section path may not contain '.' or '..' segments"
             case .invalidCharacter: "a section path may not contain '?', '#', '\\' or control characters"
             }
         }
     }
+
+    /// The longest path accepted, in UTF-8 bytes.
+    public static let maximumLength = 1024
 
     /// The site root, `/`. It contains every path and cannot be marked.
     public static let root = SectionPath(normalized: "/")
@@ -32,6 +41,7 @@ public struct SectionPath: Sendable, Hashable, Comparable, CustomStringConvertib
     /// - Parameter path: An absolute path such as `/papers/` or `/papers/budget.html`.
     public init(_ path: some StringProtocol) throws(ValidationError) {
         guard path.first == "/" else { throw .notAbsolute }
+        guard path.utf8.count <= Self.maximumLength else { throw .tooLong }
         if path.unicodeScalars.contains(where: { $0 == "?" || $0 == "#" || $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F }) {
             throw .invalidCharacter
         }
@@ -42,6 +52,22 @@ public struct SectionPath: Sendable, Hashable, Comparable, CustomStringConvertib
         }
         self.value = "/" + segments.joined(separator: "/")
     }
+
+    /// Decodes the percent-encoded path of a request URL, then normalises and validates it, so
+    /// `/%70apers//a%2Ehtml` and `/papers/a.html` are the same page.
+    /// - Parameter urlPath: The path of a request URL, as sent.
+    public init(urlPath: some StringProtocol) throws(ValidationError) {
+        guard let decoded = String(urlPath).removingPercentEncoding else { throw .invalidEncoding }
+        try self.init(decoded)
+    }
+
+    /// The path percent-encoded for use in a URL (`/`, letters, digits and `-._~!$&'()*+,;=:@` stay).
+    public var urlEncoded: String {
+        value.addingPercentEncoding(withAllowedCharacters: Self.urlPathCharacters) ?? "/"
+    }
+
+    private static let urlPathCharacters = CharacterSet(charactersIn: "/-._~!$&'()*+,;=:@")
+        .union(CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"))
 
     /// `true` for the site root.
     public var isRoot: Bool { value == "/" }

@@ -25,7 +25,7 @@ public struct ViewTokenSigner: Sendable {
     }
 
     /// Longest token accepted, in bytes; anything longer is malformed without further work.
-    public static let maximumTokenLength = 4096
+    public static let maximumTokenLength = 8192
     private static let version = "v1"
     private static let clockSkew: TimeInterval = 60
 
@@ -42,6 +42,14 @@ public struct ViewTokenSigner: Sendable {
         self.lifetime = lifetime
     }
 
+    /// Creates the signer every ClickTracker instance sharing `secret` agrees on.
+    /// - Parameters:
+    ///   - secret: The server secret; the token key is derived from it.
+    ///   - lifetime: How long a token is accepted after it is minted.
+    public init(secret: SecretKey, lifetime: TimeInterval = 12 * 3600) {
+        self.init(key: secret.derived(for: "view-token"), lifetime: lifetime)
+    }
+
     /// Mints a token for one render of a document.
     /// - Parameters:
     ///   - member: The signed-in member the page is rendered for.
@@ -49,13 +57,14 @@ public struct ViewTokenSigner: Sendable {
     ///   - url: The URL it is rendered at.
     ///   - now: The time of rendering.
     public func mint(member: String, document: DocumentReference, url: String, now: Date = Date()) -> String {
+        let issuedAt = Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
         let token = ViewToken(
             member: member,
             document: document,
             url: url,
             renderID: ViewToken.newRenderID(),
-            issuedAt: now,
-            expiresAt: now.addingTimeInterval(lifetime)
+            issuedAt: issuedAt,
+            expiresAt: issuedAt.addingTimeInterval(lifetime)
         )
         return sign(token)
     }
@@ -64,6 +73,7 @@ public struct ViewTokenSigner: Sendable {
     public func sign(_ token: ViewToken) -> String {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .millisecondsSince1970
+        encoder.outputFormatting = .withoutEscapingSlashes
         let claims = Base64URL.encode((try? encoder.encode(token)) ?? Data())
         let signed = "\(Self.version).\(claims)"
         let mac = HMAC<SHA256>.authenticationCode(for: Data(signed.utf8), using: key)

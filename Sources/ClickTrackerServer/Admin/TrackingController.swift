@@ -39,15 +39,10 @@ struct TrackingController: Sendable {
                 "message",
                 ["heading": "Not allowed", "text": "Only administrators may see tracking and reports."],
                 context: context,
-                csrf: csrf(context),
                 status: .forbidden
             )
         }
         return try await body()
-    }
-
-    private func csrf(_ context: ServerRequestContext) -> String? {
-        context.sessionNonce.map(signer.csrfToken(for:))
     }
 
     private func trackingURL(_ path: String) -> String {
@@ -58,20 +53,19 @@ struct TrackingController: Sendable {
         let sections = try await tracker.storage.trackedSections()
         let rules = TrackingRules(sections: sections)
         let tree: [[String: Any]] = (folder?.tree() ?? []).map { item in
-            let path = try? SectionPath(item.entry.path)
+            let path = try? SectionPath(urlPath: item.entry.path)
             let section = path.flatMap(rules.trackingSection(for:))
             let state = section == nil ? "" : (section == path ? "tracked" : "tracked through \(section!.value)")
             return [
                 "name": item.entry.name, "isFolder": item.entry.isFolder, "indent": item.depth * 2,
-                "trackingURL": trackingURL(item.entry.path), "state": state,
+                "trackingURL": trackingURL(path?.value ?? "/"), "state": state,
             ]
         }
         let sectionValues = sections.map { ["path": $0.value, "trackingURL": trackingURL($0.value)] }
         return pages.page(
             "overview",
             ["sections": sectionValues, "tree": tree, "hasSite": folder != nil],
-            context: context,
-            csrf: csrf(context)
+            context: context
         )
     }
 
@@ -82,9 +76,9 @@ struct TrackingController: Sendable {
         }
         let order = parameters["sort"].flatMap { AccessLogQuery.Order(rawValue: String($0)) } ?? .member
         let descending = parameters["order"] == "desc"
-        let page = max(1, parameters["page"].flatMap { Int(String($0)) } ?? 1)
+        let page = min(max(1, parameters["page"].flatMap { Int(String($0)) } ?? 1), 1_000_000)
         let section = try await tracker.trackingSection(for: path)
-        var values: [String: Any] = ["path": path.value]
+        var values: [String: Any] = ["path": path.value, "pathURL": path.urlEncoded]
         switch section {
         case .none:
             values["untracked"] = true
@@ -115,7 +109,7 @@ struct TrackingController: Sendable {
             if page > 1 { values["previous"] = pageURL(page - 1) }
             if query.offset + log.entries.count < log.total { values["next"] = pageURL(page + 1) }
         }
-        return pages.page("tracking", values, context: context, csrf: csrf(context))
+        return pages.page("tracking", values, context: context)
     }
 
     func toggle(_ request: Request, context: ServerRequestContext) async throws -> Response {
@@ -125,7 +119,6 @@ struct TrackingController: Sendable {
                 "message",
                 ["heading": "Not changed", "text": "The form's security token is missing or invalid. Reload the page and try again."],
                 context: context,
-                csrf: csrf(context),
                 status: .forbidden
             )
         }
@@ -144,7 +137,7 @@ struct TrackingController: Sendable {
     }
 
     private func badRequest(_ text: String, context: ServerRequestContext) -> Response {
-        pages.page("message", ["heading": "Bad request", "text": text], context: context, csrf: csrf(context), status: .badRequest)
+        pages.page("message", ["heading": "Bad request", "text": text], context: context, status: .badRequest)
     }
 
     /// Column headers: a click sorts by the column, a second click reverses the order.
@@ -166,9 +159,9 @@ struct TrackingController: Sendable {
     private static func row(_ entry: AccessLogEntry) -> [String: Any] {
         [
             "member": entry.member,
-            "url": entry.url,
+            "url": (try? SectionPath(entry.url))?.urlEncoded ?? "",
             "display": entry.title.map { "\($0) (\(entry.url))" } ?? entry.url,
-            "link": entry.url.hasPrefix("/") && !entry.url.hasPrefix("//"),
+            "link": (try? SectionPath(entry.url)) != nil,
             "count": entry.count,
             "first": Self.format(entry.firstAccess),
             "last": Self.format(entry.lastAccess),

@@ -6,7 +6,7 @@ import Foundation
 /// environment variables (the environment wins); command-line flags override both.
 ///
 /// Keys (JSON / environment): `host` / `CLICKTRACKER_HOST`, `port`, `site`, `users`,
-/// `database`, `key.file`, `collector.path`, `sections.initial`, `sections.ignore`,
+/// `database`, `key.file`, `key.secret`, `collector.path`, `sections.initial`, `sections.ignore`,
 /// `cookies.secure`, `token.lifetime`. Relative paths in the file are taken relative to it.
 public struct ServerConfiguration: Sendable {
     /// Address to listen on.
@@ -19,8 +19,11 @@ public struct ServerConfiguration: Sendable {
     public var usersFile = "users.json"
     /// SQLite database file.
     public var databasePath = "clicktracker.sqlite"
-    /// Secret key file (created with mode 0600 if missing).
+    /// Secret key file (created with mode 0600 if missing); used when ``keySecret`` is not set.
     public var keyFile = "clicktracker.key"
+    /// The secret itself, base64 (at least 32 bytes), so several instances can share it
+    /// without a shared file. Never printed.
+    public var keySecret: String?
     /// Mount point of ClickTracker's own pages and collector routes.
     public var collectorPath = "/_clicktracker"
     /// Sections marked when the database is new (a fresh demo shows tracking at once).
@@ -55,12 +58,21 @@ public struct ServerConfiguration: Sendable {
         configuration.usersFile = path("users", configuration.usersFile)
         configuration.databasePath = path("database", configuration.databasePath)
         configuration.keyFile = path("key.file", configuration.keyFile)
+        configuration.keySecret = reader.string(forKey: "key.secret", isSecret: true)
         configuration.collectorPath = reader.string(forKey: "collector.path", default: configuration.collectorPath)
         configuration.initialSections = reader.stringArray(forKey: "sections.initial", default: [])
         configuration.ignoredPaths = reader.stringArray(forKey: "sections.ignore", default: [])
         configuration.secureCookies = reader.bool(forKey: "cookies.secure", default: false)
         configuration.tokenLifetime = reader.double(forKey: "token.lifetime", default: configuration.tokenLifetime)
         return configuration
+    }
+
+    /// The server secret: ``keySecret`` if set, else the key file (created if missing).
+    public func loadKey() throws -> SecretKey {
+        if let keySecret, let bytes = Data(base64Encoded: keySecret), bytes.count >= 32 {
+            return SecretKey(bytes: bytes)
+        }
+        return try SecretKey.loadOrCreate(path: keyFile)
     }
 
     /// Checks values that would otherwise fail later and less clearly.
@@ -73,6 +85,9 @@ public struct ServerConfiguration: Sendable {
             guard let path = try? SectionPath(section), !path.isRoot else {
                 throw .invalid("'\(section)' is not a section path below the root")
             }
+        }
+        if let keySecret, (Data(base64Encoded: keySecret)?.count ?? 0) < 32 {
+            throw .invalid("key.secret must be base64 of at least 32 bytes (try: openssl rand -base64 32)")
         }
         guard tokenLifetime > 0 else { throw .invalid("token.lifetime must be positive") }
         if let siteDirectory {

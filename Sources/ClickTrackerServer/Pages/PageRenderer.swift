@@ -1,3 +1,4 @@
+import ClickTracker
 import HTTPTypes
 import Hummingbird
 import Mustache
@@ -6,14 +7,17 @@ import Mustache
 struct PageRenderer: Sendable {
     let library: MustacheLibrary
     let collectorPath: String
+    let signer: SessionSigner
 
-    init(collectorPath: String) throws {
+    init(collectorPath: String, signer: SessionSigner) throws {
+        MustacheContentTypes.register(ScalarHTMLContentType(), named: ScalarHTMLContentType.name)
         var library = MustacheLibrary()
         for (name, template) in Templates.all {
             try library.register(template, named: name)
         }
         self.library = library
         self.collectorPath = collectorPath
+        self.signer = signer
     }
 
     /// A page for the current request; `values` are merged with the layout's values.
@@ -21,13 +25,12 @@ struct PageRenderer: Sendable {
         _ template: String,
         _ values: [String: Any],
         context: ServerRequestContext,
-        csrf: String?,
         status: HTTPResponse.Status = .ok
     ) -> Response {
         var object: [String: Any] = ["prefix": collectorPath]
-        if let user = context.user {
+        if let user = context.user, let nonce = context.sessionNonce {
             object["user"] = ["name": user.name, "isAdmin": user.isAdmin]
-            object["csrf"] = csrf ?? ""
+            object["csrf"] = signer.csrfToken(for: nonce)
         }
         object.merge(values) { _, new in new }
         let html = library.render(object, withTemplate: template) ?? ""
@@ -43,5 +46,16 @@ struct PageRenderer: Sendable {
             ],
             body: .init(byteBuffer: ByteBuffer(string: html))
         )
+    }
+}
+
+/// HTML escaping by Unicode scalar. Mustache's own escaping goes by `Character`, so a quote
+/// followed by a combining mark would slip through it unescaped; every template selects this
+/// content type instead.
+struct ScalarHTMLContentType: MustacheContentType {
+    static let name = "HTML_SCALARS"
+
+    func escapeText(_ text: String) -> String {
+        HTML.escape(text)
     }
 }

@@ -10,7 +10,7 @@ enum Templates {
     ]
 
     static let layout = """
-        <!doctype html>
+        {{% CONTENT_TYPE: HTML_SCALARS}}<!doctype html>
         <html lang="en">
         <head>
         <meta charset="utf-8">
@@ -53,7 +53,7 @@ enum Templates {
         """
 
     static let login = """
-        {{<layout}}
+        {{% CONTENT_TYPE: HTML_SCALARS}}{{<layout}}
         {{$title}}Sign in · ClickTracker{{/title}}
         {{$content}}
         <h1>Sign in</h1>
@@ -72,7 +72,7 @@ enum Templates {
         """
 
     static let message = """
-        {{<layout}}
+        {{% CONTENT_TYPE: HTML_SCALARS}}{{<layout}}
         {{$title}}{{heading}} · ClickTracker{{/title}}
         {{$content}}
         <h1>{{heading}}</h1>
@@ -82,7 +82,7 @@ enum Templates {
         """
 
     static let listing = """
-        {{<layout}}
+        {{% CONTENT_TYPE: HTML_SCALARS}}{{<layout}}
         {{$title}}{{folder}} · ClickTracker{{/title}}
         {{$content}}
         <h1>{{folder}}</h1>
@@ -96,7 +96,7 @@ enum Templates {
         """
 
     static let overview = """
-        {{<layout}}
+        {{% CONTENT_TYPE: HTML_SCALARS}}{{<layout}}
         {{$title}}Tracking · ClickTracker{{/title}}
         {{$content}}
         <h1>Tracking</h1>
@@ -116,10 +116,10 @@ enum Templates {
         """
 
     static let tracking = """
-        {{<layout}}
+        {{% CONTENT_TYPE: HTML_SCALARS}}{{<layout}}
         {{$title}}Tracking {{path}} · ClickTracker{{/title}}
         {{$content}}
-        <h1>Tracking: <a href="{{path}}">{{path}}</a></h1>
+        <h1>Tracking: <a href="{{pathURL}}">{{path}}</a></h1>
         {{#untracked}}
         <div class="state" id="tracking-state">This item is not tracked.
           <form method="post" action="{{prefix}}/tracking">

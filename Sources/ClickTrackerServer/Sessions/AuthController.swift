@@ -38,7 +38,7 @@ struct AuthController: Sendable {
         let nonce = ViewToken.newRenderID()
         var values: [String: Any] = ["loginCSRF": signer.csrfToken(for: "login:" + nonce), "next": next, "username": username]
         if let error { values["error"] = error }
-        var response = pages.page("login", values, context: context, csrf: nil, status: status)
+        var response = pages.page("login", values, context: context, status: status)
         response.setCookie(
             Cookie(
                 name: SessionSigner.loginCookieName,

@@ -21,43 +21,43 @@ struct SiteController: Sendable {
     }
 
     func respond(_ request: Request, context: ServerRequestContext) async throws -> Response {
-        let urlPath = request.uri.path
         guard context.user != nil else {
-            let next = urlPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
+            let next = Self.queryValue(request.uri.path)
             return .redirect(to: "\(pages.collectorPath)/login?next=\(next)", type: .found)
         }
-        if let path = try? SectionPath(urlPath), ignoredPaths.contains(where: { $0.contains(path) }) {
-            context.clickTracker.ignore()
-        }
-        switch folder.item(at: urlPath) {
-        case .none:
+        guard let path = try? SectionPath(urlPath: request.uri.path), let item = folder.item(at: path) else {
             return pages.page(
                 "message",
                 ["heading": "Not found", "text": "There is no document at this address."],
                 context: context,
-                csrf: nil,
                 status: .notFound
             )
+        }
+        if ignoredPaths.contains(where: { $0.contains(path) }) {
+            context.clickTracker.ignore()
+        }
+        switch item {
         case .folder(let directory):
-            guard urlPath.hasSuffix("/") else {
+            let folderURL = path.isRoot ? "/" : path.urlEncoded + "/"
+            guard request.uri.path.hasSuffix("/") else {
                 let query = request.uri.query.map { "?" + $0 } ?? ""
-                return .redirect(to: urlPath + "/" + query, type: .permanent)
+                return .redirect(to: folderURL + query, type: .permanent)
             }
             let index = directory + "/index.html"
             if FileManager.default.fileExists(atPath: index) {
                 return try await document(at: index, context: context)
             }
-            let name = urlPath == "/" ? "Documents" : String(urlPath.split(separator: "/").last ?? "")
-            let entries = folder.entries(of: directory, urlPath: urlPath).map { ["name": $0.name, "path": $0.path, "isFolder": $0.isFolder] }
-            let trackingURL = "\(pages.collectorPath)/tracking?path=\(Self.queryValue(urlPath))"
-            var response = pages.page(
+            // A listing is navigation, not a document: never tracked.
+            context.clickTracker.ignore()
+            let entries = folder.entries(of: directory, urlPath: folderURL).map { ["name": $0.name, "path": $0.path, "isFolder": $0.isFolder] }
+            return pages.page(
                 "listing",
-                ["folder": name.removingPercentEncoding ?? name, "entries": entries, "trackingURL": trackingURL],
-                context: context,
-                csrf: nil
+                [
+                    "folder": path.isRoot ? "Documents" : String(path.segments.last ?? ""), "entries": entries,
+                    "trackingURL": "\(pages.collectorPath)/tracking?path=\(Self.queryValue(path.value))",
+                ],
+                context: context
             )
-            response.headers[.clickTrackerTitle] = Self.headerValue(name.removingPercentEncoding ?? name)
-            return response
         case .file(let file):
             let lowercased = file.lowercased()
             if lowercased.hasSuffix(".html") || lowercased.hasSuffix(".htm") {

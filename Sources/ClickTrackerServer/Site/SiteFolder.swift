@@ -22,13 +22,10 @@ struct SiteFolder: Sendable {
         self.root = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
     }
 
-    /// Resolves a URL path (percent-encoded) to a file or folder inside the site, or `nil` if it
-    /// does not exist, is hidden, or would leave the site folder.
-    func item(at urlPath: String) -> Item? {
-        guard let decoded = urlPath.removingPercentEncoding, !decoded.contains("\0"), !decoded.contains("\\") else {
-            return nil
-        }
-        let segments = decoded.split(separator: "/")
+    /// Resolves a normalised path to a file or folder inside the site, or `nil` if it does not
+    /// exist, is hidden (a segment starts with `.`), or would leave the site folder through a link.
+    func item(at path: SectionPath) -> Item? {
+        let segments = path.segments
         guard !segments.contains(where: { $0.hasPrefix(".") }) else { return nil }
         let candidate = segments.reduce(URL(fileURLWithPath: root)) { $0.appendingPathComponent(String($1)) }
         let resolved = candidate.resolvingSymlinksInPath().path
@@ -41,14 +38,15 @@ struct SiteFolder: Sendable {
     /// The visible entries of a folder: sub-folders first, then files, each sorted by name.
     /// - Parameters:
     ///   - folder: Absolute file path of the folder.
-    ///   - urlPath: The folder's URL path, ending in `/`.
+    ///   - urlPath: The folder's percent-encoded URL path, ending in `/`.
     func entries(of folder: String, urlPath: String) -> [Entry] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { !$0.hasPrefix(".") }.compactMap { name -> Entry? in
             var isDirectory: ObjCBool = false
             let full = folder + "/" + name
             guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else { return nil }
-            let encoded = name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/", ";", "?", "#"])) ?? name
+            let encoded = (try? SectionPath("/" + name))?.urlEncoded.dropFirst() ?? ""
+            guard !encoded.isEmpty else { return nil }
             return Entry(name: name, path: urlPath + encoded + (isDirectory.boolValue ? "/" : ""), isFolder: isDirectory.boolValue)
         }.sorted { ($0.isFolder ? 0 : 1, $0.name) < ($1.isFolder ? 0 : 1, $1.name) }
     }

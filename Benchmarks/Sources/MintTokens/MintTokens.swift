@@ -1,0 +1,31 @@
+import ArgumentParser
+import ClickTracker
+import Foundation
+
+/// Mints valid view tokens with a server's key file, one per line, for load tests.
+@main
+struct MintTokens: ParsableCommand {
+    @Option(help: "The server's key file.")
+    var keyFile: String
+
+    @Option(help: "Member the tokens are for.")
+    var member = "alice"
+
+    @Option(help: "Document path.")
+    var path = "/papers/budget-2027.html"
+
+    @Option(help: "How many tokens.")
+    var count = 100_000
+
+    func run() throws {
+        let signer = ViewTokenSigner(secret: try SecretKey.loadOrCreate(path: keyFile))
+        let document = DocumentReference(path: path, title: "Budget 2027")
+        var output = ""
+        output.reserveCapacity(count * 420)
+        for _ in 0..<count {
+            output += signer.mint(member: member, document: document, url: path)
+            output += "\n"
+        }
+        FileHandle.standardOutput.write(Data(output.utf8))
+    }
+}

@@ -1,0 +1,83 @@
+import ClickTracker
+import ClickTrackerTestSupport
+import Foundation
+import Testing
+
+@testable import ClickTrackerServer
+
+@Suite("Server configuration")
+struct ServerConfigurationTests {
+    @Test("A JSON file sets every key; relative paths are taken relative to the file")
+    func fromFile() async throws {
+        let directory = try TemporaryDirectory("config")
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.file("docs"), withIntermediateDirectories: true)
+        let file = try directory.write(
+            "conf/clicktracker.json",
+            """
+            {
+              "host": "0.0.0.0", "port": 9000, "site": "../docs", "users": "people.json", "database": "/var/tmp/ct.sqlite",
+              "key": { "file": "secret.key" }, "collector": { "path": "/_ct" },
+              "sections": { "initial": ["/papers"], "ignore": ["/papers/cover.html"] },
+              "cookies": { "secure": true }, "token": { "lifetime": 600 }
+            }
+            """
+        )
+        let configuration = try await ServerConfiguration.load(file: file)
+        #expect(configuration.host == "0.0.0.0")
+        #expect(configuration.port == 9000)
+        #expect(configuration.siteDirectory == directory.file("docs"))
+        #expect(configuration.usersFile == directory.file("conf/people.json"))
+        #expect(configuration.databasePath == "/var/tmp/ct.sqlite")
+        #expect(configuration.keyFile == directory.file("conf/secret.key"))
+        #expect(configuration.collectorPath == "/_ct")
+        #expect(configuration.initialSections == ["/papers"])
+        #expect(configuration.ignoredPaths == ["/papers/cover.html"])
+        #expect(configuration.secureCookies)
+        #expect(configuration.tokenLifetime == 600)
+        try configuration.validate()
+    }
+
+    @Test("Values that cannot work are refused with a clear message")
+    func invalid() {
+        var configuration = ServerConfiguration()
+        configuration.port = 70000
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        configuration = ServerConfiguration()
+        configuration.collectorPath = "/"
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        configuration = ServerConfiguration()
+        configuration.initialSections = ["/"]
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        configuration = ServerConfiguration()
+        configuration.keySecret = "dG9vIHNob3J0"
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        configuration = ServerConfiguration()
+        configuration.siteDirectory = "/does/not/exist"
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+    }
+
+    @Test("Instances with the same key.secret accept each other's tokens; a key file is created 0600")
+    func keys() throws {
+        let directory = try TemporaryDirectory("keys")
+        defer { directory.remove() }
+        var fileOnly = ServerConfiguration()
+        fileOnly.keyFile = directory.file("ct.key")
+        let fileKey = try fileOnly.loadKey()
+        let permissions = try FileManager.default.attributesOfItem(atPath: fileOnly.keyFile)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
+
+        let secret = Data(repeating: 42, count: 32).base64EncodedString()
+        var first = ServerConfiguration()
+        first.keyFile = directory.file("first.key")
+        first.keySecret = secret
+        var second = ServerConfiguration()
+        second.keyFile = directory.file("second.key")
+        second.keySecret = secret
+        try first.validate()
+        let token = ViewTokenSigner(secret: try first.loadKey()).mint(member: "alice", document: .init(path: "/p"), url: "/p")
+        #expect(throws: Never.self) { try ViewTokenSigner(secret: try second.loadKey()).verify(token, member: "alice") }
+        #expect(throws: ViewTokenSigner.VerificationError.badSignature) { try ViewTokenSigner(secret: fileKey).verify(token, member: "alice") }
+        #expect(!FileManager.default.fileExists(atPath: first.keyFile))
+    }
+}
