@@ -78,65 +78,88 @@ public final class SQLiteStore: ClickStorage {
         try await reader.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
     }
 
+    /// Rows per multi-row statement, well below SQLite's limit of bound parameters.
+    static let rowsPerStatement = 500
+
+    /// Writes a batch with a handful of multi-row statements, however many events it holds:
+    /// documents, then views (render ids that already exist are skipped), then the per-member
+    /// summary, then the path and title of documents whose newest render this batch holds.
     @discardableResult
     public func record(_ events: [ViewEvent]) async throws -> Int {
         guard !events.isEmpty else { return 0 }
         return try await transaction { connection in
-            var recorded = 0
             var documentIDs: [String: Int] = [:]
-            for event in events {
-                let documentID: Int
-                if let known = documentIDs[event.document.key] {
-                    documentID = known
-                } else {
-                    let rows = try await connection.query(
-                        """
-                        INSERT INTO document (key, path, title, seen_at) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (key) DO UPDATE SET key = excluded.key
-                        RETURNING id
-                        """,
-                        [
-                            .text(event.document.key), .text(event.document.path), event.document.title.map(SQLiteData.text) ?? .null,
-                            .integer(Self.milliseconds(event.issuedAt)),
-                        ]
-                    )
-                    documentID = rows.first?.column("id")?.integer ?? 0
-                    documentIDs[event.document.key] = documentID
-                }
-                let inserted = try await connection.query(
+            for chunk in Self.latestDocuments(events).chunks(of: Self.rowsPerStatement) {
+                let rows = try await connection.query(
                     """
-                    INSERT INTO view (render_id, member, document_id, url, issued_at, viewed_at) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (render_id) DO NOTHING
-                    RETURNING id
+                    INSERT INTO document (key, path, title, seen_at) VALUES \(Self.placeholders(rows: chunk.count, columns: 4))
+                    ON CONFLICT (key) DO UPDATE SET key = excluded.key
+                    RETURNING id, key
                     """,
-                    [
-                        .text(event.renderID), .text(event.member), .integer(documentID), .text(event.url),
-                        .integer(Self.milliseconds(event.issuedAt)), .integer(Self.milliseconds(event.viewedAt)),
-                    ]
+                    chunk.flatMap { latest -> [SQLiteData] in
+                        [
+                            .text(latest.document.key), .text(latest.document.path), Self.optional(latest.document.title),
+                            .integer(Self.milliseconds(latest.issuedAt)),
+                        ]
+                    }
                 )
-                guard !inserted.isEmpty else { continue }
-                recorded += 1
-                // Path and title follow the newest render, never a replayed or older one.
-                _ = try await connection.query(
-                    "UPDATE document SET path = ?, title = coalesce(?, title), seen_at = ? WHERE id = ? AND seen_at < ?",
-                    [
-                        .text(event.document.path), event.document.title.map(SQLiteData.text) ?? .null,
-                        .integer(Self.milliseconds(event.issuedAt)), .integer(documentID), .integer(Self.milliseconds(event.issuedAt)),
-                    ]
+                for row in rows {
+                    if let key = row.column("key")?.string, let id = row.column("id")?.integer { documentIDs[key] = id }
+                }
+            }
+
+            var inserted: Set<String> = []
+            for chunk in events.chunks(of: Self.rowsPerStatement) {
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO view (render_id, member, document_id, url, issued_at, viewed_at)
+                    VALUES \(Self.placeholders(rows: chunk.count, columns: 6))
+                    ON CONFLICT (render_id) DO NOTHING
+                    RETURNING render_id
+                    """,
+                    chunk.flatMap { event -> [SQLiteData] in
+                        [
+                            .text(event.renderID), .text(event.member), .integer(documentIDs[event.document.key] ?? 0), .text(event.url),
+                            .integer(Self.milliseconds(event.issuedAt)), .integer(Self.milliseconds(event.viewedAt)),
+                        ]
+                    }
                 )
-                let viewedAt = SQLiteData.integer(Self.milliseconds(event.viewedAt))
+                inserted.formUnion(rows.compactMap { $0.column("render_id")?.string })
+            }
+            let recorded = events.filter { inserted.remove($0.renderID) != nil }
+
+            let summaries = ClickSummary.summarise(recorded, documentIDs: documentIDs)
+            for chunk in summaries.chunks(of: Self.rowsPerStatement) {
                 _ = try await connection.query(
                     """
-                    INSERT INTO click (member, document_id, url, count, first_access, last_access) VALUES (?, ?, ?, 1, ?, ?)
+                    INSERT INTO click (member, document_id, url, count, first_access, last_access)
+                    VALUES \(Self.placeholders(rows: chunk.count, columns: 6))
                     ON CONFLICT (member, document_id, url) DO UPDATE SET
-                        count = click.count + 1,
+                        count = click.count + excluded.count,
                         first_access = min(click.first_access, excluded.first_access),
                         last_access = max(click.last_access, excluded.last_access)
                     """,
-                    [.text(event.member), .integer(documentID), .text(event.url), viewedAt, viewedAt]
+                    chunk.flatMap { summary -> [SQLiteData] in
+                        [
+                            .text(summary.member), .integer(summary.documentID), .text(summary.url), .integer(summary.count),
+                            .integer(summary.firstAccess), .integer(summary.lastAccess),
+                        ]
+                    }
                 )
             }
-            return recorded
+
+            // Path and title follow the newest render, never a replayed or older one.
+            for latest in Self.latestDocuments(recorded) {
+                let issuedAt = SQLiteData.integer(Self.milliseconds(latest.issuedAt))
+                _ = try await connection.query(
+                    "UPDATE document SET path = ?, title = coalesce(?, title), seen_at = ? WHERE id = ? AND seen_at < ?",
+                    [
+                        .text(latest.document.path), Self.optional(latest.document.title), issuedAt,
+                        .integer(documentIDs[latest.document.key] ?? 0), issuedAt,
+                    ]
+                )
+            }
+            return recorded.count
         }
     }
 
@@ -232,6 +255,40 @@ public final class SQLiteStore: ClickStorage {
             "(d.path = ? OR (d.path >= ? AND d.path < ?))",
             [.text(section.value), .text(section.value + "/"), .text(section.value + "0")]
         )
+    }
+
+    /// Each document in `events` as its newest render shows it: the newest path, the newest
+    /// title any render carried, and that render's issue time.
+    static func latestDocuments(_ events: [ViewEvent]) -> [(document: DocumentReference, issuedAt: Date)] {
+        var latest: [String: (document: DocumentReference, issuedAt: Date, titledAt: Date)] = [:]
+        for event in events {
+            guard var current = latest[event.document.key] else {
+                latest[event.document.key] = (event.document, event.issuedAt, event.document.title == nil ? .distantPast : event.issuedAt)
+                continue
+            }
+            if event.issuedAt >= current.issuedAt {
+                let title = current.document.title
+                current.document = event.document
+                current.document.title = title
+                current.issuedAt = event.issuedAt
+            }
+            if let title = event.document.title, event.issuedAt >= current.titledAt {
+                current.document.title = title
+                current.titledAt = event.issuedAt
+            }
+            latest[event.document.key] = current
+        }
+        return latest.values.map { ($0.document, $0.issuedAt) }
+    }
+
+    /// `(?, ?, …), (?, ?, …), …` for a multi-row `VALUES` list.
+    static func placeholders(rows: Int, columns: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return Array(repeating: row, count: rows).joined(separator: ", ")
+    }
+
+    static func optional(_ text: String?) -> SQLiteData {
+        text.map(SQLiteData.text) ?? .null
     }
 
     static func milliseconds(_ date: Date) -> Int {

@@ -88,6 +88,19 @@ struct SQLiteStoreTests {
         }
     }
 
+    @Test("A batch larger than one statement, with render ids repeated inside it, counts each render once")
+    func largeBatch() async throws {
+        try await withStore { (store: SQLiteStore, _: TemporaryDirectory) async throws in
+            let unique = (0..<1200).map { Self.event("m\($0 % 7)", "/big/\($0 % 13).html", at: Double($0), render: "r\($0)") }
+            let recorded = try await store.record(unique + unique.prefix(300))
+            #expect(recorded == 1200)
+            let page = try await log(store, "/big", limit: 1000)
+            #expect(page.total == 7 * 13)
+            #expect(page.entries.reduce(0) { $0 + $1.count } == 1200)
+            #expect(try await store.record(Array(unique.suffix(10))) == 0)
+        }
+    }
+
     @Test("Sections match at a / boundary, and _ and % are not wildcards")
     func sectionBoundaries() async throws {
         try await withStore { (store: SQLiteStore, _: TemporaryDirectory) async throws in
