@@ -18,6 +18,7 @@ public struct FormFields: Sendable {
     public subscript(_ name: String) -> String? { fields[name] }
 
     private static func decode(_ part: Substring) -> String? {
-        part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        guard part.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(part) }
+        return part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }

@@ -30,6 +30,7 @@ public actor UserDirectory {
     public let path: String
     private var users: [String: User] = [:]
     private var loadedModificationDate: Date?
+    private var lastChecked = ContinuousClock.now - .seconds(60)
 
     /// A hash checked when the name is unknown, so a wrong name costs as much time as a wrong password.
     private static let decoyHash = Bcrypt.hash("decoy password", cost: 12)
@@ -86,6 +87,7 @@ public actor UserDirectory {
             guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
                 throw DirectoryError.unreadable(path: path, reason: "cannot write \(temporary)")
             }
+            lastChecked = ContinuousClock.now
             guard rename(temporary, path) == 0 else {
                 throw DirectoryError.unreadable(path: path, reason: "cannot replace the file")
             }
@@ -97,7 +99,11 @@ public actor UserDirectory {
         }
     }
 
+    /// Re-reads the file if it changed; checks at most once a second.
     private func reloadIfChanged() throws(DirectoryError) {
+        let now = ContinuousClock.now
+        guard now - lastChecked >= .seconds(1) else { return }
+        lastChecked = now
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
             users = [:]
             loadedModificationDate = nil
