@@ -33,7 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             configuration = try await ServerConfiguration.load(file: config)
         } catch {
-            throw ValidationError("cannot read the configuration \(config ?? ""): \(error)")
+            throw CommandError("cannot read the configuration \(config ?? ""): \(error)")
         }
         if let site { configuration.siteDirectory = site }
         if let users { configuration.usersFile = users }
@@ -49,7 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             try await app.runService()
         } catch let error as ServerStartError {
-            throw ValidationError("\(error)")
+            throw CommandError("\(error)")
         }
     }
 }

@@ -33,7 +33,7 @@ struct UserCommand: AsyncParsableCommand {
                 let isNew = try await directory.setUser(name: name, password: password, role: admin ? .admin : .member)
                 print("\(isNew ? "Added" : "Updated") \(admin ? "administrator" : "member") \(name) in \(users)")
             } catch {
-                throw ValidationError("\(error)")
+                throw CommandError("\(error)")
             }
         }
 
@@ -57,7 +57,7 @@ struct UserCommand: AsyncParsableCommand {
                     print("\(user.name)\t\(user.role.rawValue)")
                 }
             } catch {
-                throw ValidationError("\(error)")
+                throw CommandError("\(error)")
             }
         }
     }
