@@ -82,8 +82,10 @@ struct TrackingController: Sendable {
         switch section {
         case .none:
             values["untracked"] = true
+            values["toggle"] = ["action": "enable", "label": "Enable tracking"]
         case .some(let marked) where marked == path:
             values["marked"] = true
+            values["toggle"] = ["action": "disable", "label": "Disable tracking"]
         case .some(let marked):
             values["inherited"] = true
             values["section"] = marked.value

@@ -120,25 +120,17 @@ enum Templates {
         {{$title}}Tracking {{path}} · ClickTracker{{/title}}
         {{$content}}
         <h1>Tracking: <a href="{{pathURL}}">{{path}}</a></h1>
-        {{#untracked}}
-        <div class="state" id="tracking-state">This item is not tracked.
+        <div class="state" id="tracking-state">
+          {{#untracked}}This item is not tracked.{{/untracked}}
+          {{#inherited}}This item is tracked through <a href="{{sectionURL}}">{{section}}</a>.{{/inherited}}
+          {{#marked}}Tracking is enabled for this item and everything below it.{{/marked}}
+          {{#toggle}}
           <form method="post" action="{{prefix}}/tracking">
             <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="path" value="{{path}}">
-            <input type="hidden" name="action" value="enable"><button class="primary" id="enable-tracking">Enable tracking</button>
+            <input type="hidden" name="action" value="{{action}}"><button class="primary" id="{{action}}-tracking">{{label}}</button>
           </form>
+          {{/toggle}}
         </div>
-        {{/untracked}}
-        {{#inherited}}
-        <div class="state" id="tracking-state">This item is tracked through <a href="{{sectionURL}}">{{section}}</a>.</div>
-        {{/inherited}}
-        {{#marked}}
-        <div class="state" id="tracking-state">Tracking is enabled for this item and everything below it.
-          <form method="post" action="{{prefix}}/tracking">
-            <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="path" value="{{path}}">
-            <input type="hidden" name="action" value="disable"><button class="primary" id="disable-tracking">Disable tracking</button>
-          </form>
-        </div>
-        {{/marked}}
         {{#tracked}}
         <h2>Access log</h2>
         <table id="access-log">
