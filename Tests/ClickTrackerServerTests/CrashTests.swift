@@ -27,8 +27,11 @@ struct CrashTests {
         return try #require(json["r"] as? String)
     }
 
-    @Test("Every beacon answered 204 before a SIGKILL is in the database afterwards")
-    func sigkillLosesNothingAcknowledged() async throws {
+    @Test(
+        "Every beacon answered 204 before the server is killed (SIGKILL) or stopped (SIGTERM) is in the database afterwards",
+        arguments: [SIGKILL, SIGTERM]
+    )
+    func stopLosesNothingAcknowledged(signal: Int32) async throws {
         let fixture = try await ServerFixture()
         defer { fixture.remove() }
         let configuration = """
@@ -80,13 +83,17 @@ struct CrashTests {
             }
             group.addTask {
                 _ = try await eventually(seconds: 30) { await acknowledged.count >= 150 }
-                kill(process.processIdentifier, SIGKILL)
+                kill(process.processIdentifier, signal)
             }
             try await group.waitForAll()
         }
         await reader.close()
         _ = try await eventually(seconds: 10) { !process.isRunning }
-        #expect(process.terminationReason == .uncaughtSignal)
+        if signal == SIGKILL {
+            #expect(process.terminationReason == .uncaughtSignal)
+        } else {
+            #expect(process.terminationReason == .exit && process.terminationStatus == 0, "a graceful stop exits cleanly")
+        }
 
         let acked = await acknowledged.renderIDs
         #expect(acked.count >= 150)
