@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .library(name: "ClickTracker", targets: ["ClickTracker"]),
         .library(name: "ClickTrackerSQLite", targets: ["ClickTrackerSQLite"]),
+        .library(name: "ClickTrackerPostgres", targets: ["ClickTrackerPostgres"]),
         .library(name: "ClickTrackerHummingbird", targets: ["ClickTrackerHummingbird"]),
         .library(name: "ClickTrackerServer", targets: ["ClickTrackerServer"]),
         .executable(name: "clicktracker", targets: ["clicktracker"]),
@@ -20,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -45,6 +47,15 @@ let package = Package(
             dependencies: [
                 "ClickTracker",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ClickTrackerPostgres",
+            dependencies: [
+                "ClickTracker",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -102,6 +113,15 @@ let package = Package(
                 "ClickTrackerSQLite",
                 "ClickTrackerTestSupport",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ClickTrackerPostgresTests",
+            dependencies: [
+                "ClickTrackerPostgres",
+                "ClickTrackerTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),

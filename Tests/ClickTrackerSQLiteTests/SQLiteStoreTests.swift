@@ -28,185 +28,25 @@ struct SQLiteStoreTests {
         )
     }
 
-    func withStore(_ body: (SQLiteStore, TemporaryDirectory) async throws -> Void) async throws {
+    @Test("Storage contract", arguments: StorageConformance.allCases)
+    func conformance(_ check: StorageConformance) async throws {
         let directory = try TemporaryDirectory("sqlite-store")
         defer { directory.remove() }
         let store = try await SQLiteStore.open(path: directory.file("ct.sqlite"))
+        let second = try await SQLiteStore.open(path: directory.file("ct.sqlite"))
         do {
-            try await body(store, directory)
-            try await store.close()
+            try await check.run(store, second: second)
         } catch {
+            try? await second.close()
             try? await store.close()
             throw error
         }
+        try await second.close()
+        try await store.close()
     }
 
-    func log(
-        _ store: SQLiteStore,
-        _ section: String,
-        _ order: AccessLogQuery.Order = .member,
-        descending: Bool = false,
-        limit: Int = 100,
-        offset: Int = 0
-    )
-        async throws -> AccessLogPage
-    {
-        try await store.accessLog(
-            AccessLogQuery(section: try SectionPath(section), order: order, descending: descending, limit: limit, offset: offset)
-        )
-    }
-
-    @Test("A batch is written in one go; counts, first and last access are kept per member and URL")
-    func batchAndGrouping() async throws {
-        try await withStore { (store: SQLiteStore, _: TemporaryDirectory) async throws in
-            let recorded = try await store.record([
-                Self.event("alice", "/papers/a.html", at: 10, title: "A"),
-                Self.event("alice", "/papers/a.html", at: 30),
-                Self.event("alice", "/papers/a.html", at: 20),
-                Self.event("bob", "/papers/a.html", at: 5),
-                Self.event("bob", "/papers/b.html", at: 7, title: "B"),
-            ])
-            #expect(recorded == 5)
-            let page = try await log(store, "/papers")
-            #expect(page.total == 3)
-            #expect(page.entries.map(\.member) == ["alice", "bob", "bob"])
-            let alice = page.entries[0]
-            #expect(alice.count == 3)
-            #expect(alice.title == "A")
-            #expect(alice.firstAccess == Self.t0.addingTimeInterval(10))
-            #expect(alice.lastAccess == Self.t0.addingTimeInterval(30))
-        }
-    }
-
-    @Test("A render id is recorded once, however often it is replayed")
-    func dedupe() async throws {
-        try await withStore { (store: SQLiteStore, _: TemporaryDirectory) async throws in
-            let event = Self.event("alice", "/papers/a.html", render: "render-1")
-            #expect(try await store.record([event, event]) == 1)
-            #expect(try await store.record([event]) == 0)
-            #expect(try await log(store, "/papers").entries.first?.count == 1)
-        }
-    }
-
-    @Test("A batch larger than one statement, with render ids repeated inside it, counts each render once")
-    func largeBatch() async throws {
-        try await withStore { (store: SQLiteStore, _: TemporaryDirectory) async throws in
-            let unique = (0..<1200).map { Self.event("m\($0 % 7)", "/big/\($0 % 13).html", at: Double($0), render: "r\($0)") }
-            let recorded = try await store.record(unique + unique.prefix(300))
-            #expect(recorded == 1200)
-            let page = try await log(store, "/big", limit: 1000)
-            #expect(page.total == 7 * 13)
-            #expect(page.entries.reduce(0) { $0 + $1.count } == 1200)
-            #expect(try await store.record(Array(unique.suffix(10))) == 0)
-        }
-    }
-
-    @Test("Sections match at a / boundary, and _ and % are not wildcards")
-    func sectionBoundaries() async throws {
-        try await withStore { (store: SQLiteStore, _: TemporaryDirectory) async throws in
-            try await store.record([
-                Self.event("m", "/a"), Self.event("m", "/a/x.html"), Self.event("m", "/ab/y.html"),
-                Self.event("m", "/a_c/z.html"), Self.event("m", "/abc/z.html"), Self.event("m", "/a%/q.html"),
-            ])
-            #expect(Set(try await log(store, "/a").entries.map(\.url)) == ["/a", "/a/x.html"])
-            #expect(try await log(store, "/a_c").entries.map(\.url) == ["/a_c/z.html"])
-            #expect(try await log(store, "/a%").entries.map(\.url) == ["/a%/q.html"])
-            #expect(try await log(store, "/").total == 6)
-        }
-    }
-
-    @Test("Ordering by each column, both directions, is done by the database", arguments: AccessLogQuery.Order.allCases)
-    func ordering(order: AccessLogQuery.Order) async throws {
-        try await withStore { (store: SQLiteStore, _: TemporaryDirectory) async throws in
-            var events: [ViewEvent] = []
-            for (index, member) in ["carol", "alice", "dave", "bob"].enumerated() {
-                for view in 0...index {
-                    events.append(Self.event(member, "/p/\(4 - index).html", at: Double(index * 100 + view)))
-                }
-            }
-            try await store.record(events)
-            let ascending = try await log(store, "/p", order)
-            let descending = try await log(store, "/p", order, descending: true)
-            let key: (AccessLogEntry) -> String =
-                switch order {
-                case .member: { $0.member }
-                case .url: { $0.url }
-                case .count: { String(format: "%05d", $0.count) }
-                case .firstAccess: { String(format: "%015.3f", $0.firstAccess.timeIntervalSince1970) }
-                case .lastAccess: { String(format: "%015.3f", $0.lastAccess.timeIntervalSince1970) }
-                }
-            #expect(ascending.entries.map(key) == ascending.entries.map(key).sorted())
-            #expect(descending.entries.map(key) == ascending.entries.map(key).reversed())
-            #expect(Set(ascending.entries.map(key)).count == 4)
-        }
-    }
-
-    @Test("Pages of N rows cover the log exactly once")
-    func paging() async throws {
-        try await withStore { (store: SQLiteStore, _: TemporaryDirectory) async throws in
-            try await store.record((0..<45).map { Self.event(String(format: "member%02d", $0), "/p/doc.html") })
-            var seen: [String] = []
-            for page in 0..<3 {
-                let result = try await log(store, "/p", limit: 20, offset: page * 20)
-                #expect(result.total == 45)
-                seen += result.entries.map(\.member)
-            }
-            #expect(seen.count == 45)
-            #expect(seen == seen.sorted())
-            #expect(Set(seen).count == 45)
-            #expect(try await log(store, "/p", limit: 20, offset: 60).entries.isEmpty)
-        }
-    }
-
-    @Test("A stable document key keeps history when the page moves")
-    func movedDocument() async throws {
-        try await withStore { (store: SQLiteStore, _: TemporaryDirectory) async throws in
-            try await store.record([Self.event("alice", "/old/budget.html", key: "doc-42", title: "Budget")])
-            try await store.record([Self.event("bob", "/new/budget.html", at: 10, key: "doc-42", title: "Budget (final)")])
-            #expect(try await log(store, "/new").total == 2)
-            #expect(try await log(store, "/old").total == 0)
-            #expect(try await log(store, "/new").entries.allSatisfy { $0.title == "Budget (final)" })
-            // A late beacon from a render before the move does not move the document back.
-            try await store.record([Self.event("carol", "/old/budget.html", at: 5, key: "doc-42", title: "Budget")])
-            #expect(try await log(store, "/new").total == 3)
-            #expect(try await log(store, "/old").total == 0)
-        }
-    }
-
-    @Test("Tracked sections are stored and removed")
-    func sections() async throws {
-        try await withStore { (store: SQLiteStore, _: TemporaryDirectory) async throws in
-            try await store.setTracked(try SectionPath("/papers"), true)
-            try await store.setTracked(try SectionPath("/papers"), true)
-            try await store.setTracked(try SectionPath("/board/2026"), true)
-            #expect(try await store.trackedSections() == [try SectionPath("/board/2026"), try SectionPath("/papers")])
-            try await store.setTracked(try SectionPath("/papers"), false)
-            #expect(try await store.trackedSections() == [try SectionPath("/board/2026")])
-        }
-    }
-
-    @Test("Concurrent batches from many tasks and a second connection all land, each once")
-    func concurrency() async throws {
-        try await withStore { (store: SQLiteStore, directory: TemporaryDirectory) async throws in
-            let second = try await SQLiteStore.open(path: directory.file("ct.sqlite"))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for task in 0..<16 {
-                    let target = task.isMultiple(of: 2) ? store : second
-                    group.addTask {
-                        for batch in 0..<10 {
-                            try await target.record(
-                                (0..<10).map { Self.event("m\(task)", "/p/\(batch).html", at: Double($0), render: "\(task)-\(batch)-\($0)") }
-                            )
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
-            try await second.close()
-            let page = try await log(store, "/p", limit: 1000)
-            #expect(page.total == 160)
-            #expect(page.entries.allSatisfy { $0.count == 10 })
-        }
+    func log(_ store: SQLiteStore, _ section: String) async throws -> AccessLogPage {
+        try await store.accessLog(AccessLogQuery(section: try SectionPath(section)))
     }
 
     @Test("Reopening keeps data and schema; the file is in WAL mode")

@@ -1,0 +1,123 @@
+import ClickTracker
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// The PostgreSQL store: several ClickTracker instances can share one database.
+///
+/// The schema is `sql/db.sql`; a batch is one call of its `clicktracker_record` function with
+/// the batch's columns as arrays: one round trip, one transaction. Run the store (it runs its
+/// connection pool) as a service for as long as it is used.
+public final class PostgresStore: ClickStorage, Service {
+    /// The connection pool.
+    public let client: PostgresClient
+    private let logger: Logger
+
+    /// Creates a store; nothing connects until ``run()`` runs.
+    /// - Parameters:
+    ///   - configuration: Where and how to connect.
+    ///   - logger: Logger for the pool.
+    public init(configuration: PostgresClient.Configuration, logger: Logger = Logger(label: "clicktracker.postgres")) {
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    /// Runs the connection pool until the task is cancelled.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await self.client.run()
+        }
+    }
+
+    @discardableResult
+    public func record(_ events: [ViewEvent]) async throws -> Int {
+        guard !events.isEmpty else { return 0 }
+        let rows = try await client.query(
+            """
+            SELECT clicktracker_record(
+                \(events.map(\.member)), \(events.map(\.document.key)), \(events.map(\.document.path)),
+                \(events.map { $0.document.title ?? "" }), \(events.map(\.url)), \(events.map(\.renderID)),
+                \(events.map(\.issuedAt)), \(events.map(\.viewedAt))
+            )
+            """,
+            logger: logger
+        )
+        for try await recorded in rows.decode(Int32.self) {
+            return Int(recorded)
+        }
+        return 0
+    }
+
+    public func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
+        let orderColumn =
+            switch query.order {
+            case .member: "c.member"
+            case .url: "c.url"
+            case .count: "count"
+            case .firstAccess: "first_access"
+            case .lastAccess: "last_access"
+            }
+        let direction = query.descending ? "DESC" : "ASC"
+        let section = query.section
+        let (exact, lower, upper) = (section.value, section.value + "/", section.value + "0")
+        let everything = section.isRoot
+        let rows = try await client.query(
+            """
+            SELECT c.member, c.url, max(d.title), sum(c.count)::bigint AS count, min(c.first_access) AS first_access,
+                   max(c.last_access) AS last_access,
+                   count(*) OVER () AS total
+            FROM click c JOIN document d ON d.id = c.document_id
+            WHERE \(everything) OR d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper))
+            GROUP BY c.member, c.url
+            ORDER BY \(unescaped: orderColumn) \(unescaped: direction), c.member \(unescaped: direction), c.url \(unescaped: direction)
+            LIMIT \(query.limit) OFFSET \(query.offset)
+            """,
+            logger: logger
+        )
+        var entries: [AccessLogEntry] = []
+        var total = 0
+        for try await (member, url, title, count, first, last, all) in rows.decode((String, String, String?, Int, Date, Date, Int).self) {
+            entries.append(AccessLogEntry(member: member, url: url, title: title, count: count, firstAccess: first, lastAccess: last))
+            total = all
+        }
+        if entries.isEmpty, query.offset > 0 {
+            total = try await groupCount(exact: exact, lower: lower, upper: upper, everything: everything)
+        }
+        return AccessLogPage(entries: entries, total: total)
+    }
+
+    private func groupCount(exact: String, lower: String, upper: String, everything: Bool) async throws -> Int {
+        let rows = try await client.query(
+            """
+            SELECT count(*) FROM (
+                SELECT 1 FROM click c JOIN document d ON d.id = c.document_id
+                WHERE \(everything) OR d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper))
+                GROUP BY c.member, c.url
+            ) AS groups
+            """,
+            logger: logger
+        )
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
+    }
+
+    public func trackedSections() async throws -> [SectionPath] {
+        var sections: [SectionPath] = []
+        for try await path in try await client.query("SELECT path FROM section ORDER BY path", logger: logger).decode(String.self) {
+            if let section = try? SectionPath(path) { sections.append(section) }
+        }
+        return sections
+    }
+
+    public func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {
+        if tracked {
+            try await client.query("INSERT INTO section (path) VALUES (\(section.value)) ON CONFLICT (path) DO NOTHING", logger: logger)
+        } else {
+            try await client.query("DELETE FROM section WHERE path = \(section.value)", logger: logger)
+        }
+    }
+
+    /// Nothing to close here: the pool stops when ``run()`` ends.
+    public func close() async throws {}
+}
