@@ -32,6 +32,11 @@ public actor PostgresServer {
         return (port, name)
     }
 
+    /// The folder holding the cluster's Unix socket.
+    public func socketFolder() throws -> String {
+        try start().directory
+    }
+
     /// Runs `psql` against a database of the cluster and returns its output.
     @discardableResult
     public nonisolated static func psql(port: Int, database: String, _ arguments: [String]) throws -> String {
