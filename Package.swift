@@ -59,6 +59,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            resources: [.embedInCode("Schema/db.sql")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -89,6 +90,7 @@ let package = Package(
             name: "clicktracker",
             dependencies: [
                 "ClickTrackerServer",
+                "ClickTrackerPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

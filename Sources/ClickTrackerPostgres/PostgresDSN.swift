@@ -70,36 +70,46 @@ public struct PostgresDSN: Sendable, Hashable, CustomStringConvertible {
         return parts.joined(separator: " ")
     }
 
-    /// The postgres-nio client configuration for this connection string.
+    /// The postgres-nio pool configuration for this connection string.
     public var clientConfiguration: PostgresClient.Configuration {
         if usesUnixSocket {
-            return PostgresClient.Configuration(
-                unixSocketPath: "\(host)/.s.PGSQL.\(port)",
-                username: user,
-                password: password,
-                database: database
-            )
+            return PostgresClient.Configuration(unixSocketPath: socketPath, username: user, password: password, database: database)
         }
-        let tls: PostgresClient.Configuration.TLS
-        switch sslMode {
-        case .disable:
-            tls = .disable
-        case .allow, .prefer:
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.certificateVerification = .none
-            tls = .prefer(configuration)
-        case .require:
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.certificateVerification = .none
-            tls = .require(configuration)
-        case .verifyCA:
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.certificateVerification = .noHostnameVerification
-            tls = .require(configuration)
-        case .verifyFull:
-            tls = .require(.makeClientConfiguration())
-        }
+        let tls: PostgresClient.Configuration.TLS =
+            switch (sslMode, tlsConfiguration) {
+            case (_, .none): .disable
+            case (.allow, .some(let configuration)), (.prefer, .some(let configuration)): .prefer(configuration)
+            case (_, .some(let configuration)): .require(configuration)
+            }
         return PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
+    }
+
+    /// The postgres-nio configuration of a single connection for this connection string.
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        if usesUnixSocket {
+            return PostgresConnection.Configuration(unixSocketPath: socketPath, username: user, password: password, database: database)
+        }
+        let tls: PostgresConnection.Configuration.TLS =
+            switch (sslMode, tlsConfiguration) {
+            case (_, .none): .disable
+            case (.allow, .some(let configuration)), (.prefer, .some(let configuration)): .prefer(try NIOSSLContext(configuration: configuration))
+            case (_, .some(let configuration)): .require(try NIOSSLContext(configuration: configuration))
+            }
+        return PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
+    }
+
+    private var socketPath: String { "\(host)/.s.PGSQL.\(port)" }
+
+    /// TLS settings as libpq's sslmode means them; `nil` for `disable`.
+    private var tlsConfiguration: TLSConfiguration? {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch sslMode {
+        case .disable: return nil
+        case .allow, .prefer, .require: configuration.certificateVerification = .none
+        case .verifyCA: configuration.certificateVerification = .noHostnameVerification
+        case .verifyFull: break
+        }
+        return configuration
     }
 
     private static func systemUser() -> String {

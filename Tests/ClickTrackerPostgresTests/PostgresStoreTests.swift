@@ -88,3 +88,52 @@ struct PostgresStoreTests {
                (SELECT count(*) FROM pg_proc WHERE proname = 'clicktracker_record')
         """
 }
+
+@Suite("PostgreSQL setup step")
+struct PostgresSchemaTests {
+    static func withConnection(_ body: (PostgresConnection, Int, String) async throws -> Void) async throws {
+        let (port, database) = try await PostgresServer.shared.createDatabase()
+        let logger = Logger(label: "test")
+        let configuration = PostgresConnection.Configuration(
+            host: "127.0.0.1",
+            port: port,
+            username: "postgres",
+            password: nil,
+            database: database,
+            tls: .disable
+        )
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        do {
+            try await body(connection, port, database)
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    @Test("The binary carries sql/db.sql as it is in the repository")
+    func embedded() throws {
+        #expect(PostgresSchema.sql == (try String(contentsOfFile: PostgresStoreTests.schema, encoding: .utf8)))
+        #expect(SQLScript.statements(PostgresSchema.sql).count > 10)
+    }
+
+    @Test("Statements split at semicolons outside quotes, dollar quotes and comments")
+    func splitting() {
+        let script = "SELECT 'a;b'; -- c;d\nDO $x$ BEGIN PERFORM 1; END $x$;\nSELECT \"e;f\" FROM t;"
+        #expect(SQLScript.statements(script) == ["SELECT 'a;b'", "DO $x$ BEGIN PERFORM 1; END $x$", "SELECT \"e;f\" FROM t"])
+    }
+
+    @Test("Setup creates the schema on an empty database, then finds it current; a newer schema is refused")
+    func initialise() async throws {
+        try await Self.withConnection { connection, port, database in
+            let logger = Logger(label: "test")
+            #expect(try await PostgresSchema.installedVersion(connection, logger: logger) == nil)
+            #expect(try await PostgresSchema.initialise(connection, logger: logger) == .created)
+            #expect(try await PostgresSchema.installedVersion(connection, logger: logger) == 1)
+            #expect(try await PostgresSchema.initialise(connection, logger: logger) == .current)
+            try PostgresServer.psql(port: port, database: database, ["-c", "INSERT INTO clicktracker_schema (version) VALUES (2)"])
+            await #expect(throws: PostgresSchema.SetupError.self) { try await PostgresSchema.initialise(connection, logger: logger) }
+        }
+    }
+}

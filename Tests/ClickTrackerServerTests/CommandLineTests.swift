@@ -64,4 +64,26 @@ struct CommandLineTests {
         #expect(badSite.output.contains("the site folder"))
         #expect(!FileManager.default.fileExists(atPath: directory.file("db.sqlite")))
     }
+
+    @Test("db init creates the schema, is safe to run again, and explains what is wrong")
+    func databaseInit() async throws {
+        let (port, database) = try await PostgresServer.shared.createDatabase()
+        let dsn = "host=127.0.0.1 port=\(port) user=postgres password=hunter2 dbname=\(database) sslmode=disable"
+        let first = try Self.run(["db", "init", "--dsn", dsn])
+        #expect(first.status == 0)
+        #expect(first.output.contains("created the ClickTracker schema (version 1)"))
+        #expect(!first.output.contains("hunter2"))
+        let second = try Self.run(["db", "init", "--dsn", "postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable"])
+        #expect(second.status == 0)
+        #expect(second.output.contains("is current"))
+        let missing = try Self.run(["db", "init", "--dsn", "host=127.0.0.1 port=\(port) user=postgres dbname=nope sslmode=disable"])
+        #expect(missing.status != 0)
+        #expect(missing.output.contains("database \"nope\" does not exist"))
+        let unreachable = try Self.run(["db", "init", "--dsn", "host=127.0.0.1 port=\(try freePort()) user=postgres sslmode=disable"])
+        #expect(unreachable.status != 0)
+        #expect(unreachable.output.contains("cannot connect"))
+        let malformed = try Self.run(["db", "init", "--dsn", "port=abc"])
+        #expect(malformed.status != 0)
+        #expect(malformed.output.contains("invalid connection string"))
+    }
 }

@@ -1,0 +1,68 @@
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL schema: `sql/db.sql`, compiled into the binary, and the setup step that
+/// loads it (the seed's GenericSetup step).
+public enum PostgresSchema {
+    /// What ``initialise(_:logger:)`` did.
+    public enum Outcome: Sendable, Equatable, CustomStringConvertible {
+        case created
+        case upgraded(from: Int)
+        case current
+
+        public var description: String {
+            switch self {
+            case .created: "created the ClickTracker schema (version \(PostgresSchema.version))"
+            case .upgraded(let from): "upgraded the ClickTracker schema from version \(from) to \(PostgresSchema.version)"
+            case .current: "the ClickTracker schema is current (version \(PostgresSchema.version)); nothing to do"
+            }
+        }
+    }
+
+    /// Why the schema could not be set up.
+    public struct SetupError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The schema version `sql/db.sql` creates.
+    public static let version = 1
+
+    /// The text of `sql/db.sql`.
+    public static let sql = String(decoding: PackageResources.db_sql, as: UTF8.self)
+
+    /// Creates or migrates the schema over one connection; safe to run any number of times,
+    /// from several instances at once (the script takes an advisory lock).
+    /// - Throws: ``SetupError`` when the database holds a newer schema, or the server's error
+    ///   (for example a role without the right to create tables).
+    public static func initialise(_ connection: PostgresConnection, logger: Logger) async throws -> Outcome {
+        let before = try await installedVersion(connection, logger: logger)
+        if let before, before > version {
+            throw SetupError(
+                description: "the database has ClickTracker schema version \(before), newer than this binary's (\(version)); upgrade clicktracker"
+            )
+        }
+        do {
+            for statement in SQLScript.statements(sql) {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
+        guard let before else { return .created }
+        return before < version ? .upgraded(from: before) : .current
+    }
+
+    /// The schema version in the database, `nil` if ClickTracker's tables are not there.
+    public static func installedVersion(_ connection: PostgresConnection, logger: Logger) async throws -> Int? {
+        let exists = try await connection.query("SELECT to_regclass('clicktracker_schema') IS NOT NULL", logger: logger)
+        for try await found in exists.decode(Bool.self) where !found {
+            return nil
+        }
+        let rows = try await connection.query("SELECT coalesce(max(version), 0) FROM clicktracker_schema", logger: logger)
+        for try await found in rows.decode(Int.self) {
+            return found
+        }
+        return nil
+    }
+}
