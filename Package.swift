@@ -76,11 +76,13 @@ let package = Package(
             dependencies: [
                 "ClickTracker",
                 "ClickTrackerSQLite",
+                "ClickTrackerPostgres",
                 "ClickTrackerHummingbird",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],

@@ -1,3 +1,4 @@
+import ClickTracker
 import Logging
 import PostgresNIO
 
@@ -22,6 +23,11 @@ public enum PostgresSchema {
     /// Why the schema could not be set up.
     public struct SetupError: Error, CustomStringConvertible {
         public let description: String
+
+        /// Creates an error with a message for operators.
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     /// The schema version `sql/db.sql` creates.
@@ -64,5 +70,24 @@ public enum PostgresSchema {
             return found
         }
         return nil
+    }
+}
+
+extension PostgresSchema {
+    /// Marks `sections` if the database has neither sections nor views yet (a fresh database),
+    /// so a first start shows tracking at once; later starts leave the admin's choices alone.
+    public static func seedSections(_ sections: [SectionPath], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !sections.isEmpty else { return }
+        let rows = try await connection.query(
+            "SELECT NOT EXISTS (SELECT 1 FROM section) AND NOT EXISTS (SELECT 1 FROM view)",
+            logger: logger
+        )
+        for try await isFresh in rows.decode(Bool.self) where isFresh {
+            let paths = sections.map(\.value)
+            try await connection.query(
+                "INSERT INTO section (path) SELECT unnest(\(paths)) ON CONFLICT (path) DO NOTHING",
+                logger: logger
+            )
+        }
     }
 }

@@ -7,7 +7,7 @@ import Logging
 import ServiceLifecycle
 
 /// The standalone server: a folder of documents behind sign-in, the tracking middleware, the
-/// collector, and the admin pages, on the embedded SQLite store.
+/// collector, and the admin pages, on SQLite (the default) or PostgreSQL.
 public enum ClickTrackerServer {
     /// Builds the application for a configuration; run it with `runService()`.
     /// - Parameters:
@@ -20,22 +20,16 @@ public enum ClickTrackerServer {
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
         let key: SecretKey
-        let storage: SQLiteStore
+        let storage: ServerStorage
         do {
             try configuration.validate()
             key = try configuration.loadKey()
-            let isNewDatabase = !FileManager.default.fileExists(atPath: configuration.databasePath)
-            storage = try await SQLiteStore.open(path: configuration.databasePath)
-            if isNewDatabase {
-                for section in configuration.initialSections {
-                    try await storage.setTracked(try SectionPath(section), true)
-                }
-            }
+            storage = try await ServerStorage.open(configuration, logger: logger)
         } catch {
             throw ServerStartError(message: "\(error)")
         }
         let tracker = ClickTracker(
-            storage: storage,
+            storage: storage.store,
             key: key,
             configuration: .init(collectorPath: configuration.collectorPath, tokenLifetime: configuration.tokenLifetime),
             logger: logger
@@ -59,7 +53,7 @@ public enum ClickTrackerServer {
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ClickTracker"),
-            services: [TrackerService(tracker: tracker)],
+            services: storage.services + [TrackerService(tracker: tracker)],
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )

@@ -6,7 +6,7 @@ import Foundation
 /// environment variables (the environment wins); command-line flags override both.
 ///
 /// Keys (JSON / environment): `host` / `CLICKTRACKER_HOST`, `port`, `site`, `users`,
-/// `database`, `key.file`, `key.secret`, `collector.path`, `sections.initial`, `sections.ignore`,
+/// `database`, `postgres.dsn`, `key.file`, `key.secret`, `collector.path`, `sections.initial`, `sections.ignore`,
 /// `cookies.secure`, `token.lifetime`. Relative paths in the file are taken relative to it.
 public struct ServerConfiguration: Sendable {
     /// Address to listen on.
@@ -17,8 +17,10 @@ public struct ServerConfiguration: Sendable {
     public var siteDirectory: String?
     /// Users file (JSON, bcrypt password hashes).
     public var usersFile = "users.json"
-    /// SQLite database file.
+    /// SQLite database file (used unless ``postgresDSN`` is set).
     public var databasePath = "clicktracker.sqlite"
+    /// PostgreSQL connection string; when set, the server stores reads there. Never printed.
+    public var postgresDSN: String?
     /// Secret key file (created with mode 0600 if missing); used when ``keySecret`` is not set.
     public var keyFile = "clicktracker.key"
     /// The secret itself, base64 (at least 32 bytes), so several instances can share it
@@ -57,6 +59,7 @@ public struct ServerConfiguration: Sendable {
         configuration.siteDirectory = reader.string(forKey: "site").map { resolve($0, relativeTo: base) }
         configuration.usersFile = path("users", configuration.usersFile)
         configuration.databasePath = path("database", configuration.databasePath)
+        configuration.postgresDSN = reader.string(forKey: "postgres.dsn", isSecret: true)
         configuration.keyFile = path("key.file", configuration.keyFile)
         configuration.keySecret = reader.string(forKey: "key.secret", isSecret: true)
         configuration.collectorPath = reader.string(forKey: "collector.path", default: configuration.collectorPath)
