@@ -50,27 +50,18 @@ public final class PostgresStore: ClickStorage, Service {
     }
 
     public func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
-        let orderColumn =
-            switch query.order {
-            case .member: "c.member"
-            case .url: "c.url"
-            case .count: "count"
-            case .firstAccess: "first_access"
-            case .lastAccess: "last_access"
-            }
-        let direction = query.descending ? "DESC" : "ASC"
         let section = query.section
         let (exact, lower, upper) = (section.value, section.value + "/", section.value + "0")
         let everything = section.isRoot
         let rows = try await client.query(
             """
-            SELECT c.member, c.url, max(d.title), sum(c.count)::bigint AS count, min(c.first_access) AS first_access,
+            SELECT c.member AS member, c.url AS url, max(d.title), sum(c.count)::bigint AS count, min(c.first_access) AS first_access,
                    max(c.last_access) AS last_access,
                    count(*) OVER () AS total
             FROM click c JOIN document d ON d.id = c.document_id
             WHERE \(everything) OR d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper))
             GROUP BY c.member, c.url
-            ORDER BY \(unescaped: orderColumn) \(unescaped: direction), c.member \(unescaped: direction), c.url \(unescaped: direction)
+            ORDER BY \(unescaped: query.sqlOrderBy)
             LIMIT \(query.limit) OFFSET \(query.offset)
             """,
             logger: logger

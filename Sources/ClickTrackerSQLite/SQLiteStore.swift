@@ -165,15 +165,6 @@ public final class SQLiteStore: ClickStorage {
 
     public func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
         let (filter, binds) = Self.sectionFilter(query.section)
-        let direction = query.descending ? "DESC" : "ASC"
-        let orderColumn =
-            switch query.order {
-            case .member: "c.member"
-            case .url: "c.url"
-            case .count: "count"
-            case .firstAccess: "first_access"
-            case .lastAccess: "last_access"
-            }
         let rows = try await reader.query(
             """
             SELECT c.member AS member, c.url AS url, max(d.title) AS title, sum(c.count) AS count,
@@ -181,7 +172,7 @@ public final class SQLiteStore: ClickStorage {
             FROM click c JOIN document d ON d.id = c.document_id
             WHERE \(filter)
             GROUP BY c.member, c.url
-            ORDER BY \(orderColumn) \(direction), c.member \(direction), c.url \(direction)
+            ORDER BY \(query.sqlOrderBy)
             LIMIT ? OFFSET ?
             """,
             binds + [.integer(query.limit), .integer(query.offset)]

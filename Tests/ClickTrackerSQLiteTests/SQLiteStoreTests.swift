@@ -8,26 +8,6 @@ import Testing
 
 @Suite("SQLite store (real file)")
 struct SQLiteStoreTests {
-    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
-
-    static func event(
-        _ member: String,
-        _ path: String,
-        at seconds: TimeInterval = 0,
-        key: String? = nil,
-        title: String? = nil,
-        render: String = UUID().uuidString
-    ) -> ViewEvent {
-        ViewEvent(
-            member: member,
-            document: DocumentReference(key: key, path: path, title: title),
-            url: path,
-            renderID: render,
-            issuedAt: t0.addingTimeInterval(seconds - 1),
-            viewedAt: t0.addingTimeInterval(seconds)
-        )
-    }
-
     @Test("Storage contract", arguments: StorageConformance.allCases)
     func conformance(_ check: StorageConformance) async throws {
         let directory = try TemporaryDirectory("sqlite-store")
@@ -55,7 +35,7 @@ struct SQLiteStoreTests {
         defer { directory.remove() }
         let path = directory.file("ct.sqlite")
         let store = try await SQLiteStore.open(path: path)
-        try await store.record([Self.event("alice", "/p/a.html")])
+        try await store.record([StorageConformance.event("alice", "/p/a.html")])
         try await store.close()
         let reopened = try await SQLiteStore.open(path: path)
         #expect(try await reopened.schemaVersion() == SQLiteSchema.currentVersion)

@@ -41,25 +41,8 @@ struct CrashTests {
             }
             """
         let configPath = try fixture.directory.write("clicktracker.json", configuration)
-        let outputPath = fixture.directory.file("server.out")
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--config", configPath, "--port", "0"]
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let (process, serverPort) = try await startServerProcess(config: configPath, output: fixture.directory.file("server.out"))
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-
-        var port: Int?
-        _ = try await eventually(seconds: 30) {
-            let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-            if let range = output.range(of: "listening on http://127.0.0.1:") {
-                port = Int(output[range.upperBound...].prefix { $0.isNumber })
-            }
-            return port != nil
-        }
-        let serverPort = try #require(port, "the server did not start")
 
         let reader = HTTPSession(port: serverPort)
         try await reader.signIn("alice")

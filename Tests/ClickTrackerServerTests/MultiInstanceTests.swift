@@ -6,29 +6,6 @@ import Testing
 /// Two `clicktracker serve` processes behind one PostgreSQL database, as behind a load balancer.
 @Suite("Several instances on one PostgreSQL database")
 struct MultiInstanceTests {
-    /// Starts `clicktracker serve` with a config file and returns the process and its port.
-    static func startServer(config: String, output: String) async throws -> (Process, Int) {
-        _ = FileManager.default.createFile(atPath: output, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CrashTests.binary)
-        process.arguments = ["serve", "--config", config, "--port", "0"]
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardError = process.standardOutput
-        try process.run()
-        var port: Int?
-        _ = try await eventually(seconds: 30) {
-            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-            if let range = text.range(of: "listening on http://127.0.0.1:") {
-                port = Int(text[range.upperBound...].prefix { $0.isNumber })
-            }
-            return port != nil || !process.isRunning
-        }
-        guard let port else {
-            throw FixtureError("the server did not start: \((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")")
-        }
-        return (process, port)
-    }
-
     @Test("Beacons to both instances, the same render sent to each, are all recorded exactly once")
     func twoInstances() async throws {
         let fixture = try await ServerFixture()
@@ -46,9 +23,9 @@ struct MultiInstanceTests {
             }
             """
         )
-        let (first, firstPort) = try await Self.startServer(config: config, output: fixture.directory.file("first.out"))
+        let (first, firstPort) = try await startServerProcess(config: config, output: fixture.directory.file("first.out"))
         defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
-        let (second, secondPort) = try await Self.startServer(config: config, output: fixture.directory.file("second.out"))
+        let (second, secondPort) = try await startServerProcess(config: config, output: fixture.directory.file("second.out"))
         defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
 
         let onFirst = HTTPSession(port: firstPort)

@@ -114,3 +114,27 @@ func eventually(seconds: Double = 10, _ condition: () async throws -> Bool) asyn
     }
     return try await condition()
 }
+
+/// Starts the `clicktracker` binary with `serve --config … --port 0`; returns the process and the
+/// port it printed. Its output goes to the file `output`.
+func startServerProcess(config: String, output: String) async throws -> (Process, Int) {
+    _ = FileManager.default.createFile(atPath: output, contents: nil)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CrashTests.binary)
+    process.arguments = ["serve", "--config", config, "--port", "0"]
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+    process.standardError = process.standardOutput
+    try process.run()
+    var port: Int?
+    _ = try await eventually(seconds: 30) {
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        if let range = text.range(of: "listening on http://127.0.0.1:") {
+            port = Int(text[range.upperBound...].prefix { $0.isNumber })
+        }
+        return port != nil || !process.isRunning
+    }
+    guard let port else {
+        throw FixtureError("the server did not start: \((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")")
+    }
+    return (process, port)
+}

@@ -53,7 +53,8 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
 
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
-    static func event(
+    /// A view event at `t0 + seconds`, issued a second earlier.
+    public static func event(
         _ member: String,
         _ path: String,
         at seconds: TimeInterval = 0,

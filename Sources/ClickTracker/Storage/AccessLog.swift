@@ -22,6 +22,22 @@ public struct AccessLogQuery: Sendable, Hashable {
     /// Rows to skip.
     public var offset: Int
 
+    /// The `ORDER BY` list the SQL stores use, over result columns named `member`, `url`,
+    /// `count`, `first_access` and `last_access`; member and URL break ties. Built only from the
+    /// enumeration, never from input.
+    public var sqlOrderBy: String {
+        let column =
+            switch order {
+            case .member: "member"
+            case .url: "url"
+            case .count: "count"
+            case .firstAccess: "first_access"
+            case .lastAccess: "last_access"
+            }
+        let direction = descending ? "DESC" : "ASC"
+        return "\(column) \(direction), member \(direction), url \(direction)"
+    }
+
     /// Creates a query.
     public init(
         section: SectionPath,
