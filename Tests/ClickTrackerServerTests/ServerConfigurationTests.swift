@@ -81,3 +81,21 @@ struct ServerConfigurationTests {
         #expect(!FileManager.default.fileExists(atPath: first.keyFile))
     }
 }
+
+@Suite("The demo")
+struct DemoTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Examples/BoardPack").path
+
+    @Test("The README's demo configuration is valid and its users sign in with the documented passwords")
+    func demo() async throws {
+        let configuration = try await ServerConfiguration.load(file: Self.directory + "/clicktracker.json")
+        try configuration.validate()
+        #expect(configuration.initialSections == ["/papers"])
+        #expect(FileManager.default.fileExists(atPath: configuration.siteDirectory! + "/papers/budget-2027.html"))
+        let users = UserDirectory(path: configuration.usersFile)
+        #expect(try await users.authenticate(name: "alice", password: "alice-reads")?.role == .member)
+        #expect(try await users.authenticate(name: "bob", password: "bob-reads")?.role == .member)
+        #expect(try await users.authenticate(name: "chair", password: "chair-admin")?.role == .admin)
+    }
+}
