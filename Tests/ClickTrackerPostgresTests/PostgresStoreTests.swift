@@ -20,16 +20,14 @@ struct PostgresStoreTests {
         return (port, database)
     }
 
+    /// The connection string of a test database, as an operator would write it.
+    static func dsn(port: Int, database: String) throws -> PostgresDSN {
+        try PostgresDSN("host=127.0.0.1 port=\(port) user=postgres dbname=\(database) sslmode=disable")
+    }
+
     static func withStores(_ body: @escaping @Sendable (PostgresStore, PostgresStore, Int, String) async throws -> Void) async throws {
         let (port, database) = try await database()
-        let configuration = PostgresClient.Configuration(
-            host: "127.0.0.1",
-            port: port,
-            username: "postgres",
-            password: nil,
-            database: database,
-            tls: .disable
-        )
+        let configuration = try dsn(port: port, database: database).clientConfiguration
         let store = PostgresStore(configuration: configuration)
         let second = PostgresStore(configuration: configuration)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -94,14 +92,7 @@ struct PostgresSchemaTests {
     static func withConnection(_ body: (PostgresConnection, Int, String) async throws -> Void) async throws {
         let (port, database) = try await PostgresServer.shared.createDatabase()
         let logger = Logger(label: "test")
-        let configuration = PostgresConnection.Configuration(
-            host: "127.0.0.1",
-            port: port,
-            username: "postgres",
-            password: nil,
-            database: database,
-            tls: .disable
-        )
+        let configuration = try PostgresStoreTests.dsn(port: port, database: database).connectionConfiguration()
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         do {
             try await body(connection, port, database)
