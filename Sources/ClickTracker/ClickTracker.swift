@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The core of ClickTracker, shared by every integration: decides what is tracked, mints the
 /// snippet for a render, and turns a verified beacon into a durable view event.
@@ -44,29 +45,45 @@ public struct ClickTracker: Sendable {
     public let snippet: TrackingSnippet
     /// Logger for tracking decisions that fail.
     public let logger: Logger
+    private let lastKnownSections = LastKnownSections()
 
     /// Creates the core.
     /// - Parameters:
     ///   - storage: Where reads are kept.
     ///   - key: The server secret; the token key is derived from it.
+    ///   - spool: Where accepted views wait while the store is unreachable (see ``IngestQueue``).
     ///   - configuration: Shared settings.
     ///   - logger: Logger.
     public init(
         storage: any ClickStorage,
         key: SecretKey,
+        spool: Spool? = nil,
         configuration: Configuration = .init(),
         logger: Logger = Logger(label: "clicktracker")
     ) {
         self.storage = storage
-        self.queue = IngestQueue(storage: storage, logger: logger)
+        self.queue = IngestQueue(storage: storage, spool: spool, logger: logger)
         self.signer = ViewTokenSigner(secret: key, lifetime: configuration.tokenLifetime)
         self.snippet = TrackingSnippet(collectorPath: configuration.collectorPath)
         self.logger = logger
     }
 
     /// The marked section that tracks `path`, or `nil` when the page is not tracked.
+    ///
+    /// Sections are read from the store every time, so instances sharing a database agree at
+    /// once. Only while the store is unreachable are the sections last read used instead, so
+    /// pages keep being tracked (their views go to the spool).
     public func trackingSection(for path: SectionPath) async throws -> SectionPath? {
-        TrackingRules(sections: try await storage.trackedSections()).trackingSection(for: path)
+        let sections: [SectionPath]
+        do {
+            sections = try await storage.trackedSections()
+            lastKnownSections.value.withLock { $0 = sections }
+        } catch let error as StorageUnavailable {
+            guard let known = lastKnownSections.value.withLock({ $0 }) else { throw error }
+            logger.debug("Using the tracked sections last read: \(error)")
+            sections = known
+        }
+        return TrackingRules(sections: sections).trackingSection(for: path)
     }
 
     /// The `<script>` tag for one render of a tracked page, with a freshly minted token.
@@ -101,4 +118,9 @@ public struct ClickTracker: Sendable {
         }
         return event
     }
+}
+
+/// The tracked sections as last read from the store.
+private final class LastKnownSections: Sendable {
+    let value = Mutex<[SectionPath]?>(nil)
 }

@@ -9,19 +9,33 @@ import ServiceLifecycle
 /// The schema is `sql/db.sql`; a batch is one call of its `clicktracker_record` function with
 /// the batch's columns as arrays: one round trip, one transaction. Run the store (it runs its
 /// connection pool) as a service for as long as it is used.
+///
+/// Every call is bounded by a timeout. When the server cannot be reached, calls throw
+/// ``StorageUnavailable`` (at once while it is known to be down), which lets the ingest queue
+/// spool views and the pages say the database is unreachable.
 public final class PostgresStore: ClickStorage, Service {
     /// The connection pool.
     public let client: PostgresClient
     private let logger: Logger
+    private let availability: ServerAvailability
 
     /// Creates a store; nothing connects until ``run()`` runs.
     /// - Parameters:
     ///   - configuration: Where and how to connect.
+    ///   - timeout: How long a call may wait for the server before it counts as unreachable.
     ///   - logger: Logger for the pool.
-    public init(configuration: PostgresClient.Configuration, logger: Logger = Logger(label: "clicktracker.postgres")) {
+    public init(
+        configuration: PostgresClient.Configuration,
+        timeout: Duration = .seconds(5),
+        logger: Logger = Logger(label: "clicktracker.postgres")
+    ) {
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.availability = ServerAvailability(timeout: timeout)
         self.logger = logger
     }
+
+    /// `true` while the server is known to be unreachable.
+    public var isUnreachable: Bool { availability.isDown }
 
     /// Runs the connection pool until the task is cancelled.
     public func run() async throws {
@@ -33,6 +47,10 @@ public final class PostgresStore: ClickStorage, Service {
     @discardableResult
     public func record(_ events: [ViewEvent]) async throws -> Int {
         guard !events.isEmpty else { return 0 }
+        return try await availability.run { try await self.write(events) }
+    }
+
+    private func write(_ events: [ViewEvent]) async throws -> Int {
         let rows = try await client.query(
             """
             SELECT clicktracker_record(
@@ -50,6 +68,10 @@ public final class PostgresStore: ClickStorage, Service {
     }
 
     public func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
+        try await availability.run { try await self.readAccessLog(query) }
+    }
+
+    private func readAccessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
         let section = query.section
         let (exact, lower, upper) = (section.value, section.value + "/", section.value + "0")
         let everything = section.isRoot
@@ -94,6 +116,10 @@ public final class PostgresStore: ClickStorage, Service {
     }
 
     public func trackedSections() async throws -> [SectionPath] {
+        try await availability.run { try await self.readSections() }
+    }
+
+    private func readSections() async throws -> [SectionPath] {
         var sections: [SectionPath] = []
         for try await path in try await client.query("SELECT path FROM section ORDER BY path", logger: logger).decode(String.self) {
             if let section = try? SectionPath(path) { sections.append(section) }
@@ -102,10 +128,61 @@ public final class PostgresStore: ClickStorage, Service {
     }
 
     public func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {
-        if tracked {
-            try await client.query("INSERT INTO section (path) VALUES (\(section.value)) ON CONFLICT (path) DO NOTHING", logger: logger)
-        } else {
-            try await client.query("DELETE FROM section WHERE path = \(section.value)", logger: logger)
+        let (client, logger) = (client, logger)
+        try await availability.run {
+            if tracked {
+                _ = try await client.query("INSERT INTO section (path) VALUES (\(section.value)) ON CONFLICT (path) DO NOTHING", logger: logger)
+            } else {
+                _ = try await client.query("DELETE FROM section WHERE path = \(section.value)", logger: logger)
+            }
+        }
+    }
+
+    public func statistics() async throws -> StorageStatistics {
+        let (client, logger) = (client, logger)
+        return try await availability.run {
+            let rows = try await client.query(
+                """
+                SELECT (SELECT count(*) FROM document), (SELECT count(*) FROM view), (SELECT count(*) FROM click),
+                       (SELECT coalesce(sum(count), 0)::bigint FROM click), (SELECT count(*) FROM section)
+                """,
+                logger: logger
+            )
+            for try await (documents, views, clickRows, clicks, sections) in rows.decode((Int, Int, Int, Int, Int).self) {
+                return StorageStatistics(documents: documents, views: views, clickRows: clickRows, clicks: clicks, sections: sections)
+            }
+            return StorageStatistics(documents: 0, views: 0, clickRows: 0, clicks: 0, sections: 0)
+        }
+    }
+
+    public func views(after position: Int64, limit: Int) async throws -> [StoredView] {
+        let (client, logger) = (client, logger)
+        return try await availability.run {
+            let rows = try await client.query(
+                """
+                SELECT v.id, v.member, d.key, d.path, d.title, v.url, v.render_id, v.issued_at, v.viewed_at
+                FROM view v JOIN document d ON d.id = v.document_id
+                WHERE v.id > \(position) ORDER BY v.id LIMIT \(limit)
+                """,
+                logger: logger
+            )
+            var views: [StoredView] = []
+            let columns = (Int64, String, String, String, String?, String, String, Date, Date).self
+            for try await (id, member, key, path, title, url, renderID, issued, viewed) in rows.decode(columns) {
+                let document = DocumentReference(key: key, path: path, title: title)
+                let event = ViewEvent(member: member, document: document, url: url, renderID: renderID, issuedAt: issued, viewedAt: viewed)
+                views.append(StoredView(position: id, event: event))
+            }
+            return views
+        }
+    }
+
+    public func countRecorded(renderIDs: [String]) async throws -> Int {
+        let (client, logger) = (client, logger)
+        return try await availability.run {
+            let rows = try await client.query("SELECT count(*) FROM view WHERE render_id = ANY(\(renderIDs))", logger: logger)
+            for try await count in rows.decode(Int.self) { return count }
+            return 0
         }
     }
 

@@ -217,6 +217,65 @@ public final class SQLiteStore: ClickStorage {
         }
     }
 
+    public func statistics() async throws -> StorageStatistics {
+        let row = try await reader.query(
+            """
+            SELECT (SELECT count(*) FROM document) AS documents, (SELECT count(*) FROM view) AS views,
+                   (SELECT count(*) FROM click) AS click_rows, (SELECT coalesce(sum(count), 0) FROM click) AS clicks,
+                   (SELECT count(*) FROM section) AS sections
+            """
+        ).first
+        func value(_ name: String) -> Int { row?.column(name)?.integer ?? 0 }
+        return StorageStatistics(
+            documents: value("documents"),
+            views: value("views"),
+            clickRows: value("click_rows"),
+            clicks: value("clicks"),
+            sections: value("sections")
+        )
+    }
+
+    public func views(after position: Int64, limit: Int) async throws -> [StoredView] {
+        let rows = try await reader.query(
+            """
+            SELECT v.id AS id, v.member AS member, d.key AS key, d.path AS path, d.title AS title, v.url AS url,
+                   v.render_id AS render_id, v.issued_at AS issued_at, v.viewed_at AS viewed_at
+            FROM view v JOIN document d ON d.id = v.document_id
+            WHERE v.id > ? ORDER BY v.id LIMIT ?
+            """,
+            [.integer(Int(position)), .integer(limit)]
+        )
+        return rows.map { row in
+            let document = DocumentReference(
+                key: row.column("key")?.string ?? "",
+                path: row.column("path")?.string ?? "",
+                title: row.column("title")?.string
+            )
+            let event = ViewEvent(
+                member: row.column("member")?.string ?? "",
+                document: document,
+                url: row.column("url")?.string ?? "",
+                renderID: row.column("render_id")?.string ?? "",
+                issuedAt: Self.date(row.column("issued_at")),
+                viewedAt: Self.date(row.column("viewed_at"))
+            )
+            return StoredView(position: Int64(row.column("id")?.integer ?? 0), event: event)
+        }
+    }
+
+    public func countRecorded(renderIDs: [String]) async throws -> Int {
+        var count = 0
+        for chunk in renderIDs.chunks(of: Self.rowsPerStatement) {
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            let rows = try await reader.query(
+                "SELECT count(*) AS found FROM view WHERE render_id IN (\(placeholders))",
+                chunk.map(SQLiteData.text)
+            )
+            count += rows.first?.column("found")?.integer ?? 0
+        }
+        return count
+    }
+
     public func close() async throws {
         try await reader.close()
         try await writer.close()

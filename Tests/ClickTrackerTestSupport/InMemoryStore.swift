@@ -60,5 +60,24 @@ public actor InMemoryStore: ClickStorage {
         if tracked { sections.insert(section) } else { sections.remove(section) }
     }
 
+    public func statistics() async throws -> StorageStatistics {
+        let clicks = Set(events.map { [$0.member, $0.document.key, $0.url] })
+        return StorageStatistics(
+            documents: Set(events.map(\.document.key)).count,
+            views: events.count,
+            clickRows: clicks.count,
+            clicks: events.count,
+            sections: sections.count
+        )
+    }
+
+    public func views(after position: Int64, limit: Int) async throws -> [StoredView] {
+        events.enumerated().dropFirst(Int(position)).prefix(limit).map { StoredView(position: Int64($0.offset + 1), event: $0.element) }
+    }
+
+    public func countRecorded(renderIDs: [String]) async throws -> Int {
+        renderIDs.filter(self.renderIDs.contains).count
+    }
+
     public func close() async throws {}
 }

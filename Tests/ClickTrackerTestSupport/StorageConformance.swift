@@ -17,6 +17,7 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
     case movedDocument
     case sections
     case concurrency
+    case export
 
     public var testDescription: String {
         switch self {
@@ -29,6 +30,7 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         case .movedDocument: "a stable document key keeps history when the page moves; older renders never move it back"
         case .sections: "tracked sections are stored and removed"
         case .concurrency: "concurrent batches through two store instances on one database all land, each once"
+        case .export: "views read back page by page, each once, exactly as recorded; statistics and render-id counts agree"
         }
     }
 
@@ -48,6 +50,7 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         case .movedDocument: try await Self.movedDocument(store, second)
         case .sections: try await Self.sections(store, second)
         case .concurrency: try await Self.concurrency(store, second)
+        case .export: try await Self.export(store, second)
         }
     }
 
@@ -207,5 +210,36 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         let page = try await log(store, "/p", limit: 1000)
         #expect(page.total == 160)
         #expect(page.entries.allSatisfy { $0.count == 10 })
+    }
+
+    static func export(_ store: any ClickStorage, _ second: any ClickStorage) async throws {
+        #expect(try await store.statistics() == StorageStatistics(documents: 0, views: 0, clickRows: 0, clicks: 0, sections: 0))
+        #expect(try await store.views(after: 0, limit: 10).isEmpty)
+        let events = (0..<25).map { index in
+            Self.event("m\(index % 3)", "/p/\(index % 4).html", at: Double(index) + 0.125, key: "doc-\(index % 4)", title: "Doc \(index % 4)")
+        }
+        for batch in events.chunks(of: 7) { try await store.record(Array(batch)) }
+        try await store.setTracked(try SectionPath("/p"), true)
+
+        var exported: [StoredView] = []
+        while true {
+            let page = try await second.views(after: exported.last?.position ?? 0, limit: 10)
+            if page.isEmpty { break }
+            #expect(page.count <= 10)
+            exported += page
+        }
+        // Within a batch a store may order rows its own way (PostgreSQL inserts by render id).
+        #expect(exported.count == events.count)
+        #expect(Set(exported.map(\.event)) == Set(events))
+        #expect(exported.map(\.position) == exported.map(\.position).sorted())
+        #expect(try await store.countRecorded(renderIDs: events.map(\.renderID) + ["unknown"]) == 25)
+        #expect(try await store.countRecorded(renderIDs: []) == 0)
+        #expect(try await store.statistics() == StorageStatistics(documents: 4, views: 25, clickRows: 12, clicks: 25, sections: 1))
+    }
+}
+
+extension Array {
+    fileprivate func chunks(of size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

@@ -10,6 +10,8 @@ actor GatedStore: ClickStorage {
 
     var batches: [[ViewEvent]] = []
     var failNext = false
+    /// While set, every write throws ``StorageUnavailable``.
+    var isUnavailable = false
     private var gate: CheckedContinuation<Void, Never>?
     private var isGated = true
     private var waitingForWrite: CheckedContinuation<Void, Never>?
@@ -28,6 +30,7 @@ actor GatedStore: ClickStorage {
             failNext = false
             throw Failure()
         }
+        if isUnavailable { throw StorageUnavailable(reason: "test outage") }
         batches.append(events)
         return events.count
     }
@@ -51,9 +54,14 @@ actor GatedStore: ClickStorage {
 
     func failNextWrite() { failNext = true }
 
+    func setUnavailable(_ value: Bool) { isUnavailable = value }
+
     func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage { AccessLogPage(entries: [], total: 0) }
     func trackedSections() async throws -> [SectionPath] { [] }
     func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {}
+    func statistics() async throws -> StorageStatistics { StorageStatistics(documents: 0, views: 0, clickRows: 0, clicks: 0, sections: 0) }
+    func views(after position: Int64, limit: Int) async throws -> [StoredView] { [] }
+    func countRecorded(renderIDs: [String]) async throws -> Int { 0 }
     func close() async throws {}
 }
 
@@ -151,5 +159,67 @@ struct IngestQueueTests {
         for submitter in submitters { try await submitter.value }
         try await running.value
         #expect(await store.batches.flatMap { $0 }.count == 20)
+    }
+
+    @Test("While the store is unreachable, batches are acknowledged from the spool and replayed in order when it returns")
+    func spoolsDuringOutage() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = GatedStore()
+        await store.open()
+        await store.setUnavailable(true)
+        let queue = IngestQueue(storage: store, spool: try Spool(directory: folder), maximumBatchSize: 4)
+        let writer = Task { try await queue.run() }
+        for index in 0..<10 { try await queue.submit(Self.event(index)) }
+        #expect(await queue.spooled == 10)
+        #expect(await store.batches.isEmpty)
+        await store.setUnavailable(false)
+        #expect(try await waitFor { await queue.spooled == 0 })
+        // A later event is written after the replayed ones, never before them.
+        try await queue.submit(Self.event(10))
+        #expect(await store.batches.flatMap { $0 }.map(\.renderID) == (0...10).map { "r\($0)" })
+        #expect(await store.batches.allSatisfy { $0.count <= 4 })
+        await queue.close()
+        try await writer.value
+    }
+
+    @Test("Other store failures are not spooled: the submitter gets the error and nothing is acknowledged")
+    func doesNotSpoolFailures() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = GatedStore()
+        await store.failNextWrite()
+        await store.open()
+        let queue = IngestQueue(storage: store, spool: try Spool(directory: folder))
+        let writer = Task { try await queue.run() }
+        await #expect(throws: GatedStore.Failure.self) { try await queue.submit(Self.event(1)) }
+        #expect(await queue.spooled == 0)
+        await queue.close()
+        try await writer.value
+    }
+
+    @Test("Events spooled when the process stopped are replayed by the next one")
+    func replaysAfterRestart() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = GatedStore()
+        await store.open()
+        await store.setUnavailable(true)
+        do {
+            let queue = IngestQueue(storage: store, spool: try Spool(directory: folder))
+            let writer = Task { try await queue.run() }
+            for index in 0..<3 { try await queue.submit(Self.event(index)) }
+            await queue.close()
+            try await writer.value
+        }
+        #expect(await store.batches.isEmpty)
+        await store.setUnavailable(false)
+        let queue = IngestQueue(storage: store, spool: try Spool(directory: folder))
+        #expect(await queue.spooled == 3)
+        let writer = Task { try await queue.run() }
+        #expect(try await waitFor { await queue.spooled == 0 })
+        #expect(await store.batches.flatMap { $0 }.map(\.renderID) == ["r0", "r1", "r2"])
+        await queue.close()
+        try await writer.value
     }
 }

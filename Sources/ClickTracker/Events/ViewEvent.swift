@@ -3,7 +3,7 @@ import Foundation
 /// One verified read: a signed-in member saw a rendered page.
 ///
 /// Every field comes from a view token the server minted and verified, never from the browser.
-public struct ViewEvent: Sendable, Hashable {
+public struct ViewEvent: Sendable, Hashable, Codable {
     /// The signed-in member who read the page.
     public var member: String
     /// The document that was read.

@@ -3,10 +3,14 @@ import ServiceLifecycle
 
 /// Buffers verified view events and writes them to storage in batches (group commit).
 ///
-/// ``submit(_:)`` returns only once the event's batch is committed, so a caller that acknowledges
+/// ``submit(_:)`` returns only once the event's batch is durable, so a caller that acknowledges
 /// after `submit` never acknowledges an event that could be lost. While one batch is being
 /// written, new events gather for the next, so the batch size follows the load. On graceful
 /// shutdown the queue stops taking events and writes everything already taken.
+///
+/// With a ``Spool``, a batch the store cannot take because it is unreachable
+/// (``StorageUnavailable``) is appended to the spool instead, and so is every later batch until
+/// the spool has been replayed into the store, oldest first, so the store sees events in order.
 public actor IngestQueue: Service {
     /// Why an event was not accepted.
     public enum SubmitError: Error, CustomStringConvertible {
@@ -22,25 +26,40 @@ public actor IngestQueue: Service {
     }
 
     private let storage: any ClickStorage
+    private let spool: Spool?
     private let maximumBatchSize: Int
     private let logger: Logger
     private var pending: [Pending] = []
     private var writerWaiting: CheckedContinuation<Void, Never>?
+    private var replayerWaiting: CheckedContinuation<Void, Never>?
+    private var replayRequested = false
     private var isClosed = false
 
     /// Creates a queue.
     /// - Parameters:
     ///   - storage: Where batches are written.
+    ///   - spool: Where batches wait while the store is unreachable; without one such a batch fails.
     ///   - maximumBatchSize: The most events written in one transaction.
     ///   - logger: Where write failures are logged.
-    public init(storage: any ClickStorage, maximumBatchSize: Int = 1000, logger: Logger = Logger(label: "clicktracker.ingest")) {
+    public init(
+        storage: any ClickStorage,
+        spool: Spool? = nil,
+        maximumBatchSize: Int = 1000,
+        logger: Logger = Logger(label: "clicktracker.ingest")
+    ) {
         self.storage = storage
+        self.spool = spool
         self.maximumBatchSize = maximumBatchSize
         self.logger = logger
     }
 
     /// Events waiting for the next batch.
     public var backlog: Int { pending.count }
+
+    /// Events accepted into the spool and not yet written to the store.
+    public var spooled: Int {
+        get async { await spool?.backlog ?? 0 }
+    }
 
     /// `true` once the queue takes no new events.
     public var isClosing: Bool { isClosed }
@@ -57,11 +76,16 @@ public actor IngestQueue: Service {
         }
     }
 
-    /// Writes batches until graceful shutdown, then drains what was queued.
+    /// Writes batches (and replays the spool) until graceful shutdown, then drains what was
+    /// queued and makes one last attempt to replay the spool.
     public func run() async throws {
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
-                await self.writeUntilClosed()
+                await withDiscardingTaskGroup { group in
+                    group.addTask { await self.writeUntilClosed() }
+                    group.addTask { await self.replayUntilClosed() }
+                }
+                await self.replaySpool()
             } onGracefulShutdown: {
                 Task { await self.close() }
             }
@@ -75,6 +99,7 @@ public actor IngestQueue: Service {
         isClosed = true
         writerWaiting?.resume()
         writerWaiting = nil
+        wakeReplayer()
     }
 
     private func writeUntilClosed() async {
@@ -87,12 +112,75 @@ public actor IngestQueue: Service {
             let batch = Array(pending.prefix(maximumBatchSize))
             pending.removeFirst(batch.count)
             do {
-                try await storage.record(batch.map(\.event))
+                try await write(batch.map(\.event))
                 for item in batch { item.continuation.resume() }
             } catch {
                 logger.error("Writing a batch of \(batch.count) view events failed: \(error)")
                 for item in batch { item.continuation.resume(throwing: error) }
             }
         }
+    }
+
+    /// Writes to the store, or to the spool while it holds earlier events or the store is unreachable.
+    private func write(_ events: [ViewEvent]) async throws {
+        guard let spool else {
+            try await storage.record(events)
+            return
+        }
+        if await spool.isEmpty {
+            do {
+                try await storage.record(events)
+                return
+            } catch let error as StorageUnavailable {
+                logger.warning("Spooling view events locally until the store is back: \(error)")
+            }
+        }
+        try await spool.append(events)
+        wakeReplayer()
+    }
+
+    /// Replays the spool whenever it has events, retrying with growing pauses while the store is
+    /// unreachable.
+    private func replayUntilClosed() async {
+        guard spool != nil else { return }
+        var pause = Duration.milliseconds(100)
+        while !isClosed {
+            replayRequested = false
+            do {
+                if try await replayChunk() {
+                    pause = .milliseconds(100)
+                } else if !replayRequested, !isClosed {
+                    await withCheckedContinuation { replayerWaiting = $0 }
+                }
+            } catch {
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(2))
+            }
+        }
+    }
+
+    /// Replays until the spool is empty or the store fails.
+    private func replaySpool() async {
+        while (try? await replayChunk()) == true {}
+    }
+
+    /// Records the spool's oldest chunk in the store and removes it; `false` if the spool is empty.
+    private func replayChunk() async throws -> Bool {
+        guard let spool, let chunk = try await spool.peek(maximumEvents: maximumBatchSize) else { return false }
+        do {
+            try await storage.record(chunk.events)
+        } catch {
+            logger.debug("Replaying \(chunk.events.count) spooled view events failed: \(error)")
+            throw error
+        }
+        try await spool.remove(chunk)
+        if await spool.isEmpty { logger.notice("The spool has been replayed into the store") }
+        return true
+    }
+
+    private func wakeReplayer() {
+        replayRequested = true
+        replayerWaiting?.resume()
+        replayerWaiting = nil
     }
 }

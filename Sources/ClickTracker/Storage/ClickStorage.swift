@@ -24,6 +24,18 @@ public protocol ClickStorage: Sendable {
     ///   - tracked: `true` to mark it, `false` to unmark it.
     func setTracked(_ section: SectionPath, _ tracked: Bool) async throws
 
+    /// Counts of what the store holds.
+    func statistics() async throws -> StorageStatistics
+
+    /// Recorded views in the order they were stored, for copying one store into another.
+    /// - Parameters:
+    ///   - position: Only views after this position (`0` for the first page).
+    ///   - limit: The most views returned.
+    func views(after position: Int64, limit: Int) async throws -> [StoredView]
+
+    /// How many of `renderIDs` are recorded.
+    func countRecorded(renderIDs: [String]) async throws -> Int
+
     /// Closes the store; no calls may follow.
     func close() async throws
 }

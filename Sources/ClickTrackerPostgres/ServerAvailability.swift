@@ -1,0 +1,160 @@
+import ClickTracker
+import PostgresNIO
+import Synchronization
+import _ConnectionPoolModule
+
+/// Bounds every call to the database server and turns "the server is not there" into
+/// ``StorageUnavailable``, failing fast while the server is known to be down.
+///
+/// A call that gets no answer within the timeout, or fails because the connection could not be
+/// made or was lost, marks the server down. While it is down, calls fail at once, except one
+/// probe a second; the first call that reaches the server marks it up again.
+final class ServerAvailability: Sendable {
+    private struct State {
+        var downSince: ContinuousClock.Instant?
+        var lastProbe: ContinuousClock.Instant?
+        var reason = ""
+    }
+
+    let timeout: Duration
+    private let state = Mutex(State())
+    private static let probeInterval = Duration.seconds(1)
+
+    init(timeout: Duration) {
+        self.timeout = timeout
+    }
+
+    /// `true` while the server is known to be down.
+    var isDown: Bool { state.withLock { $0.downSince != nil } }
+
+    /// Runs `operation` against the server within the timeout.
+    /// - Throws: ``StorageUnavailable`` if the server is down or does not answer in time;
+    ///   otherwise the operation's own error.
+    func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let now = ContinuousClock.now
+        let skipped: String? = state.withLock { state in
+            guard state.downSince != nil else { return nil }
+            if let lastProbe = state.lastProbe, lastProbe.duration(to: now) < Self.probeInterval { return state.reason }
+            state.lastProbe = now
+            return nil
+        }
+        if let skipped { throw StorageUnavailable(reason: skipped) }
+        do {
+            let result = try await Self.withDeadline(timeout, operation)
+            markUp()
+            return result
+        } catch let error as StorageUnavailable {
+            markDown(error.reason)
+            throw error
+        } catch {
+            guard let reason = Self.unavailableReason(error) else {
+                markUp()
+                throw error
+            }
+            markDown(reason)
+            throw StorageUnavailable(reason: reason)
+        }
+    }
+
+    private func markUp() {
+        state.withLock { $0 = State() }
+    }
+
+    private func markDown(_ reason: String) {
+        state.withLock { state in
+            if state.downSince == nil { state.downSince = .now }
+            state.lastProbe = .now
+            state.reason = reason
+        }
+    }
+
+    /// Why `error` means the server cannot be reached, or `nil` if the server answered.
+    static func unavailableReason(_ error: any Error) -> String? {
+        if let error = error as? PSQLError {
+            switch error.code {
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
+                return error.operatorDescription
+            case .server:
+                // Connection exceptions, shutdown in progress, too many connections.
+                let state = error.serverInfo?[.sqlState] ?? ""
+                let unavailable = state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(state)
+                return unavailable ? error.operatorDescription : nil
+            default:
+                return nil
+            }
+        }
+        if error is ConnectionPoolError { return "no connection to the server could be made" }
+        return nil
+    }
+
+    /// Runs `operation` and gives up after `timeout` without waiting for it (a call stuck on a
+    /// dead connection is abandoned, not awaited).
+    private static func withDeadline<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let outcome = Outcome<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                outcome.start(continuation)
+                let work = Task {
+                    do { outcome.finish(.success(try await operation())) } catch { outcome.finish(.failure(error)) }
+                }
+                outcome.onCancel { work.cancel() }
+                Task {
+                    try? await Task.sleep(for: timeout)
+                    if outcome.finish(.failure(StorageUnavailable(reason: "no answer from the server within \(timeout)"))) {
+                        work.cancel()
+                    }
+                }
+            }
+        } onCancel: {
+            outcome.cancel()
+        }
+    }
+}
+
+/// Whichever finishes first — the operation, the deadline or cancellation — resumes the caller.
+private final class Outcome<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var cancelWork: (@Sendable () -> Void)?
+        var isCancelled = false
+    }
+
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<T, any Error>) {
+        let pending: Result<T, any Error>? = state.withLock { state in
+            if state.isCancelled { return .failure(CancellationError()) }
+            state.continuation = continuation
+            return nil
+        }
+        if let pending { continuation.resume(with: pending) }
+    }
+
+    func onCancel(_ cancelWork: @escaping @Sendable () -> Void) {
+        let cancelled = state.withLock { state in
+            state.cancelWork = cancelWork
+            return state.isCancelled
+        }
+        if cancelled { cancelWork() }
+    }
+
+    /// Resumes the caller with `result` unless something else already did; `true` if this did.
+    @discardableResult
+    func finish(_ result: Result<T, any Error>) -> Bool {
+        let continuation = state.withLock { state in
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume(with: result)
+        return continuation != nil
+    }
+
+    func cancel() {
+        let cancelWork = state.withLock { state in
+            state.isCancelled = true
+            return state.cancelWork
+        }
+        cancelWork?()
+        finish(.failure(CancellationError()))
+    }
+}
