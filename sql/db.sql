@@ -29,6 +29,73 @@ BEGIN
 END
 $$;
 
+-- A database of the original slc.clicktracker (document(id, path), click(id, member, count,
+-- lastaccess, document, url), function logclick) is migrated in place, keeping its access log:
+-- the path becomes the document's key; the seed kept only the last access, in the server's
+-- local time without a zone, so it is read in this database's TimeZone setting and also
+-- becomes the first access. The seed recorded no individual views.
+DO $$
+DECLARE
+    seed_function regprocedure;
+    seed_constraint text;
+BEGIN
+    IF NOT EXISTS (
+        SELECT 1 FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'click' AND column_name = 'lastaccess'
+    ) THEN
+        RETURN;
+    END IF;
+    FOR seed_function IN SELECT p.oid::regprocedure FROM pg_proc p WHERE p.proname = 'logclick'
+        AND p.pronamespace = current_schema()::regnamespace LOOP
+        EXECUTE 'DROP FUNCTION ' || seed_function;
+    END LOOP;
+
+    -- Constraints on document.path (the seed's UNIQUE) go: a new page may reuse an old path.
+    FOR seed_constraint IN SELECT c.conname FROM pg_constraint c
+        WHERE c.conrelid = 'document'::regclass AND c.contype = 'u' LOOP
+        EXECUTE format('ALTER TABLE document DROP CONSTRAINT %I', seed_constraint);
+    END LOOP;
+    ALTER TABLE document ALTER COLUMN id TYPE bigint;
+    ALTER TABLE document ALTER COLUMN path TYPE text COLLATE "C";
+    ALTER TABLE document ADD COLUMN key text;
+    ALTER TABLE document ADD COLUMN title text;
+    ALTER TABLE document ADD COLUMN seen_at timestamptz;
+    UPDATE document SET key = path;
+
+    ALTER TABLE click RENAME COLUMN document TO document_id;
+    ALTER TABLE click RENAME COLUMN lastaccess TO last_access;
+    ALTER TABLE click ALTER COLUMN last_access TYPE timestamptz USING last_access::timestamptz;
+    ALTER TABLE click ADD COLUMN first_access timestamptz;
+    UPDATE click SET first_access = last_access;
+    ALTER TABLE click ALTER COLUMN member TYPE text;
+    ALTER TABLE click ALTER COLUMN url TYPE text;
+    ALTER TABLE click ALTER COLUMN document_id TYPE bigint;
+    ALTER TABLE click ALTER COLUMN count SET DEFAULT NULL;
+    -- Clicks without a document or URL cannot be shown in any section; they are dropped.
+    DELETE FROM click WHERE document_id IS NULL OR url IS NULL OR member IS NULL;
+    UPDATE click SET count = coalesce(count, 1);
+    ALTER TABLE click DROP COLUMN id;
+    FOR seed_constraint IN SELECT c.conname FROM pg_constraint c
+        WHERE c.conrelid = 'click'::regclass AND c.contype IN ('u', 'p') LOOP
+        EXECUTE format('ALTER TABLE click DROP CONSTRAINT %I', seed_constraint);
+    END LOOP;
+
+    UPDATE document d SET seen_at = coalesce((SELECT max(c.last_access) FROM click c WHERE c.document_id = d.id), now());
+    ALTER TABLE document ALTER COLUMN key SET NOT NULL;
+    ALTER TABLE document ADD CONSTRAINT document_key_key UNIQUE (key);
+    ALTER TABLE document ALTER COLUMN path SET NOT NULL;
+    ALTER TABLE document ALTER COLUMN seen_at SET NOT NULL;
+    ALTER TABLE click ALTER COLUMN member SET NOT NULL;
+    ALTER TABLE click ALTER COLUMN url SET NOT NULL;
+    ALTER TABLE click ALTER COLUMN document_id SET NOT NULL;
+    ALTER TABLE click ALTER COLUMN count SET NOT NULL;
+    ALTER TABLE click ALTER COLUMN first_access SET NOT NULL;
+    ALTER TABLE click ALTER COLUMN last_access SET NOT NULL;
+    ALTER TABLE click ADD PRIMARY KEY (member, document_id, url);
+    RAISE NOTICE 'migrated the tables of slc.clicktracker';
+END
+$$;
+
 -- A document, by a stable key (its path unless the site supplies an id), with its current path.
 CREATE TABLE IF NOT EXISTS document (
     id      bigserial   PRIMARY KEY,

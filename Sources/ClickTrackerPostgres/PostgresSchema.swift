@@ -8,12 +8,16 @@ public enum PostgresSchema {
     /// What ``initialise(_:logger:)`` did.
     public enum Outcome: Sendable, Equatable, CustomStringConvertible {
         case created
+        /// The tables of the original slc.clicktracker were migrated, keeping their access log.
+        case migratedFromSeed
         case upgraded(from: Int)
         case current
 
         public var description: String {
             switch self {
             case .created: "created the ClickTracker schema (version \(PostgresSchema.version))"
+            case .migratedFromSeed:
+                "migrated the tables of slc.clicktracker to the ClickTracker schema (version \(PostgresSchema.version)), keeping their access log"
             case .upgraded(let from): "upgraded the ClickTracker schema from version \(from) to \(PostgresSchema.version)"
             case .current: "the ClickTracker schema is current (version \(PostgresSchema.version)); nothing to do"
             }
@@ -41,7 +45,8 @@ public enum PostgresSchema {
     /// - Throws: ``SetupError`` when the database holds a newer schema, or the server's error
     ///   (for example a role without the right to create tables).
     public static func initialise(_ connection: PostgresConnection, logger: Logger) async throws -> Outcome {
-        let before = try await installedVersion(connection, logger: logger)
+        let status = try await DatabaseStatus.read(connection, logger: logger)
+        let before = status.schemaVersion
         if let before, before > version {
             throw SetupError(
                 description: "the database has ClickTracker schema version \(before), newer than this binary's (\(version)); upgrade clicktracker"
@@ -55,7 +60,7 @@ public enum PostgresSchema {
             _ = try? await connection.query("ROLLBACK", logger: logger)
             throw error
         }
-        guard let before else { return .created }
+        guard let before else { return status.hasSeedSchema ? .migratedFromSeed : .created }
         return before < version ? .upgraded(from: before) : .current
     }
 

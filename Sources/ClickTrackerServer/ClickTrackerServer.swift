@@ -1,6 +1,6 @@
 import ClickTracker
 import ClickTrackerHummingbird
-import ClickTrackerSQLite
+import ClickTrackerPostgres
 import Foundation
 import Hummingbird
 import Logging
@@ -20,20 +20,28 @@ public enum ClickTrackerServer {
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
         let key: SecretKey
-        let storage: ServerStorage
+        let store: LiveStore
+        let spool: Spool
         do {
             try configuration.validate()
             key = try configuration.loadKey()
-            storage = try await ServerStorage.open(configuration, logger: logger)
+            spool = try Spool(directory: configuration.spoolDirectory)
+            let location: StoreLocation =
+                try configuration.postgresDSN.map { .postgres(try PostgresDSN($0)) }
+                ?? .sqlite(path: configuration.databasePath)
+            let initialSections = try configuration.initialSections.map { try SectionPath($0) }
+            store = LiveStore(try await location.open(initialSections: initialSections, logger: logger))
         } catch {
             throw ServerStartError(message: "\(error)")
         }
         let tracker = ClickTracker(
-            storage: storage.store,
+            storage: store,
             key: key,
+            spool: spool,
             configuration: .init(collectorPath: configuration.collectorPath, tokenLifetime: configuration.tokenLifetime),
             logger: logger
         )
+        let storage = StorageManager(live: store, queue: tracker.queue, configuration: configuration, logger: logger)
         let users = UserDirectory(path: configuration.usersFile)
         let signer = SessionSigner(key: key)
         let pages = try PageRenderer(collectorPath: configuration.collectorPath, signer: signer)
@@ -44,7 +52,9 @@ public enum ClickTrackerServer {
         router.middlewares.add(ClickTrackerMiddleware(tracker: tracker))
         ClickTrackerCollector<ServerRequestContext>(tracker: tracker).addRoutes(to: router)
         AuthController(users: users, signer: signer, pages: pages, secureCookies: configuration.secureCookies).addRoutes(to: router)
-        TrackingController(tracker: tracker, folder: folder, signer: signer, pages: pages).addRoutes(to: router)
+        let admin = AdminGate(signer: signer, pages: pages, queue: tracker.queue)
+        TrackingController(tracker: tracker, folder: folder, admin: admin, pages: pages).addRoutes(to: router)
+        StorageController(storage: storage, admin: admin, pages: pages).addRoutes(to: router)
         if let folder {
             SiteController(folder: folder, ignoredPaths: configuration.ignoredPaths.compactMap { try? SectionPath($0) }, pages: pages)
                 .addRoutes(to: router)
@@ -53,7 +63,7 @@ public enum ClickTrackerServer {
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ClickTracker"),
-            services: storage.services + [TrackerService(tracker: tracker)],
+            services: [TrackerService(tracker: tracker)],
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )

@@ -2,7 +2,6 @@ import ArgumentParser
 import ClickTrackerPostgres
 import Foundation
 import Logging
-import PostgresNIO
 
 struct DatabaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,35 +34,13 @@ struct DatabaseCommand: AsyncParsableCommand {
                 logger.logLevel = .critical
                 return logger
             }()
-            let limit = timeout
             let outcome: PostgresSchema.Outcome
             do {
-                let configuration = try parsed.connectionConfiguration()
-                outcome = try await withThrowingTaskGroup(of: PostgresSchema.Outcome.self) { group in
-                    group.addTask {
-                        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
-                        do {
-                            let outcome = try await PostgresSchema.initialise(connection, logger: logger)
-                            try await connection.close()
-                            return outcome
-                        } catch {
-                            try? await connection.close()
-                            throw error
-                        }
-                    }
-                    group.addTask {
-                        try await Task.sleep(for: .seconds(limit))
-                        throw CommandError("no answer from \(parsed) within \(limit) s")
-                    }
-                    defer { group.cancelAll() }
-                    return try await group.next()!
+                outcome = try await parsed.withConnection(timeout: .seconds(timeout), logger: logger) { connection in
+                    try await PostgresSchema.initialise(connection, logger: logger)
                 }
-            } catch let error as PSQLError {
-                throw CommandError("\(parsed): \(error.operatorDescription)")
-            } catch let error as CommandError {
-                throw error
             } catch {
-                throw CommandError("\(parsed): \(error)")
+                throw CommandError("\(error)")
             }
             print("\(parsed): \(outcome)")
         }

@@ -127,4 +127,42 @@ struct PostgresSchemaTests {
             await #expect(throws: PostgresSchema.SetupError.self) { try await PostgresSchema.initialise(connection, logger: logger) }
         }
     }
+
+    @Test("A database of the original slc.clicktracker is migrated: its access log is kept, in UTC, and new reads add to it")
+    func migratesSeed() async throws {
+        let (port, database) = try await PostgresServer.shared.createDatabase()
+        try PostgresServer.psql(port: port, database: database, ["-c", "ALTER DATABASE \(database) SET TimeZone = 'Europe/Berlin'"])
+        try PostgresServer.psql(port: port, database: database, ["-c", SeedDatabase.sql])
+        let logger = Logger(label: "test")
+        let dsn = try PostgresStoreTests.dsn(port: port, database: database)
+        let before = try await dsn.withConnection(timeout: .seconds(10), logger: logger) { try await DatabaseStatus.read($0, logger: logger) }
+        #expect(before.hasSeedSchema && before.schemaVersion == nil)
+        let outcome = try await dsn.withConnection(timeout: .seconds(10), logger: logger) { try await PostgresSchema.initialise($0, logger: logger) }
+        #expect(outcome == .migratedFromSeed)
+        let again = try await dsn.withConnection(timeout: .seconds(10), logger: logger) { try await PostgresSchema.initialise($0, logger: logger) }
+        #expect(again == .current)
+        #expect(
+            try PostgresServer.psql(port: port, database: database, ["-A", "-t", "-c", "SELECT count(*) FROM pg_proc WHERE proname = 'logclick'"])
+                == "0\n"
+        )
+
+        let store = PostgresStore(configuration: dsn.clientConfiguration)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await store.run() }
+            let log = try await store.accessLog(AccessLogQuery(section: try SectionPath("/papers"), limit: 10))
+            #expect(log.entries.map(\.member) == ["alice", "alice", "bob"])
+            #expect(log.entries.map(\.count) == [3, 2, 1])
+            let budget = try #require(log.entries.first { $0.url == "/papers/budget" })
+            // 09:30 in Berlin (UTC+1 in November) is 08:30 UTC; the seed kept no first access.
+            #expect(budget.lastAccess == Date(timeIntervalSince1970: 1_795_163_400))
+            #expect(budget.firstAccess == budget.lastAccess)
+
+            let read = StorageConformance.event("alice", "/papers/budget", at: 0)
+            #expect(try await store.record([read]) == 1)
+            let after = try await store.accessLog(AccessLogQuery(section: try SectionPath("/papers/budget"), limit: 10))
+            #expect(after.entries.first { $0.member == "alice" }?.count == 4)
+            #expect(try await store.statistics().documents == 2)
+            group.cancelAll()
+        }
+    }
 }

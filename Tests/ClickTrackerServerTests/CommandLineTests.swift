@@ -12,22 +12,25 @@ struct CommandLineTests {
         var output: String
     }
 
+    /// Runs the binary to completion in a fresh folder. Input and output go through files, not pipes: a pipe's
+    /// end inherited by a child another test starts at the same moment would keep it open.
     static func run(_ arguments: [String], input: String = "", environment: [String: String] = [:]) throws -> Run {
+        let directory = try TemporaryDirectory("cli-run")
+        defer { directory.remove() }
+        let inputPath = try directory.write("input", input)
+        let outputPath = try directory.write("output", "")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CrashTests.binary)
         process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stdout
+        process.standardInput = FileHandle(forReadingAtPath: inputPath)
+        process.standardOutput = FileHandle(forWritingAtPath: outputPath)
+        process.standardError = process.standardOutput
         try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self))
+        while process.isRunning { usleep(10_000) }
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return Run(status: process.terminationStatus, output: output)
     }
 
     @Test("user add stores a bcrypt hash, never the password; user list shows roles")
@@ -86,5 +89,23 @@ struct CommandLineTests {
         let malformed = try Self.run(["db", "init", "--dsn", "port=abc"])
         #expect(malformed.status != 0)
         #expect(malformed.output.contains("invalid connection string"))
+    }
+
+    @Test("db init migrates an old schema (the original slc.clicktracker's) and refuses a role without rights")
+    func databaseInitOldSchemaAndRights() async throws {
+        let (port, database) = try await PostgresServer.shared.createDatabase()
+        try PostgresServer.psql(port: port, database: database, ["-c", SeedDatabase.sql])
+        let dsn = "postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable"
+        let migrated = try Self.run(["db", "init", "--dsn", dsn])
+        #expect(migrated.status == 0)
+        #expect(migrated.output.contains("migrated the tables of slc.clicktracker to the ClickTracker schema (version 1)"))
+        let again = try Self.run(["db", "init", "--dsn", dsn])
+        #expect(again.output.contains("is current"))
+
+        let (_, empty) = try await PostgresServer.shared.createDatabase()
+        try PostgresServer.psql(port: port, database: empty, ["-c", "DROP ROLE IF EXISTS reader; CREATE ROLE reader LOGIN"])
+        let refused = try Self.run(["db", "init", "--dsn", "host=127.0.0.1 port=\(port) user=reader dbname=\(empty) sslmode=disable"])
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("permission denied for schema public"))
     }
 }

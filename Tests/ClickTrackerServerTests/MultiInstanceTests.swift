@@ -23,9 +23,18 @@ struct MultiInstanceTests {
             }
             """
         )
-        let (first, firstPort) = try await startServerProcess(config: config, output: fixture.directory.file("first.out"))
+        // One configuration, as behind a load balancer; each instance its own local spool.
+        let (first, firstPort) = try await startServerProcess(
+            config: config,
+            output: fixture.directory.file("first.out"),
+            environment: ["CLICKTRACKER_SPOOL": fixture.directory.file("first.spool")]
+        )
         defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
-        let (second, secondPort) = try await startServerProcess(config: config, output: fixture.directory.file("second.out"))
+        let (second, secondPort) = try await startServerProcess(
+            config: config,
+            output: fixture.directory.file("second.out"),
+            environment: ["CLICKTRACKER_SPOOL": fixture.directory.file("second.spool")]
+        )
         defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
 
         let onFirst = HTTPSession(port: firstPort)
@@ -82,7 +91,7 @@ struct MultiInstanceTests {
             ]
         )
         #expect(run.status != 0)
-        #expect(run.output.contains("has no ClickTracker schema; run: clicktracker db init"))
+        #expect(run.output.contains("found no ClickTracker schema; initialise it first (clicktracker db init"))
         #expect(!run.output.contains("hunter2"))
     }
 }

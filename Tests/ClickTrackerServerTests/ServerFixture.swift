@@ -34,6 +34,7 @@ struct ServerFixture {
         configuration.usersFile = directory.file("users.json")
         configuration.databasePath = directory.file("clicktracker.sqlite")
         configuration.keyFile = directory.file("clicktracker.key")
+        configuration.spoolDirectory = directory.file("clicktracker.spool")
         configuration.initialSections = ["/papers"]
         configuration.ignoredPaths = ["/papers/ignored.html"]
     }
@@ -115,13 +116,14 @@ func eventually(seconds: Double = 10, _ condition: () async throws -> Bool) asyn
     return try await condition()
 }
 
-/// Starts the `clicktracker` binary with `serve --config … --port 0`; returns the process and the
-/// port it printed. Its output goes to the file `output`.
-func startServerProcess(config: String, output: String) async throws -> (Process, Int) {
+/// Starts the `clicktracker` binary with `serve --config … --port 0` (and `environment` added to
+/// this process's); returns the process and the port it printed. Its output goes to the file `output`.
+func startServerProcess(config: String, output: String, environment: [String: String] = [:]) async throws -> (Process, Int) {
     _ = FileManager.default.createFile(atPath: output, contents: nil)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CrashTests.binary)
     process.arguments = ["serve", "--config", config, "--port", "0"]
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
     process.standardError = process.standardOutput
     try process.run()

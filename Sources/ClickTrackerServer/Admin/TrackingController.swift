@@ -10,39 +10,21 @@ struct TrackingController: Sendable {
 
     let tracker: ClickTracker
     let folder: SiteFolder?
-    let signer: SessionSigner
+    let admin: AdminGate
     let pages: PageRenderer
 
     var prefix: String { pages.collectorPath }
 
     func addRoutes(to router: Router<ServerRequestContext>) {
         router.get(RouterPath("\(prefix)/")) { request, context in
-            try await admin(request, context) { try await overview(context: context) }
+            try await admin.handle(request, context) { try await overview(context: context) }
         }
         router.get(RouterPath("\(prefix)/tracking")) { request, context in
-            try await admin(request, context) { try await trackingPage(request, context: context) }
+            try await admin.handle(request, context) { try await trackingPage(request, context: context) }
         }
         router.post(RouterPath("\(prefix)/tracking")) { request, context in
-            try await admin(request, context) { try await toggle(request, context: context) }
+            try await admin.handle(request, context) { try await toggle(request, context: context) }
         }
-    }
-
-    /// Runs `body` for admins; others are sent to sign in (anonymous) or refused (members).
-    private func admin(_ request: Request, _ context: ServerRequestContext, _ body: () async throws -> Response) async throws -> Response {
-        context.clickTracker.ignore()
-        guard let user = context.user else {
-            let next = SiteController.queryValue(request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""))
-            return .redirect(to: "\(prefix)/login?next=\(next)", type: .found)
-        }
-        guard user.isAdmin else {
-            return pages.page(
-                "message",
-                ["heading": "Not allowed", "text": "Only administrators may see tracking and reports."],
-                context: context,
-                status: .forbidden
-            )
-        }
-        return try await body()
     }
 
     private func trackingURL(_ path: String) -> String {
@@ -72,7 +54,7 @@ struct TrackingController: Sendable {
     func trackingPage(_ request: Request, context: ServerRequestContext) async throws -> Response {
         let parameters = request.uri.queryParameters
         guard let path = parameters["path"].flatMap({ try? SectionPath(String($0)) }) else {
-            return badRequest("The path parameter must be an absolute path such as /papers.", context: context)
+            return admin.badRequest("The path parameter must be an absolute path such as /papers.", context: context)
         }
         let order = parameters["sort"].flatMap { AccessLogQuery.Order(rawValue: String($0)) } ?? .member
         let descending = parameters["order"] == "desc"
@@ -115,31 +97,19 @@ struct TrackingController: Sendable {
     }
 
     func toggle(_ request: Request, context: ServerRequestContext) async throws -> Response {
-        let form = try await AuthController.form(request)
-        guard let nonce = context.sessionNonce, signer.isValidCSRFToken(form["csrf"], for: nonce) else {
-            return pages.page(
-                "message",
-                ["heading": "Not changed", "text": "The form's security token is missing or invalid. Reload the page and try again."],
-                context: context,
-                status: .forbidden
-            )
-        }
+        guard let form = try await admin.verifiedForm(request, context) else { return admin.csrfRejected(context) }
         guard let path = form["path"].flatMap({ try? SectionPath($0) }), !path.isRoot else {
-            return badRequest("Choose a folder or document below the site root; the root itself cannot be tracked.", context: context)
+            return admin.badRequest("Choose a folder or document below the site root; the root itself cannot be tracked.", context: context)
         }
         if let collector = try? SectionPath(prefix), collector.contains(path) {
-            return badRequest("ClickTracker's own pages cannot be tracked.", context: context)
+            return admin.badRequest("ClickTracker's own pages cannot be tracked.", context: context)
         }
         switch form["action"] {
         case "enable": try await tracker.storage.setTracked(path, true)
         case "disable": try await tracker.storage.setTracked(path, false)
-        default: return badRequest("The action must be enable or disable.", context: context)
+        default: return admin.badRequest("The action must be enable or disable.", context: context)
         }
         return .redirect(to: trackingURL(path.value), type: .found)
-    }
-
-    private func badRequest(_ text: String, context: ServerRequestContext) -> Response {
-        pages.page("message", ["heading": "Bad request", "text": text], context: context, status: .badRequest)
     }
 
     /// Column headers: a click sorts by the column, a second click reverses the order.

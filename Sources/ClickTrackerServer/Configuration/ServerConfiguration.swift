@@ -6,7 +6,7 @@ import Foundation
 /// environment variables (the environment wins); command-line flags override both.
 ///
 /// Keys (JSON / environment): `host` / `CLICKTRACKER_HOST`, `port`, `site`, `users`,
-/// `database`, `postgres.dsn`, `key.file`, `key.secret`, `collector.path`, `sections.initial`, `sections.ignore`,
+/// `database`, `postgres.dsn`, `spool`, `key.file`, `key.secret`, `collector.path`, `sections.initial`, `sections.ignore`,
 /// `cookies.secure`, `token.lifetime`. Relative paths in the file are taken relative to it.
 public struct ServerConfiguration: Sendable {
     /// Address to listen on.
@@ -21,6 +21,13 @@ public struct ServerConfiguration: Sendable {
     public var databasePath = "clicktracker.sqlite"
     /// PostgreSQL connection string; when set, the server stores reads there. Never printed.
     public var postgresDSN: String?
+    /// `true` when ``postgresDSN`` comes from the environment (which wins over the file).
+    public var postgresDSNFromEnvironment = false
+    /// Folder of the local spool that keeps accepted reads while the database is unreachable;
+    /// one per instance.
+    public var spoolDirectory = "clicktracker.spool"
+    /// The JSON file the configuration was read from; the Storage page saves the DSN there.
+    public var configFile: String?
     /// Secret key file (created with mode 0600 if missing); used when ``keySecret`` is not set.
     public var keyFile = "clicktracker.key"
     /// The secret itself, base64 (at least 32 bytes), so several instances can share it
@@ -45,12 +52,13 @@ public struct ServerConfiguration: Sendable {
     public static func load(file: String?) async throws -> ServerConfiguration {
         var providers: [any ConfigProvider] = [EnvironmentVariablesProvider().prefixKeys(with: "clicktracker")]
         var base = FileManager.default.currentDirectoryPath
+        var configuration = ServerConfiguration()
         if let file {
             providers.append(try await FileProvider<JSONSnapshot>(filePath: .init(file)))
+            configuration.configFile = URL(fileURLWithPath: file).standardized.path
             base = URL(fileURLWithPath: file).deletingLastPathComponent().path
         }
         let reader = ConfigReader(providers: providers)
-        var configuration = ServerConfiguration()
         func path(_ key: ConfigKey, _ fallback: String) -> String {
             resolve(reader.string(forKey: key, default: fallback), relativeTo: base)
         }
@@ -60,6 +68,8 @@ public struct ServerConfiguration: Sendable {
         configuration.usersFile = path("users", configuration.usersFile)
         configuration.databasePath = path("database", configuration.databasePath)
         configuration.postgresDSN = reader.string(forKey: "postgres.dsn", isSecret: true)
+        configuration.postgresDSNFromEnvironment = ProcessInfo.processInfo.environment["CLICKTRACKER_POSTGRES_DSN"] != nil
+        configuration.spoolDirectory = path("spool", configuration.spoolDirectory)
         configuration.keyFile = path("key.file", configuration.keyFile)
         configuration.keySecret = reader.string(forKey: "key.secret", isSecret: true)
         configuration.collectorPath = reader.string(forKey: "collector.path", default: configuration.collectorPath)

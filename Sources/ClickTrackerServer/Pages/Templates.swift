@@ -7,6 +7,7 @@ enum Templates {
         "listing": listing,
         "overview": overview,
         "tracking": tracking,
+        "storage": storage,
     ]
 
     static let layout = """
@@ -16,6 +17,7 @@ enum Templates {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{$title}}ClickTracker{{/title}}</title>
+        {{$head}}{{/head}}
         <style>
         body { font: 16px/1.5 system-ui, sans-serif; margin: 0; color: #1d2330; background: #f6f7f9; }
         header { background: #1d2330; color: #fff; padding: .6rem 1.5rem; display: flex; gap: 1.5rem; align-items: center; }
@@ -34,13 +36,16 @@ enum Templates {
         input[type=text], input[type=password] { font: inherit; padding: .3rem; width: 16rem; }
         button.primary { font: inherit; padding: .35rem 1rem; margin-top: .8rem; cursor: pointer; }
         .tree li { list-style: none; }
+        .actions { display: flex; gap: 1rem; align-items: end; flex-wrap: wrap; }
+        input[name=dsn] { width: 28rem; max-width: 100%; }
+        progress { width: 20rem; }
         .muted { color: #667; }
         </style>
         </head>
         <body>
         <header>
           <strong>ClickTracker</strong>
-          {{#user}}<a href="/">Documents</a>{{#isAdmin}}<a href="{{prefix}}/">Tracking</a>{{/isAdmin}}
+          {{#user}}<a href="/">Documents</a>{{#isAdmin}}<a href="{{prefix}}/">Tracking</a><a href="{{prefix}}/storage">Storage</a>{{/isAdmin}}
           <span class="who">Signed in as {{name}}
             <form method="post" action="{{prefix}}/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button>Sign out</button></form>
           </span>{{/user}}
@@ -142,6 +147,66 @@ enum Templates {
         </table>
         <div class="pager"><span>{{range}}</span>{{#previous}}<a href="{{previous}}">← Previous</a>{{/previous}}{{#next}}<a href="{{next}}">Next →</a>{{/next}}</div>
         {{/tracked}}
+        {{/content}}
+        {{/layout}}
+        """
+
+    static let storage = """
+        {{% CONTENT_TYPE: HTML_SCALARS}}{{<layout}}
+        {{$title}}Storage · ClickTracker{{/title}}
+        {{$head}}{{#copyRunning}}<meta http-equiv="refresh" content="1">{{/copyRunning}}{{/head}}
+        {{$content}}
+        <h1>Storage</h1>
+        <div class="state" id="current-store">
+          Reads are stored in <strong>{{current}}</strong>.
+          {{#statistics}}It holds {{views}} views of {{documents}} documents ({{clickRows}} access-log rows) and {{sections}} tracked sections.{{/statistics}}
+        </div>
+        {{#unreachable}}<p class="state error" id="unreachable">{{unreachable}}</p>{{/unreachable}}
+        {{#hasSpooled}}<p class="state error" id="spool">{{spooled}} reads are waiting in the local spool ({{spoolPath}}); they are written to the database, oldest first, as soon as it answers.</p>{{/hasSpooled}}
+        {{^hasSpooled}}<p class="muted" id="spool">The local spool ({{spoolPath}}) is empty.</p>{{/hasSpooled}}
+        {{#notice}}
+        <div class="state{{#isError}} error{{/isError}}" id="notice"><p>{{text}}</p>{{#details}}<p>{{.}}</p>{{/details}}</div>
+        {{/notice}}
+        {{#copyRunning}}<div class="state" id="copy">Copying the SQLite file's reads: {{copied}} of {{total}}. <progress max="100" value="{{percent}}">{{percent}}%</progress></div>{{/copyRunning}}
+        {{#copyFailed}}<div class="state error" id="copy">The copy stopped after {{copied}} views: {{reason}} Copy again to finish it; views already copied are skipped.</div>{{/copyFailed}}
+        {{#copyFinished}}
+        <div class="state{{^complete}} error{{/complete}}" id="copy">
+          <p>Copy finished: the database holds {{present}} of the {{sourceViews}} views in the SQLite file.{{^complete}} Some are missing: copy again.{{/complete}}</p>
+          <table><thead><tr><th></th><th>SQLite file</th><th>Now in use</th></tr></thead><tbody>
+          {{#rows}}<tr><td>{{label}}</td><td>{{source}}</td><td>{{destination}}</td></tr>{{/rows}}
+          </tbody></table>
+        </div>
+        {{/copyFinished}}
+        <h2>PostgreSQL</h2>
+        <p>For several ClickTracker instances or a larger site. Create the role and database first (see the README), then test the connection here.</p>
+        <form method="post" action="{{prefix}}/storage" class="actions">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <div><label for="dsn">Connection string</label>
+          <input type="text" id="dsn" name="dsn" placeholder="dbname=tracking  or  postgres://user@host/tracking" autocomplete="off" spellcheck="false"></div>
+          <button name="action" value="test" id="test">Test connection</button>
+        </form>
+        {{#candidate}}
+        <p>Tested: <code>{{candidate}}</code></p>
+        <div class="actions">
+        <form method="post" action="{{prefix}}/storage">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <button name="action" value="init" id="initialise">Initialise database</button>
+        </form>
+        <form method="post" action="{{prefix}}/storage">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <label><input type="checkbox" name="copy" value="yes" checked> Copy the reads in {{sqlitePath}} across</label>
+          <button name="action" value="switch" id="switch">Switch to this database</button>
+        </form>
+        </div>
+        {{/candidate}}
+        {{#onPostgres}}
+        <h2>SQLite</h2>
+        <form method="post" action="{{prefix}}/storage" class="actions">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <button name="action" value="copy" id="copy-again">Copy the reads in {{sqlitePath}} again</button>
+          <button name="action" value="sqlite" id="use-sqlite">Switch back to {{sqlitePath}}</button>
+        </form>
+        {{/onPostgres}}
         {{/content}}
         {{/layout}}
         """

@@ -1,0 +1,61 @@
+import ClickTracker
+import ClickTrackerHummingbird
+import Hummingbird
+
+/// What every admin page shares: only administrators get in, forms must carry a valid CSRF
+/// token, and an unreachable database is answered with a clear page instead of an error.
+struct AdminGate: Sendable {
+    let signer: SessionSigner
+    let pages: PageRenderer
+    let queue: IngestQueue
+
+    /// Runs `body` for admins; others are sent to sign in (anonymous) or refused (members).
+    func handle(_ request: Request, _ context: ServerRequestContext, _ body: () async throws -> Response) async throws -> Response {
+        context.clickTracker.ignore()
+        guard let user = context.user else {
+            let next = SiteController.queryValue(request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""))
+            return .redirect(to: "\(pages.collectorPath)/login?next=\(next)", type: .found)
+        }
+        guard user.isAdmin else {
+            return message("Not allowed", "Only administrators may see tracking, reports and settings.", context: context, status: .forbidden)
+        }
+        do {
+            return try await body()
+        } catch let error as StorageUnavailable {
+            let spooled = await queue.spooled
+            return message(
+                "Database unreachable",
+                "The database is unreachable (\(error.reason)), so reports and settings kept there cannot be shown or changed "
+                    + "right now. Reads are still accepted: \(spooled) are waiting in the local spool and will be written "
+                    + "as soon as the database answers again.",
+                context: context,
+                status: .serviceUnavailable
+            )
+        }
+    }
+
+    /// The submitted form, or `nil` if its CSRF token is missing or invalid.
+    func verifiedForm(_ request: Request, _ context: ServerRequestContext) async throws -> FormFields? {
+        let form = try await AuthController.form(request)
+        guard let nonce = context.sessionNonce, signer.isValidCSRFToken(form["csrf"], for: nonce) else { return nil }
+        return form
+    }
+
+    /// The answer to a form without a valid CSRF token: nothing was changed.
+    func csrfRejected(_ context: ServerRequestContext) -> Response {
+        message(
+            "Not changed",
+            "The form's security token is missing or invalid. Reload the page and try again.",
+            context: context,
+            status: .forbidden
+        )
+    }
+
+    func badRequest(_ text: String, context: ServerRequestContext) -> Response {
+        message("Bad request", text, context: context, status: .badRequest)
+    }
+
+    func message(_ heading: String, _ text: String, context: ServerRequestContext, status: HTTPResponse.Status) -> Response {
+        pages.page("message", ["heading": heading, "text": text], context: context, status: status)
+    }
+}

@@ -1,0 +1,99 @@
+import ClickTracker
+import Synchronization
+
+/// The store the server runs on, replaceable while the server runs (the control panel's
+/// Storage page switches it). Every call goes to the store that is current when it starts;
+/// ``replace(with:)`` returns the previous store once no call is using it any more.
+final class LiveStore: ClickStorage {
+    /// A store in use, and how it is reached.
+    struct Active: Sendable {
+        let store: any ClickStorage
+        let location: StoreLocation
+        /// Runs the store's connection pool, if it has one; cancelled when the store is retired.
+        let runner: Task<Void, Never>?
+    }
+
+    private struct State {
+        var active: Active
+        var generation = 0
+        var callsInFlight: [Int: Int] = [:]
+    }
+
+    private let state: Mutex<State>
+
+    init(_ active: Active) {
+        state = Mutex(State(active: active))
+    }
+
+    /// The store in use now.
+    var active: Active { state.withLock { $0.active } }
+
+    /// Makes `next` current and waits until no call uses the previous store; the caller owns
+    /// the previous store from then on (see ``retire(_:)``).
+    func replace(with next: Active) async -> Active {
+        let (previous, generation) = state.withLock { state in
+            defer {
+                state.active = next
+                state.generation += 1
+            }
+            return (state.active, state.generation)
+        }
+        while state.withLock({ ($0.callsInFlight[generation] ?? 0) > 0 }) {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return previous
+    }
+
+    /// Closes a store that is no longer current and stops its pool.
+    static func retire(_ active: Active) async {
+        try? await active.store.close()
+        active.runner?.cancel()
+    }
+
+    private func use<T>(_ body: (any ClickStorage) async throws -> T) async throws -> T {
+        let (store, generation) = state.withLock { state in
+            state.callsInFlight[state.generation, default: 0] += 1
+            return (state.active.store, state.generation)
+        }
+        defer {
+            state.withLock { state in
+                state.callsInFlight[generation]! -= 1
+                if state.callsInFlight[generation] == 0 { state.callsInFlight[generation] = nil }
+            }
+        }
+        return try await body(store)
+    }
+
+    func record(_ events: [ViewEvent]) async throws -> Int {
+        try await use { try await $0.record(events) }
+    }
+
+    func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
+        try await use { try await $0.accessLog(query) }
+    }
+
+    func trackedSections() async throws -> [SectionPath] {
+        try await use { try await $0.trackedSections() }
+    }
+
+    func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {
+        try await use { try await $0.setTracked(section, tracked) }
+    }
+
+    func statistics() async throws -> StorageStatistics {
+        try await use { try await $0.statistics() }
+    }
+
+    func views(after position: Int64, limit: Int) async throws -> [StoredView] {
+        try await use { try await $0.views(after: position, limit: limit) }
+    }
+
+    func countRecorded(renderIDs: [String]) async throws -> Int {
+        try await use { try await $0.countRecorded(renderIDs: renderIDs) }
+    }
+
+    /// Closes the current store (at shutdown, after the ingest queue has drained).
+    func close() async throws {
+        await Self.retire(active)
+    }
+}
