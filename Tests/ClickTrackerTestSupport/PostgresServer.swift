@@ -6,8 +6,12 @@ import Glibc
 #endif
 
 /// A throwaway PostgreSQL cluster for the tests: `initdb` into a temporary folder, started with
-/// `pg_ctl` on a free loopback port with trust authentication, stopped (and deleted) when the test
-/// process exits. One cluster serves the whole test process; each test creates its own database.
+/// `pg_ctl` on a free loopback port, stopped (and deleted) when the test process exits. One
+/// cluster (``shared``) serves most of the test process, each test creating its own database; a
+/// test that stops the server (an outage) creates a cluster of its own.
+///
+/// Authentication is `trust`, except for the role ``passwordRole``, which must give its password
+/// (``password``) over TCP, for testing wrong passwords.
 ///
 /// Starting fails loudly when PostgreSQL is not installed: these tests must run, never skip.
 /// Install it with `apt-get install postgresql`.
@@ -16,11 +20,49 @@ public actor PostgresServer {
         public let description: String
     }
 
-    /// The cluster of this test process.
+    /// The cluster most tests share.
     public static let shared = PostgresServer()
+
+    /// A role that must authenticate with ``password`` (create it with ``createPasswordRole()``).
+    public static let passwordRole = "secured"
+    public static let password = "right-password"
 
     private var started: (port: Int, directory: String)?
     private var databases = 0
+
+    /// Creates a cluster; it starts when first used.
+    public init() {}
+
+    /// Stops the server, as an outage would (connections are closed at once).
+    public func stop() throws {
+        guard let started else { return }
+        try Self.run(try Self.binary("pg_ctl"), ["-D", started.directory + "/data", "-m", "fast", "-w", "stop"], asPostgres: true)
+    }
+
+    /// Starts the server again after ``stop()``, on the same port.
+    public func restart() throws {
+        guard let started else { return }
+        try Self.launch(data: started.directory + "/data", directory: started.directory, port: started.port)
+    }
+
+    /// Creates ``passwordRole`` (if missing) with ``password``.
+    public func createPasswordRole() throws {
+        let port = try start().port
+        try Self.psql(
+            port: port,
+            database: "postgres",
+            [
+                "-c",
+                """
+                DO $$ BEGIN
+                    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(Self.passwordRole)') THEN
+                        CREATE ROLE \(Self.passwordRole) LOGIN SUPERUSER PASSWORD '\(Self.password)';
+                    END IF;
+                END $$
+                """,
+            ]
+        )
+    }
 
     /// Starts the cluster if needed and creates a new, empty database.
     /// - Returns: The port and the new database's name.
@@ -56,10 +98,23 @@ public actor PostgresServer {
         }
         let data = directory + "/data"
         try Self.run(try Self.binary("initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"], asPostgres: true)
+        let rules = """
+            local all all trust
+            host all \(Self.passwordRole) 127.0.0.1/32 scram-sha-256
+            host all all 127.0.0.1/32 trust
+            """
+        try rules.write(toFile: data + "/pg_hba.conf", atomically: false, encoding: .utf8)
         let port = try freePort()
+        try Self.launch(data: data, directory: directory, port: port)
+        Self.registerStop(data: data, directory: directory)
+        started = (port, directory)
+        return (port, directory)
+    }
+
+    private static func launch(data: String, directory: String, port: Int) throws {
         // The server outlives pg_ctl and would hold a pipe open: its output goes to the log only.
-        try Self.run(
-            try Self.binary("pg_ctl"),
+        try run(
+            try binary("pg_ctl"),
             [
                 "-D", data, "-l", directory + "/server.log", "-w", "-o",
                 "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start",
@@ -67,22 +122,24 @@ public actor PostgresServer {
             asPostgres: true,
             captureOutput: false
         )
-        Self.registerStop(data: data, directory: directory)
-        started = (port, directory)
-        return (port, directory)
     }
 
-    /// The cluster is stopped and deleted when the test process exits.
+    /// Every cluster is stopped and deleted when the test process exits.
     private nonisolated static func registerStop(data: String, directory: String) {
-        stopCommand.withLock { $0 = (data, directory) }
+        let isFirst = clusters.withLock { clusters in
+            clusters.append((data, directory))
+            return clusters.count == 1
+        }
+        guard isFirst else { return }
         atexit {
-            guard let (data, directory) = PostgresServer.stopCommand.withLock({ $0 }) else { return }
-            _ = try? PostgresServer.run(try PostgresServer.binary("pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], asPostgres: true)
-            try? FileManager.default.removeItem(atPath: directory)
+            for (data, directory) in PostgresServer.clusters.withLock({ $0 }) {
+                _ = try? PostgresServer.run(try PostgresServer.binary("pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], asPostgres: true)
+                try? FileManager.default.removeItem(atPath: directory)
+            }
         }
     }
 
-    private static let stopCommand = Mutex<(String, String)?>(nil)
+    private static let clusters = Mutex<[(String, String)]>([])
 
     /// The newest installed PostgreSQL's program `name`.
     nonisolated static func binary(_ name: String) throws -> String {

@@ -1,0 +1,84 @@
+import ClickTracker
+import ClickTrackerTestSupport
+import Foundation
+import Testing
+
+/// PostgreSQL goes away in the middle of a stream of beacons and comes back.
+@Suite("Database outage")
+struct OutageTests {
+    @Test("PostgreSQL stopped mid-stream and restarted: beacons keep being acknowledged and every one is recorded afterwards")
+    func stopAndRestart() async throws {
+        let postgres = PostgresServer()
+        let (dbPort, database) = try await postgres.createDatabase()
+        try PostgresServer.psql(port: dbPort, database: database, ["-f", PostgresStoreTestsSchema.path])
+        var setup = try await ServerFixture()
+        setup.configuration.postgresDSN = "host=127.0.0.1 port=\(dbPort) user=postgres dbname=\(database) sslmode=disable"
+        let fixture = setup
+        defer { fixture.remove() }
+        let count: @Sendable (String) throws -> String = { query in
+            try PostgresServer.psql(port: dbPort, database: database, ["-A", "-t", "-c", query]).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        try await fixture.withServer { port in
+            let alice = HTTPSession(port: port)
+            try await alice.signIn("alice")
+            let admin = HTTPSession(port: port)
+            try await admin.signIn("chair")
+            let acknowledged = Counter()
+            let stream = Task {
+                // A steady stream of reads, eight at a time, until stopped between rounds.
+                while await !acknowledged.isStopped {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for _ in 0..<8 {
+                            group.addTask {
+                                let page = try await alice.get("/papers/budget.html")
+                                guard let token = viewToken(in: page.body) else { throw FixtureError("no token in a tracked page") }
+                                let reply = try await alice.post("/_clicktracker/beacon", form: [("event", "view"), ("token", token)])
+                                if reply.status == 204 { await acknowledged.add() } else { await acknowledged.refuse(reply.status) }
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                }
+            }
+            #expect(try await eventually { await acknowledged.value >= 100 })
+
+            try await postgres.stop()
+            let atStop = await acknowledged.value
+            #expect(try await eventually(seconds: 30) { await acknowledged.value >= atStop + 200 })
+            let during = try await admin.get("/_clicktracker/tracking?path=/papers")
+            #expect(during.status == 503)
+            #expect(during.body.contains("The database is unreachable"))
+            let storage = try await admin.get("/_clicktracker/storage")
+            #expect(storage.body.contains("reads are waiting in the local spool"))
+
+            try await postgres.restart()
+            let atRestart = await acknowledged.value
+            #expect(try await eventually(seconds: 60) { await acknowledged.value >= atRestart + 100 })
+            await acknowledged.stop()
+            try await stream.value
+            let total = await acknowledged.value
+            #expect(await acknowledged.refused.isEmpty)
+            #expect(try await eventually(seconds: 90) { try count("SELECT count(*) FROM view") == String(total) })
+            let views = try count("SELECT count(*) FROM view")
+            let spool = try await admin.get("/_clicktracker/storage").body
+            #expect(views == String(total), "views \(views), acknowledged \(total), storage page: \(spool)")
+            #expect(try count("SELECT sum(count) FROM click") == String(total))
+            #expect(try await admin.get("/_clicktracker/storage").body.contains("The local spool"))
+            #expect(try await admin.get("/_clicktracker/tracking?path=/papers").body.contains("<td class=\"count\">\(total)</td>"))
+            await alice.close()
+            await admin.close()
+        }
+    }
+}
+
+/// Beacons acknowledged (and any refused) by the server.
+actor Counter {
+    private(set) var value = 0
+    private(set) var refused: [Int] = []
+    private(set) var isStopped = false
+
+    func stop() { isStopped = true }
+    func add() { value += 1 }
+    func refuse(_ status: Int) { refused.append(status) }
+}
