@@ -56,6 +56,9 @@ BEGIN
         EXECUTE format('ALTER TABLE document DROP CONSTRAINT %I', seed_constraint);
     END LOOP;
     ALTER TABLE document ALTER COLUMN id TYPE bigint;
+    IF pg_get_serial_sequence('document', 'id') IS NOT NULL THEN
+        EXECUTE format('ALTER SEQUENCE %s AS bigint', pg_get_serial_sequence('document', 'id'));
+    END IF;
     ALTER TABLE document ALTER COLUMN path TYPE text COLLATE "C";
     ALTER TABLE document ADD COLUMN key text;
     ALTER TABLE document ADD COLUMN title text;

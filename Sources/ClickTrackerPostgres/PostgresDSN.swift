@@ -39,13 +39,18 @@ public struct PostgresDSN: Sendable, Hashable, CustomStringConvertible {
         let fields =
             trimmed.hasPrefix("postgres://") || trimmed.hasPrefix("postgresql://") ? try Self.urlFields(trimmed) : try Self.keywordFields(trimmed)
         let known: Set<String> = ["host", "hostaddr", "port", "dbname", "user", "password", "sslmode", "application_name", "connect_timeout"]
-        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
-            throw ParseError(description: "unknown connection setting '\(unknown)'")
+        // Errors never quote the string: a stray word may be part of a password.
+        if fields.keys.contains(where: { !known.contains($0) }) {
+            throw ParseError(
+                description: "unknown connection setting; use \(known.sorted().joined(separator: ", ")) (quote values with spaces: password='a b')"
+            )
         }
         host = fields["hostaddr"] ?? fields["host"] ?? "/var/run/postgresql"
         guard !host.isEmpty else { throw ParseError(description: "the host is empty") }
         if let port = fields["port"] {
-            guard let number = Int(port), (1...65535).contains(number) else { throw ParseError(description: "'\(port)' is not a port number") }
+            guard let number = Int(port), (1...65535).contains(number) else {
+                throw ParseError(description: "the port is not a number from 1 to 65535")
+            }
             self.port = number
         } else {
             port = 5432
@@ -128,7 +133,7 @@ public struct PostgresDSN: Sendable, Hashable, CustomStringConvertible {
             characters = characters.dropFirst(key.count)
             skipSpaces()
             guard !key.isEmpty, characters.first == "=" else {
-                throw ParseError(description: "expected key=value in the connection string near '\(key)'")
+                throw ParseError(description: "expected key=value pairs separated by spaces (quote values with spaces: password='a b')")
             }
             characters = characters.dropFirst()
             skipSpaces()

@@ -22,15 +22,17 @@ public final class PostgresStore: ClickStorage, Service {
     /// Creates a store; nothing connects until ``run()`` runs.
     /// - Parameters:
     ///   - configuration: Where and how to connect.
-    ///   - timeout: How long a call may wait for the server before it counts as unreachable.
+    ///   - timeout: How long a batch (or the sections lookup) may wait before the server counts as unreachable.
+    ///   - readTimeout: How long a report or a settings change may take.
     ///   - logger: Logger for the pool.
     public init(
         configuration: PostgresClient.Configuration,
         timeout: Duration = .seconds(5),
+        readTimeout: Duration = .seconds(30),
         logger: Logger = Logger(label: "clicktracker.postgres")
     ) {
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.availability = ServerAvailability(timeout: timeout)
+        self.availability = ServerAvailability(timeout: timeout, readTimeout: readTimeout)
         self.logger = logger
     }
 
@@ -47,15 +49,21 @@ public final class PostgresStore: ClickStorage, Service {
     @discardableResult
     public func record(_ events: [ViewEvent]) async throws -> Int {
         guard !events.isEmpty else { return 0 }
-        return try await availability.run { try await self.write(events) }
+        return try await availability.run(.quick) { try await self.write(events) }
+    }
+
+    /// PostgreSQL text cannot hold NUL characters (SQLite can); they are stored as U+FFFD.
+    private static func storable(_ text: String) -> String {
+        text.contains("\u{0}") ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
     }
 
     private func write(_ events: [ViewEvent]) async throws -> Int {
+        let text = { (value: (ViewEvent) -> String) in events.map { Self.storable(value($0)) } }
         let rows = try await client.query(
             """
             SELECT clicktracker_record(
-                \(events.map(\.member)), \(events.map(\.document.key)), \(events.map(\.document.path)),
-                \(events.map { $0.document.title ?? "" }), \(events.map(\.url)), \(events.map(\.renderID)),
+                \(text(\.member)), \(text(\.document.key)), \(text(\.document.path)),
+                \(text { $0.document.title ?? "" }), \(text(\.url)), \(text(\.renderID)),
                 \(events.map(\.issuedAt)), \(events.map(\.viewedAt))
             )
             """,
@@ -68,7 +76,7 @@ public final class PostgresStore: ClickStorage, Service {
     }
 
     public func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
-        try await availability.run { try await self.readAccessLog(query) }
+        try await availability.run(.report) { try await self.readAccessLog(query) }
     }
 
     private func readAccessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
@@ -116,7 +124,7 @@ public final class PostgresStore: ClickStorage, Service {
     }
 
     public func trackedSections() async throws -> [SectionPath] {
-        try await availability.run { try await self.readSections() }
+        try await availability.run(.quick) { try await self.readSections() }
     }
 
     private func readSections() async throws -> [SectionPath] {
@@ -129,7 +137,7 @@ public final class PostgresStore: ClickStorage, Service {
 
     public func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {
         let (client, logger) = (client, logger)
-        try await availability.run {
+        try await availability.run(.report) {
             if tracked {
                 _ = try await client.query("INSERT INTO section (path) VALUES (\(section.value)) ON CONFLICT (path) DO NOTHING", logger: logger)
             } else {
@@ -140,7 +148,7 @@ public final class PostgresStore: ClickStorage, Service {
 
     public func statistics() async throws -> StorageStatistics {
         let (client, logger) = (client, logger)
-        return try await availability.run {
+        return try await availability.run(.report) {
             let rows = try await client.query(
                 """
                 SELECT (SELECT count(*) FROM document), (SELECT count(*) FROM view), (SELECT count(*) FROM click),
@@ -157,7 +165,7 @@ public final class PostgresStore: ClickStorage, Service {
 
     public func views(after position: Int64, limit: Int) async throws -> [StoredView] {
         let (client, logger) = (client, logger)
-        return try await availability.run {
+        return try await availability.run(.report) {
             let rows = try await client.query(
                 """
                 SELECT v.id, v.member, d.key, d.path, d.title, v.url, v.render_id, v.issued_at, v.viewed_at
@@ -179,7 +187,7 @@ public final class PostgresStore: ClickStorage, Service {
 
     public func countRecorded(renderIDs: [String]) async throws -> Int {
         let (client, logger) = (client, logger)
-        return try await availability.run {
+        return try await availability.run(.report) {
             let rows = try await client.query("SELECT count(*) FROM view WHERE render_id = ANY(\(renderIDs))", logger: logger)
             for try await count in rows.decode(Int.self) { return count }
             return 0

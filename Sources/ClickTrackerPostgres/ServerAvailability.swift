@@ -6,10 +6,20 @@ import _ConnectionPoolModule
 /// Bounds every call to the database server and turns "the server is not there" into
 /// ``StorageUnavailable``, failing fast while the server is known to be down.
 ///
-/// A call that gets no answer within the timeout, or fails because the connection could not be
-/// made or was lost, marks the server down. While it is down, calls fail at once, except one
-/// probe a second; the first call that reaches the server marks it up again.
+/// A call that fails because the connection could not be made or was lost, or a quick call that
+/// gets no answer within the timeout, marks the server down. While it is down, calls fail at once,
+/// except one probe a second; the first call that reaches the server marks it up again. A slow
+/// report has a longer limit and never marks the server down.
 final class ServerAvailability: Sendable {
+    /// What a call does, which sets its time limit.
+    enum Call {
+        /// Recording views, or the sections lookup every tracked page makes: a missing answer
+        /// within the timeout means the server is gone (views go to the spool).
+        case quick
+        /// A report or a settings change; may legitimately take a while.
+        case report
+    }
+
     private struct State {
         var downSince: ContinuousClock.Instant?
         var lastProbe: ContinuousClock.Instant?
@@ -17,11 +27,13 @@ final class ServerAvailability: Sendable {
     }
 
     let timeout: Duration
+    let readTimeout: Duration
     private let state = Mutex(State())
     private static let probeInterval = Duration.seconds(1)
 
-    init(timeout: Duration) {
+    init(timeout: Duration, readTimeout: Duration) {
         self.timeout = timeout
+        self.readTimeout = readTimeout
     }
 
     /// `true` while the server is known to be down.
@@ -30,7 +42,7 @@ final class ServerAvailability: Sendable {
     /// Runs `operation` against the server within the timeout.
     /// - Throws: ``StorageUnavailable`` if the server is down or does not answer in time;
     ///   otherwise the operation's own error.
-    func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    func run<T: Sendable>(_ call: Call, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         let now = ContinuousClock.now
         let skipped: String? = state.withLock { state in
             guard state.downSince != nil else { return nil }
@@ -40,11 +52,11 @@ final class ServerAvailability: Sendable {
         }
         if let skipped { throw StorageUnavailable(reason: skipped) }
         do {
-            let result = try await Self.withDeadline(timeout, operation)
+            let result = try await Self.withDeadline(call == .quick ? timeout : readTimeout, operation)
             markUp()
             return result
         } catch let error as StorageUnavailable {
-            markDown(error.reason)
+            if call == .quick { markDown(error.reason) }
             throw error
         } catch {
             guard let reason = Self.unavailableReason(error) else {
@@ -94,16 +106,17 @@ final class ServerAvailability: Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 outcome.start(continuation)
-                let work = Task {
-                    do { outcome.finish(.success(try await operation())) } catch { outcome.finish(.failure(error)) }
-                }
-                outcome.onCancel { work.cancel() }
-                Task {
-                    try? await Task.sleep(for: timeout)
+                let timer = Task {
+                    try await Task.sleep(for: timeout)
                     if outcome.finish(.failure(StorageUnavailable(reason: "no answer from the server within \(timeout)"))) {
-                        work.cancel()
+                        outcome.cancelWork()
                     }
                 }
+                let work = Task {
+                    do { outcome.finish(.success(try await operation())) } catch { outcome.finish(.failure(error)) }
+                    timer.cancel()
+                }
+                outcome.onCancel { work.cancel() }
             }
         } onCancel: {
             outcome.cancel()
@@ -147,6 +160,10 @@ private final class Outcome<T: Sendable>: Sendable {
         }
         continuation?.resume(with: result)
         return continuation != nil
+    }
+
+    func cancelWork() {
+        state.withLock { $0.cancelWork }?()
     }
 
     func cancel() {

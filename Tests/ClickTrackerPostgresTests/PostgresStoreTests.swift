@@ -45,6 +45,16 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test("Text with NUL characters, which PostgreSQL cannot store, is recorded with U+FFFD instead of failing")
+    func nulCharacters() async throws {
+        try await Self.withStores { store, _, _, _ in
+            let event = StorageConformance.event("alice", "/p/a.html", title: "Bud\u{0}get")
+            #expect(try await store.record([event]) == 1)
+            let log = try await store.accessLog(AccessLogQuery(section: try SectionPath("/p"), limit: 10))
+            #expect(log.entries.first?.title == "Bud\u{FFFD}get")
+        }
+    }
+
     @Test("sql/db.sql loads twice with psql and the second load changes nothing")
     func schemaIsIdempotent() async throws {
         try await Self.withStores { store, _, port, database in

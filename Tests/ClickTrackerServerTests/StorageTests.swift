@@ -22,6 +22,13 @@ struct StorageTests {
         return accepted
     }
 
+    /// The tested connection's id in a Storage page's forms.
+    static func candidate(in html: String) throws -> String {
+        let parts = html.components(separatedBy: "name=\"candidate\" value=\"")
+        guard parts.count > 1 else { throw FixtureError("no tested connection in the page") }
+        return String(parts[1].prefix { $0 != "\"" })
+    }
+
     static func psql(_ port: Int, _ database: String, _ query: String) throws -> String {
         try PostgresServer.psql(port: port, database: database, ["-A", "-t", "-c", query]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -57,15 +64,25 @@ struct StorageTests {
             #expect(tested.body.contains("password=*****"))
             #expect(!tested.body.contains("hunter2"))
 
+            let testedID = try Self.candidate(in: tested.body)
             // Switching before the schema exists is refused; the server stays on SQLite.
-            let refused = try await admin.post("/_clicktracker/storage", form: [("csrf", csrf), ("action", "switch"), ("copy", "yes")])
+            let refused = try await admin.post(
+                "/_clicktracker/storage",
+                form: [("csrf", csrf), ("action", "switch"), ("candidate", testedID), ("copy", "yes")]
+            )
             #expect(refused.status == 409)
             #expect(refused.body.contains("found no ClickTracker schema; initialise it first"))
             #expect(try await Self.read(1, port: port) == 1)
 
-            let initialised = try await admin.post("/_clicktracker/storage", form: [("csrf", csrf), ("action", "init")])
+            let stale = try await admin.post("/_clicktracker/storage", form: [("csrf", csrf), ("action", "init"), ("candidate", "old")])
+            #expect(stale.status == 409)
+            #expect(stale.body.contains("Another connection has been tested since this page was shown"))
+            let initialised = try await admin.post("/_clicktracker/storage", form: [("csrf", csrf), ("action", "init"), ("candidate", testedID)])
             #expect(initialised.body.contains("Done: created the ClickTracker schema (version 1)."))
-            let switched = try await admin.post("/_clicktracker/storage", form: [("csrf", csrf), ("action", "switch"), ("copy", "yes")])
+            let switched = try await admin.post(
+                "/_clicktracker/storage",
+                form: [("csrf", csrf), ("action", "switch"), ("candidate", testedID), ("copy", "yes")]
+            )
             #expect(switched.status == 200)
             #expect(switched.body.contains("The server now stores reads in PostgreSQL"))
             #expect(switched.body.contains("Saved in \(config)."))

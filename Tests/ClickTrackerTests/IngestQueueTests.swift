@@ -12,6 +12,8 @@ actor GatedStore: ClickStorage {
     var failNext = false
     /// While set, every write throws ``StorageUnavailable``.
     var isUnavailable = false
+    /// A write holding any of these render ids throws ``Failure`` (the store refuses it).
+    var refused: Set<String> = []
     private var gate: CheckedContinuation<Void, Never>?
     private var isGated = true
     private var waitingForWrite: CheckedContinuation<Void, Never>?
@@ -31,6 +33,7 @@ actor GatedStore: ClickStorage {
             throw Failure()
         }
         if isUnavailable { throw StorageUnavailable(reason: "test outage") }
+        if events.contains(where: { refused.contains($0.renderID) }) { throw Failure() }
         batches.append(events)
         return events.count
     }
@@ -55,6 +58,8 @@ actor GatedStore: ClickStorage {
     func failNextWrite() { failNext = true }
 
     func setUnavailable(_ value: Bool) { isUnavailable = value }
+
+    func refuse(_ renderIDs: Set<String>) { refused = renderIDs }
 
     func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage { AccessLogPage(entries: [], total: 0) }
     func trackedSections() async throws -> [SectionPath] { [] }
@@ -219,6 +224,46 @@ struct IngestQueueTests {
         let writer = Task { try await queue.run() }
         #expect(try await waitFor { await queue.spooled == 0 })
         #expect(await store.batches.flatMap { $0 }.map(\.renderID) == ["r0", "r1", "r2"])
+        await queue.close()
+        try await writer.value
+    }
+
+    @Test("An event the store refuses fails alone: the others in its batch are written and acknowledged")
+    func refusedEventFailsAlone() async throws {
+        let store = GatedStore()
+        await store.refuse(["r3"])
+        let queue = IngestQueue(storage: store)
+        let writer = Task { try await queue.run() }
+        let submitters = (0..<6).map { index in Task { try await queue.submit(Self.event(index)) } }
+        await store.writeStarted()
+        await store.open()
+        var failed: [Int] = []
+        for (index, submitter) in submitters.enumerated() {
+            do { try await submitter.value } catch { failed.append(index) }
+        }
+        #expect(failed == [3])
+        #expect(Set(await store.batches.flatMap { $0 }.map(\.renderID)) == ["r0", "r1", "r2", "r4", "r5"])
+        await queue.close()
+        try await writer.value
+    }
+
+    @Test("A spooled event the store refuses on replay is set aside; the events behind it are replayed")
+    func refusedOnReplay() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = GatedStore()
+        await store.open()
+        await store.setUnavailable(true)
+        let queue = IngestQueue(storage: store, spool: try Spool(directory: folder))
+        let writer = Task { try await queue.run() }
+        for index in 0..<5 { try await queue.submit(Self.event(index)) }
+        await store.refuse(["r2"])
+        await store.setUnavailable(false)
+        #expect(try await waitFor { await queue.spooled == 0 })
+        #expect(await store.batches.flatMap { $0 }.map(\.renderID) == ["r0", "r1", "r3", "r4"])
+        #expect(await queue.setAside == 1)
+        let rejected = try String(contentsOfFile: folder + "/rejected.jsonl", encoding: .utf8)
+        #expect(rejected.contains("\"renderID\":\"r2\""))
         await queue.close()
         try await writer.value
     }

@@ -84,6 +84,46 @@ struct SpoolTests {
         #expect(await spool.backlog == 1)
     }
 
+    @Test("Appending while replaying, across segment roll-overs, loses nothing and keeps the order")
+    func appendWhileReplaying() async throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let spool = try Spool(directory: folder, segmentSize: 2_000)
+        var appended: [ViewEvent] = []
+        var replayed: [ViewEvent] = []
+        for round in 0..<40 {
+            let batch = Self.events((round * 3)..<(round * 3 + 3))
+            try await spool.append(batch)
+            appended += batch
+            // Replay a little after every append, so the head is read while its segment grows.
+            if round.isMultiple(of: 3), let chunk = try await spool.peek(maximumEvents: 4) {
+                replayed += chunk.events
+                try await spool.remove(chunk)
+            }
+        }
+        #expect(try segments().count > 1)
+        while let chunk = try await spool.peek(maximumEvents: 5) {
+            replayed += chunk.events
+            try await spool.remove(chunk)
+        }
+        #expect(replayed == appended)
+        #expect(await spool.isEmpty)
+        #expect(try segments().isEmpty)
+    }
+
+    @Test("A damaged record in the middle of the spool stops replay loudly instead of skipping data")
+    func damagedMiddle() async throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        do {
+            let spool = try Spool(directory: folder, segmentSize: 1)
+            for round in 0..<3 { try await spool.append(Self.events(round..<(round + 1))) }
+        }
+        let first = folder + "/" + (try segments()[0])
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: first))
+        bytes[bytes.count - 2] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: first))
+        #expect(throws: Spool.Failure.self) { try Spool(directory: folder) }
+    }
+
     @Test("A spool folder is used by one spool at a time; the lock goes with it")
     func locked() async throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }

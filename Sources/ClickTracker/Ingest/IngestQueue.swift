@@ -61,6 +61,11 @@ public actor IngestQueue: Service {
         get async { await spool?.backlog ?? 0 }
     }
 
+    /// Spooled events the store refused on replay, set aside in the spool's rejected file.
+    public var setAside: Int {
+        get async { await spool?.rejected ?? 0 }
+    }
+
     /// `true` once the queue takes no new events.
     public var isClosing: Bool { isClosed }
 
@@ -114,6 +119,18 @@ public actor IngestQueue: Service {
             do {
                 try await write(batch.map(\.event))
                 for item in batch { item.continuation.resume() }
+            } catch let error where batch.count > 1 && !(error is StorageUnavailable) {
+                // The store refused the batch: write its events one by one, so one event the
+                // store cannot take does not fail the others.
+                for item in batch {
+                    do {
+                        try await write([item.event])
+                        item.continuation.resume()
+                    } catch {
+                        logger.error("Writing a view event failed: \(error)")
+                        item.continuation.resume(throwing: error)
+                    }
+                }
             } catch {
                 logger.error("Writing a batch of \(batch.count) view events failed: \(error)")
                 for item in batch { item.continuation.resume(throwing: error) }
@@ -165,13 +182,29 @@ public actor IngestQueue: Service {
     }
 
     /// Records the spool's oldest chunk in the store and removes it; `false` if the spool is empty.
+    ///
+    /// If the store refuses the chunk (rather than being unreachable), its events are written one
+    /// by one and those the store still refuses are set aside in the spool's rejected file, so
+    /// one bad event never blocks the events behind it.
     private func replayChunk() async throws -> Bool {
         guard let spool, let chunk = try await spool.peek(maximumEvents: maximumBatchSize) else { return false }
         do {
             try await storage.record(chunk.events)
-        } catch {
-            logger.debug("Replaying \(chunk.events.count) spooled view events failed: \(error)")
+        } catch let error as StorageUnavailable {
             throw error
+        } catch {
+            var refused: [ViewEvent] = []
+            for event in chunk.events {
+                do {
+                    try await storage.record([event])
+                } catch let error as StorageUnavailable {
+                    throw error
+                } catch {
+                    logger.error("The store refused a spooled view event; it is set aside in the spool's rejected file: \(error)")
+                    refused.append(event)
+                }
+            }
+            try await spool.setAside(refused)
         }
         try await spool.remove(chunk)
         if await spool.isEmpty { logger.notice("The spool has been replayed into the store") }

@@ -38,12 +38,12 @@ public actor Spool {
         }
     }
 
-    /// Segments grow to about this many bytes before a new one is started.
-    static let segmentSize = 4 << 20
     private static let headerSize = 16
 
     /// The spool's folder.
     public let directory: String
+    /// Segments grow to about this many bytes before a new one is started.
+    private let segmentSize: Int
     private let lockDescriptor: Int32
     /// Segment numbers on disk, oldest first.
     private var segments: [Int]
@@ -54,12 +54,17 @@ public actor Spool {
     private var appendOffset = 0
     /// Events appended and not yet removed.
     public private(set) var backlog: Int
+    /// Events the store refused on replay, kept in ``rejectedFile``.
+    public private(set) var rejected: Int
     private var cachedSegment: (number: Int, data: Data)?
 
     /// Opens (creating if needed) the spool in `directory`.
+    /// - Parameters:
+    ///   - directory: The spool's folder.
+    ///   - segmentSize: Bytes after which a new segment file is started.
     /// - Throws: ``Failure`` if another process has the folder open, or a segment other than the
     ///   last is damaged.
-    public init(directory: String) throws {
+    public init(directory: String, segmentSize: Int = 4 << 20) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let lock = open(directory + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lock >= 0 else { throw Failure(description: "cannot open the spool folder \(directory): \(Self.errorText())") }
@@ -90,10 +95,13 @@ public actor Spool {
             throw error
         }
         self.directory = directory
+        self.segmentSize = segmentSize
         self.lockDescriptor = lock
         self.segments = numbers
         self.head = Position(segment: numbers.first ?? 0, offset: 0)
         self.backlog = backlog
+        let rejectedText = (try? String(contentsOfFile: directory + "/rejected.jsonl", encoding: .utf8)) ?? ""
+        self.rejected = rejectedText.split(separator: "\n").count
     }
 
     deinit {
@@ -115,22 +123,29 @@ public actor Spool {
         record.append(payload)
 
         let descriptor = try appendTarget()
-        var written = 0
-        try record.withUnsafeBytes { bytes in
-            while written < bytes.count {
-                let result = pwrite(descriptor, bytes.baseAddress! + written, bytes.count - written, off_t(appendOffset + written))
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    throw Failure(description: "cannot write to the spool: \(Self.errorText())")
+        do {
+            var written = 0
+            try record.withUnsafeBytes { bytes in
+                while written < bytes.count {
+                    let result = pwrite(descriptor, bytes.baseAddress! + written, bytes.count - written, off_t(appendOffset + written))
+                    if result < 0 {
+                        if errno == EINTR { continue }
+                        throw Failure(description: "cannot write to the spool: \(Self.errorText())")
+                    }
+                    written += result
                 }
-                written += result
             }
-        }
-        guard fsync(descriptor) == 0 else {
-            throw Failure(description: "cannot sync the spool: \(Self.errorText())")
+            guard fsync(descriptor) == 0 else {
+                throw Failure(description: "cannot sync the spool: \(Self.errorText())")
+            }
+        } catch {
+            // Nothing of a failed record may stay behind to be read as the start of the next one.
+            _ = ftruncate(descriptor, off_t(appendOffset))
+            throw error
         }
         appendOffset += record.count
         backlog += events.count
+        if cachedSegment?.number == segments.last { cachedSegment?.data.append(record) }
     }
 
     /// The oldest spooled events, whole records only, up to `maximumEvents` (at least one
@@ -142,6 +157,9 @@ public actor Spool {
             guard let index = segments.firstIndex(of: position.segment) else { break }
             let data = try segmentData(position.segment)
             guard let (record, next) = Self.record(in: data, at: position.offset) else {
+                guard position.offset == data.count else {
+                    throw Failure(description: "the spool segment \(Self.path(directory, position.segment)) is damaged at byte \(position.offset)")
+                }
                 guard index + 1 < segments.count else { break }
                 position = Position(segment: segments[index + 1], offset: 0)
                 continue
@@ -151,6 +169,27 @@ public actor Spool {
             position.offset = next
         }
         return events.isEmpty ? nil : Chunk(events: events, end: position)
+    }
+
+    /// The file of events the store refused on replay (one JSON object a line), for an operator.
+    public nonisolated var rejectedFile: String { directory + "/rejected.jsonl" }
+
+    /// Keeps events the store refused (not merely could not reach) in ``rejectedFile``, durably.
+    public func setAside(_ events: [ViewEvent]) throws {
+        guard !events.isEmpty else { return }
+        var lines = Data()
+        for event in events {
+            lines.append(try Self.encoder.encode(event))
+            lines.append(UInt8(ascii: "\n"))
+        }
+        let descriptor = open(rejectedFile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw Failure(description: "cannot open \(rejectedFile): \(Self.errorText())") }
+        defer { close(descriptor) }
+        let written = lines.withUnsafeBytes { write(descriptor, $0.baseAddress!, $0.count) }
+        guard written == lines.count, fsync(descriptor) == 0 else {
+            throw Failure(description: "cannot write \(rejectedFile): \(Self.errorText())")
+        }
+        rejected += events.count
     }
 
     /// Removes a chunk returned by ``peek(maximumEvents:)`` once the store has committed it;
@@ -175,10 +214,10 @@ public actor Spool {
     /// restart, or a new one once the current one is full.
     private func appendTarget() throws -> Int32 {
         if let appendDescriptor {
-            if appendOffset < Self.segmentSize { return appendDescriptor }
+            if appendOffset < segmentSize { return appendDescriptor }
             close(appendDescriptor)
             self.appendDescriptor = nil
-        } else if let last = segments.last, Self.fileSize(Self.path(directory, last)) < Self.segmentSize {
+        } else if let last = segments.last, Self.fileSize(Self.path(directory, last)) < segmentSize {
             let descriptor = try openSegment(last)
             appendOffset = Self.fileSize(Self.path(directory, last))
             return descriptor
@@ -204,9 +243,10 @@ public actor Spool {
         return descriptor
     }
 
+    /// A segment's bytes. The segment last read is kept, and records appended to it are added
+    /// to the copy, so it always matches the file.
     private func segmentData(_ number: Int) throws -> Data {
-        let isAppending = number == segments.last && appendDescriptor != nil
-        if let cachedSegment, cachedSegment.number == number, !isAppending || cachedSegment.data.count == appendOffset {
+        if let cachedSegment, cachedSegment.number == number {
             return cachedSegment.data
         }
         let data = try Data(contentsOf: URL(fileURLWithPath: Self.path(directory, number)))

@@ -43,10 +43,10 @@ struct StorageController: Sendable {
                 }
                 return await page(context: context, notice: Self.describe(status))
             case "init":
-                let outcome = try await storage.initialise()
+                let outcome = try await storage.initialise(candidate: form["candidate"])
                 return await page(context: context, notice: Notice(text: "Done: \(outcome)."))
             case "switch":
-                let result = try await storage.switchToCandidate(copyData: form["copy"] == "yes")
+                let result = try await storage.switchToCandidate(form["candidate"], copyData: form["copy"] == "yes")
                 return await page(context: context, notice: Notice(text: "The server now stores reads in \(result.location). \(result.saved)"))
             case "sqlite":
                 let result = try await storage.switchToSQLite()
@@ -97,6 +97,10 @@ struct StorageController: Sendable {
         let spooled = await storage.queue.spooled
         values["spooled"] = spooled
         values["hasSpooled"] = spooled > 0
+        let setAside = await storage.queue.setAside
+        if setAside > 0 {
+            values["setAside"] = ["count": setAside, "file": storage.configuration.spoolDirectory + "/rejected.jsonl"]
+        }
         do {
             let statistics = try await storage.live.statistics()
             values["statistics"] = [
@@ -110,7 +114,7 @@ struct StorageController: Sendable {
             values["notice"] = ["text": notice.text, "isError": notice.isError, "details": notice.details]
         }
         if let candidate = await storage.candidate {
-            values["candidate"] = candidate.dsn.description
+            values["candidate"] = ["dsn": candidate.dsn.description, "id": candidate.id]
         }
         switch await storage.copy {
         case .running(let copied, let total):

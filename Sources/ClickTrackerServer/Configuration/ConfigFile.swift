@@ -23,13 +23,28 @@ enum ConfigFile {
         postgres["dsn"] = dsn
         root["postgres"] = postgres.isEmpty ? nil : postgres
         let data = try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        try replace(path, with: data + Data("\n".utf8))
+    }
+
+    /// Writes `data` to a new file that only the owner can read, syncs it, renames it over
+    /// `path` and syncs the folder: after a crash the file is either the old or the new one.
+    private static func replace(_ path: String, with data: Data) throws {
         let temporary = path + ".saving"
-        guard FileManager.default.createFile(atPath: temporary, contents: data + Data("\n".utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw Failure(description: "cannot write beside \(path)")
-        }
-        guard rename(temporary, path) == 0 else {
+        unlink(temporary)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw Failure(description: "cannot write beside \(path): \(String(cString: strerror(errno)))") }
+        let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress!, $0.count) }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard written == data.count, synced, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
             unlink(temporary)
-            throw Failure(description: "cannot replace \(path): \(String(cString: strerror(errno)))")
+            throw Failure(description: "cannot replace \(path): \(reason)")
+        }
+        let folder = open(URL(fileURLWithPath: path).deletingLastPathComponent().path, O_RDONLY | O_CLOEXEC)
+        if folder >= 0 {
+            fsync(folder)
+            close(folder)
         }
     }
 }

@@ -163,6 +163,7 @@ enum Templates {
         </div>
         {{#unreachable}}<p class="state error" id="unreachable">{{unreachable}}</p>{{/unreachable}}
         {{#hasSpooled}}<p class="state error" id="spool">{{spooled}} reads are waiting in the local spool ({{spoolPath}}); they are written to the database, oldest first, as soon as it answers.</p>{{/hasSpooled}}
+        {{#setAside}}<p class="state error" id="set-aside">{{count}} spooled reads were refused by the database when replayed; they are kept in {{file}}.</p>{{/setAside}}
         {{^hasSpooled}}<p class="muted" id="spool">The local spool ({{spoolPath}}) is empty.</p>{{/hasSpooled}}
         {{#notice}}
         <div class="state{{#isError}} error{{/isError}}" id="notice"><p>{{text}}</p>{{#details}}<p>{{.}}</p>{{/details}}</div>
@@ -186,14 +187,14 @@ enum Templates {
           <button name="action" value="test" id="test">Test connection</button>
         </form>
         {{#candidate}}
-        <p>Tested: <code>{{candidate}}</code></p>
+        <p>Tested: <code>{{dsn}}</code></p>
         <div class="actions">
         <form method="post" action="{{prefix}}/storage">
-          <input type="hidden" name="csrf" value="{{csrf}}">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="candidate" value="{{id}}">
           <button name="action" value="init" id="initialise">Initialise database</button>
         </form>
         <form method="post" action="{{prefix}}/storage">
-          <input type="hidden" name="csrf" value="{{csrf}}">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="candidate" value="{{id}}">
           <label><input type="checkbox" name="copy" value="yes" checked> Copy the reads in {{sqlitePath}} across</label>
           <button name="action" value="switch" id="switch">Switch to this database</button>
         </form>

@@ -1,6 +1,7 @@
 import ClickTracker
 import ClickTrackerPostgres
 import ClickTrackerSQLite
+import Foundation
 import Logging
 
 /// What the control panel's Storage page does: test a PostgreSQL connection, initialise its
@@ -11,6 +12,8 @@ actor StorageManager {
     struct Candidate: Sendable {
         let text: String
         let dsn: PostgresDSN
+        /// Names this test in the page's forms, so a button acts on the connection its page showed.
+        let id: String
     }
 
     /// The outcome of a switch, for the page.
@@ -73,23 +76,25 @@ actor StorageManager {
         let status = try await dsn.withConnection(timeout: StoreLocation.connectTimeout, logger: logger) { connection in
             try await DatabaseStatus.read(connection, logger: logger)
         }
-        candidate = Candidate(text: text, dsn: dsn)
+        candidate = Candidate(text: text, dsn: dsn, id: UUID().uuidString)
         return status
     }
 
     /// Creates or migrates the schema in the tested database.
-    func initialise() async throws -> PostgresSchema.Outcome {
-        let candidate = try requireCandidate()
+    /// - Parameter id: The ``Candidate/id`` the admin's page showed.
+    func initialise(candidate id: String?) async throws -> PostgresSchema.Outcome {
+        let candidate = try requireCandidate(id)
         let logger = logger
         return try await candidate.dsn.withConnection(timeout: StoreLocation.connectTimeout, logger: logger) { connection in
             try await PostgresSchema.initialise(connection, logger: logger)
         }
     }
 
-    /// Moves the running server to the tested database; new reads go there at once. With
+    /// Moves the running server to the tested database (`id` as the admin's page showed it);
+    /// new reads go there at once. With
     /// `copyData`, the SQLite file's reads and sections are copied across in the background.
-    func switchToCandidate(copyData: Bool) async throws -> SwitchResult {
-        let candidate = try requireCandidate()
+    func switchToCandidate(_ id: String?, copyData: Bool) async throws -> SwitchResult {
+        let candidate = try requireCandidate(id)
         try requireNoCopyRunning()
         let next = try await StoreLocation.postgres(candidate.dsn).open(initialSections: [], logger: logger)
         await LiveStore.retire(await live.replace(with: next))
@@ -116,8 +121,11 @@ actor StorageManager {
         startCopy()
     }
 
-    private func requireCandidate() throws -> Candidate {
+    private func requireCandidate(_ id: String?) throws -> Candidate {
         guard let candidate else { throw Failure(description: "Test a connection first.") }
+        guard candidate.id == id else {
+            throw Failure(description: "Another connection has been tested since this page was shown; test the connection again.")
+        }
         return candidate
     }
 
