@@ -54,7 +54,7 @@ public final class PostgresStore: ClickStorage, Service {
 
     /// PostgreSQL text cannot hold NUL characters (SQLite can); they are stored as U+FFFD.
     private static func storable(_ text: String) -> String {
-        text.contains("\u{0}") ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
+        text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
     }
 
     private func write(_ events: [ViewEvent]) async throws -> Int {
