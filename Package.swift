@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -67,6 +68,7 @@ let package = Package(
             name: "ClickTrackerHummingbird",
             dependencies: [
                 "ClickTracker",
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -86,6 +88,8 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -135,6 +139,7 @@ let package = Package(
         .testTarget(
             name: "ClickTrackerHummingbirdTests",
             dependencies: [
+                .product(name: "CompressNIO", package: "compress-nio"),
                 "ClickTrackerHummingbird",
                 "ClickTrackerTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -146,9 +151,12 @@ let package = Package(
             name: "ClickTrackerServerTests",
             dependencies: [
                 "ClickTrackerServer",
+                "ClickTrackerHummingbird",
                 "ClickTrackerTestSupport",
                 "clicktracker",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ],
             swiftSettings: swiftSettings

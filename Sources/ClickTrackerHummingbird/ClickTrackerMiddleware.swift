@@ -1,21 +1,30 @@
 import ClickTracker
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// Injects the tracking script into tracked HTML pages of a Hummingbird app.
 ///
 /// A response gets the script when all of these hold: the request is a `GET` by a signed-in
-/// member (``ClickTrackerRequestContext/clickTrackerMember``); the page or a section above it is
+/// member (``ClickTrackerRequestContext/clickTrackerMember``, or the response's
+/// `ClickTracker-User` header when ``trustsResponseMember``); the page or a section above it is
 /// marked; neither the request (``ClickTrackerRequestState/ignore()``) nor the response
-/// (`ClickTracker-Ignore` header) opted out; the response is a `200` with an unencoded
-/// `text/html` body. The `ClickTracker-*` response headers are always removed.
+/// (`ClickTracker-Ignore` header) opted out; the response is a `200` `text/html` body, unencoded
+/// or gzip (decompressed on the way). The `ClickTracker-*` response headers are always removed.
+/// A page's `Content-Security-Policy` gets a nonce for the script and room for its beacon.
 public struct ClickTrackerMiddleware<Context: ClickTrackerRequestContext>: RouterMiddleware {
     let tracker: ClickTracker
+    /// Whether a `ClickTracker-User` response header names the reader (for a trusted upstream).
+    public let trustsResponseMember: Bool
 
     /// Creates the middleware.
-    /// - Parameter tracker: The shared ClickTracker core.
-    public init(tracker: ClickTracker) {
+    /// - Parameters:
+    ///   - tracker: The shared ClickTracker core.
+    ///   - trustsResponseMember: Take the reader from a `ClickTracker-User` response header when
+    ///     the context has none (set only when every response comes from code you trust).
+    public init(tracker: ClickTracker, trustsResponseMember: Bool = false) {
         self.tracker = tracker
+        self.trustsResponseMember = trustsResponseMember
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -25,8 +34,8 @@ public struct ClickTrackerMiddleware<Context: ClickTrackerRequestContext>: Route
             response.status == .ok,
             !hints.ignore,
             !context.clickTracker.isIgnored,
-            let member = context.clickTrackerMember,
-            Self.isUnencodedHTML(response.headers),
+            let member = context.clickTrackerMember ?? (trustsResponseMember ? hints.member : nil),
+            let encoding = Self.injectableEncoding(response.headers),
             let path = try? SectionPath(urlPath: request.uri.path)
         else {
             return response
@@ -38,29 +47,60 @@ public struct ClickTrackerMiddleware<Context: ClickTrackerRequestContext>: Route
             return response
         }
         let document = DocumentReference(key: hints.documentKey, path: path.value, title: hints.title)
-        let snippet = tracker.snippetHTML(member: member, document: document, url: path.value)
-        return Self.inject(snippet, into: response)
-    }
-
-    static func isUnencodedHTML(_ headers: HTTPFields) -> Bool {
-        guard let contentType = headers[.contentType]?.lowercased(), contentType.hasPrefix("text/html") else {
-            return false
+        var nonce: String?
+        if response.headers[.contentSecurityPolicy] != nil || response.headers[.contentSecurityPolicyReportOnly] != nil {
+            let value = Base64URL.encode((0..<16).map { _ in UInt8.random(in: 0...255) })
+            let policy = ContentSecurityPolicy(
+                nonce: value,
+                host: request.head.authority ?? "",
+                scriptPath: tracker.snippet.collectorPath + "/script.js",
+                beaconPath: tracker.snippet.beaconURL
+            )
+            for name in [HTTPField.Name.contentSecurityPolicy, .contentSecurityPolicyReportOnly] {
+                let values = response.headers[values: name]
+                response.headers[values: name] = values.map(policy.allowingTracking)
+            }
+            nonce = value
         }
-        let encoding = headers[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased() ?? "identity"
-        return encoding == "identity" || encoding.isEmpty
+        let snippet = tracker.snippetHTML(member: member, document: document, url: path.value, nonce: nonce)
+        return Self.inject(snippet, into: response, gzipped: encoding == .gzip)
     }
 
-    /// Wraps the body so the snippet streams in before `</body>`, and fixes the framing headers.
-    static func inject(_ snippet: String, into response: Response) -> Response {
+    enum BodyEncoding {
+        case identity
+        case gzip
+    }
+
+    /// How an HTML body is encoded, if the script can be injected into it.
+    static func injectableEncoding(_ headers: HTTPFields) -> BodyEncoding? {
+        guard let contentType = headers[.contentType]?.lowercased(), contentType.hasPrefix("text/html") else {
+            return nil
+        }
+        switch headers[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased() ?? "" {
+        case "", "identity": return .identity
+        case "gzip", "x-gzip": return .gzip
+        default: return nil
+        }
+    }
+
+    /// Wraps the body so the snippet streams in before `</body>` (decompressing a gzip body on
+    /// the way), and fixes the framing headers.
+    static func inject(_ snippet: String, into response: Response, gzipped: Bool = false) -> Response {
         var response = response
         let injector = HTMLInjector(snippet: snippet)
         let body = response.body
-        let originalLength = body.contentLength ?? response.headers[.contentLength].flatMap { Int($0) }
+        let originalLength = gzipped ? nil : body.contentLength ?? response.headers[.contentLength].flatMap { Int($0) }
         let newLength = originalLength.map { $0 + injector.snippet.readableBytes }
         response.body = ResponseBody(contentLength: newLength) { writer in
-            try await body.write(InjectingBodyWriter(parent: writer, injector: injector))
+            let injecting = InjectingBodyWriter(parent: writer, injector: injector)
+            if gzipped {
+                try await body.write(GunzippingBodyWriter(parent: injecting))
+            } else {
+                try await body.write(injecting)
+            }
         }
         response.headers[.contentLength] = newLength.map(String.init)
+        if gzipped { response.headers[.contentEncoding] = nil }
         // Each render carries its own token: no cache may replay it.
         response.headers[.cacheControl] = "no-store"
         response.headers[.eTag] = nil
@@ -74,14 +114,17 @@ struct ResponseHints {
     var ignore = false
     var documentKey: String?
     var title: String?
+    var member: String?
 
     /// Reads the hints and removes the headers so they never reach the browser.
     init(removingFrom headers: inout HTTPFields) {
         ignore = headers[.clickTrackerIgnore] != nil
         documentKey = headers[.clickTrackerDocument].flatMap { (1...256).contains($0.utf8.count) ? $0 : nil }
         title = headers[.clickTrackerTitle].flatMap { ($0.removingPercentEncoding ?? $0).prefix(300) }.map(String.init)
+        member = headers[.clickTrackerUser].flatMap { (1...256).contains($0.utf8.count) ? $0 : nil }
         headers[.clickTrackerIgnore] = nil
         headers[.clickTrackerDocument] = nil
         headers[.clickTrackerTitle] = nil
+        headers[.clickTrackerUser] = nil
     }
 }

@@ -7,4 +7,7 @@ extension HTTPField.Name {
     public static let clickTrackerDocument = HTTPField.Name("ClickTracker-Document")!
     /// Response header: the document's title for reports, percent-encoded UTF-8.
     public static let clickTrackerTitle = HTTPField.Name("ClickTracker-Title")!
+    /// Response header: who is reading, set by a trusted upstream (honoured only when the
+    /// middleware is told to trust it).
+    public static let clickTrackerUser = HTTPField.Name("ClickTracker-User")!
 }

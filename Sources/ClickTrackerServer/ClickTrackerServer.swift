@@ -1,9 +1,12 @@
+import AsyncHTTPClient
 import ClickTracker
 import ClickTrackerHummingbird
 import ClickTrackerPostgres
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// The standalone server: a folder of documents behind sign-in, the tracking middleware, the
@@ -48,8 +51,45 @@ public enum ClickTrackerServer {
         let folder = configuration.siteDirectory.map(SiteFolder.init(root:))
 
         let router = Router(context: ServerRequestContext.self, options: .autoGenerateHeadEndpoints)
+        let readerCookie = ReaderCookie(key: key)
         router.middlewares.add(SessionMiddleware(signer: signer, users: users))
-        router.middlewares.add(ClickTrackerMiddleware(tracker: tracker))
+        router.middlewares.add(
+            ForwardedIdentityMiddleware(
+                header: configuration.identityHeader.flatMap { HTTPField.Name($0) },
+                trustedAddresses: Set(configuration.trustedProxies),
+                readerCookie: readerCookie,
+                prefix: configuration.collectorPath
+            )
+        )
+        let proxied = configuration.upstream != nil
+        router.middlewares.add(ClickTrackerMiddleware(tracker: tracker, trustsResponseMember: proxied && configuration.upstreamIdentity))
+        var services: [any Service] = [TrackerService(tracker: tracker)]
+        if let upstream = configuration.upstream {
+            let timeout = TimeAmount.milliseconds(Int64(configuration.upstreamTimeout * 1000))
+            var clientConfiguration = HTTPClient.Configuration(
+                redirectConfiguration: .disallow,
+                timeout: .init(connect: min(timeout, .seconds(10)), read: timeout),
+                decompression: .disabled
+            )
+            // An upstream that refuses connections is reported at once, not retried until the timeout.
+            clientConfiguration.connectionPool.retryConnectionEstablishment = false
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+            services.append(HTTPClientService(client: client))
+            router.middlewares.add(
+                UpstreamProxy(
+                    target: try UpstreamProxy.Target(url: upstream),
+                    client: client,
+                    timeout: .milliseconds(Int64(configuration.upstreamTimeout * 1000)),
+                    prefix: configuration.collectorPath,
+                    keepsHost: configuration.keepsHost,
+                    trustsUpstreamIdentity: configuration.upstreamIdentity,
+                    trustedAddresses: Set(configuration.trustedProxies),
+                    readerCookie: readerCookie,
+                    secureCookies: configuration.secureCookies,
+                    pages: pages
+                )
+            )
+        }
         ClickTrackerCollector<ServerRequestContext>(tracker: tracker).addRoutes(to: router)
         AuthController(users: users, signer: signer, pages: pages, secureCookies: configuration.secureCookies).addRoutes(to: router)
         let admin = AdminGate(signer: signer, pages: pages, queue: tracker.queue)
@@ -63,7 +103,7 @@ public enum ClickTrackerServer {
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ClickTracker"),
-            services: [TrackerService(tracker: tracker)],
+            services: services,
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )

@@ -16,6 +16,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Folder of HTML documents to serve.")
     var site: String?
 
+    @Option(help: "Put ClickTracker in front of this site instead (http://host:port), as a reverse proxy.")
+    var upstream: String?
+
     @Option(help: "Users file (see 'clicktracker user add').")
     var users: String?
 
@@ -36,6 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw CommandError("cannot read the configuration \(config ?? ""): \(error)")
         }
         if let site { configuration.siteDirectory = site }
+        if let upstream { configuration.upstream = upstream }
         if let users { configuration.usersFile = users }
         if let database { configuration.databasePath = database }
         if let host { configuration.host = host }

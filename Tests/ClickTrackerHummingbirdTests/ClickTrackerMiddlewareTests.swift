@@ -1,5 +1,6 @@
 import ClickTracker
 import ClickTrackerTestSupport
+import CompressNIO
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -88,10 +89,16 @@ struct ClickTrackerMiddlewareTests {
             router.get("/papers/missing.html") { _, _ in
                 Response(status: .notFound, headers: html, body: .init(byteBuffer: ByteBuffer(string: page)))
             }
+            router.get("/papers/brotli.html") { _, _ in
+                var headers = html
+                headers[.contentEncoding] = "br"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: [0x1f, 0x8b, 0x08, 0x00])))
+            }
             router.get("/papers/gzip.html") { _, _ in
                 var headers = html
                 headers[.contentEncoding] = "gzip"
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: [0x1f, 0x8b, 0x08, 0x00])))
+                var plain = ByteBuffer(string: page)
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: try plain.compress(with: .gzip())))
             }
             return Application(router: router, services: [tracker.queue])
         }
@@ -133,7 +140,7 @@ struct ClickTrackerMiddlewareTests {
         "Untracked, anonymous, opted-out, non-HTML, non-200 and encoded responses pass untouched",
         arguments: [
             ("/public/a.html", true), ("/papers/a.html", false), ("/papers/ignored.html", true), ("/papers/opted-out.html", true),
-            ("/papers/data.json", true), ("/papers/missing.html", true), ("/papers/gzip.html", true),
+            ("/papers/data.json", true), ("/papers/missing.html", true), ("/papers/brotli.html", true),
         ]
     )
     func untouched(path: String, signedIn: Bool) async throws {
@@ -143,6 +150,18 @@ struct ClickTrackerMiddlewareTests {
             #expect(!String(buffer: response.body).contains("data-token"))
             #expect(response.headers[.clickTrackerIgnore] == nil)
             #expect(response.headers[.contentLength] == String(response.body.readableBytes))
+        }
+    }
+
+    @Test("A gzip page is decompressed on the way and gets the script; the encoding and length headers go")
+    func gzip() async throws {
+        let fixture = Fixture()
+        try await fixture.makeApplication().test(.router) { client in
+            let response = try await client.execute(uri: "/papers/gzip.html", method: .get, headers: Self.member)
+            let body = String(buffer: response.body)
+            #expect(body.hasPrefix("<html><head><title>Budget</title></head><body><p>Budget 2027</p><script src="))
+            #expect(body.contains("data-token"))
+            #expect(response.headers[.contentEncoding] == nil)
         }
     }
 

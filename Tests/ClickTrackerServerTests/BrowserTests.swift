@@ -99,4 +99,32 @@ struct BrowserTests {
             }
         }
     }
+
+    @Test("Through the proxy: a read of a tracked upstream page, and of one with a strict CSP, is recorded; an ignored upstream page is not")
+    func throughProxy() async throws {
+        try await ProxyTests.withProxy(configure: { $0.upstreamTimeout = 10 }) { port, _, fixture in
+            try await withBrowser { browser in
+                let base = "http://127.0.0.1:\(port)"
+                // The upstream's own sign-in (its cookie passes through the proxy untouched).
+                try await browser.navigate(to: base + "/login-as?u=alice&next=/papers/ignored.html")
+                try await waitForLoad(browser)
+                #expect(!(try await browser.pageSource()).contains("data-token"))
+
+                try await browser.navigate(to: base + "/papers/doc.html")
+                try await waitForLoad(browser)
+                let read = try await eventually { try await fixture.accessLog("/papers").map(\.url) == ["/papers/doc.html"] }
+                #expect(read, "the read through the proxy was not recorded")
+
+                try await browser.navigate(to: base + "/papers/csp.html")
+                try await waitForLoad(browser)
+                #expect((try await browser.pageSource()).contains("nonce="))
+                let strict = try await eventually { try await fixture.accessLog("/papers").count == 2 }
+                #expect(strict, "the page with a strict Content-Security-Policy did not report its view")
+                try await Task.sleep(for: .milliseconds(500))
+                let log = try await fixture.accessLog("/papers")
+                #expect(Set(log.map(\.url)) == ["/papers/doc.html", "/papers/csp.html"])
+                #expect(log.allSatisfy { $0.member == "alice" && $0.count == 1 })
+            }
+        }
+    }
 }

@@ -49,9 +49,14 @@ public actor HTTPSession {
         return try await send(.POST, path, headers: [("Content-Type", "application/x-www-form-urlencoded")], body: body)
     }
 
-    /// Sends a `POST` with a raw body.
-    public func post(_ path: String, body: String, contentType: String = "application/x-www-form-urlencoded") async throws -> Reply {
-        try await send(.POST, path, headers: [("Content-Type", contentType)], body: body)
+    /// Sends a `POST` with a raw body (and extra headers).
+    public func post(
+        _ path: String,
+        body: String,
+        contentType: String = "application/x-www-form-urlencoded",
+        headers: [(String, String)] = []
+    ) async throws -> Reply {
+        try await send(.POST, path, headers: [("Content-Type", contentType)] + headers, body: body)
     }
 
     private func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)], body: String?) async throws -> Reply {

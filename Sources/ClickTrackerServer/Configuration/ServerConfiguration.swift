@@ -1,12 +1,14 @@
 import ClickTracker
 import Configuration
 import Foundation
+import HTTPTypes
 
 /// Everything `clicktracker serve` needs, read from a JSON config file and `CLICKTRACKER_*`
 /// environment variables (the environment wins); command-line flags override both.
 ///
 /// Keys (JSON / environment): `host` / `CLICKTRACKER_HOST`, `port`, `site`, `users`,
-/// `database`, `postgres.dsn`, `spool`, `key.file`, `key.secret`, `collector.path`, `sections.initial`, `sections.ignore`,
+/// `database`, `postgres.dsn`, `spool`, `upstream.url`, `upstream.timeout`, `upstream.host`,
+/// `identity.header`, `identity.trusted`, `identity.upstream`, `key.file`, `key.secret`, `collector.path`, `sections.initial`, `sections.ignore`,
 /// `cookies.secure`, `token.lifetime`. Relative paths in the file are taken relative to it.
 public struct ServerConfiguration: Sendable {
     /// Address to listen on.
@@ -43,6 +45,18 @@ public struct ServerConfiguration: Sendable {
     public var secureCookies = false
     /// How long a view token is accepted, in seconds.
     public var tokenLifetime: TimeInterval = 12 * 3600
+    /// The site to put ClickTracker in front of (proxy mode), instead of ``siteDirectory``.
+    public var upstream: String?
+    /// Seconds to wait for the upstream to connect or send the next bytes before answering `504`.
+    public var upstreamTimeout: TimeInterval = 30
+    /// Send the client's `Host` header to the upstream (`upstream.host: keep`) instead of the upstream's own.
+    public var keepsHost = false
+    /// A request header naming the reader, set by an authenticating proxy in front (such as `X-Forwarded-User`).
+    public var identityHeader: String?
+    /// Addresses of the proxies in front whose identity header and `X-Forwarded-For` are believed.
+    public var trustedProxies: [String] = []
+    /// Let the upstream name the reader with a `ClickTracker-User` response header (proxy mode).
+    public var upstreamIdentity = true
 
     /// Creates the defaults.
     public init() {}
@@ -77,6 +91,12 @@ public struct ServerConfiguration: Sendable {
         configuration.ignoredPaths = reader.stringArray(forKey: "sections.ignore", default: [])
         configuration.secureCookies = reader.bool(forKey: "cookies.secure", default: false)
         configuration.tokenLifetime = reader.double(forKey: "token.lifetime", default: configuration.tokenLifetime)
+        configuration.upstream = reader.string(forKey: "upstream.url")
+        configuration.upstreamTimeout = reader.double(forKey: "upstream.timeout", default: configuration.upstreamTimeout)
+        configuration.keepsHost = reader.string(forKey: "upstream.host", default: "upstream") == "keep"
+        configuration.identityHeader = reader.string(forKey: "identity.header")
+        configuration.trustedProxies = reader.stringArray(forKey: "identity.trusted", default: [])
+        configuration.upstreamIdentity = reader.bool(forKey: "identity.upstream", default: true)
         return configuration
     }
 
@@ -103,6 +123,14 @@ public struct ServerConfiguration: Sendable {
             throw .invalid("key.secret must be base64 of at least 32 bytes (try: openssl rand -base64 32)")
         }
         guard tokenLifetime > 0 else { throw .invalid("token.lifetime must be positive") }
+        if let upstream {
+            guard siteDirectory == nil else { throw .invalid("give either a site folder or an upstream, not both") }
+            _ = try UpstreamProxy.Target(url: upstream)
+            guard upstreamTimeout > 0 else { throw .invalid("upstream.timeout must be positive") }
+        }
+        if let identityHeader, HTTPField.Name(identityHeader) == nil {
+            throw .invalid("identity.header '\(identityHeader)' is not a header name")
+        }
         if let siteDirectory {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: siteDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
