@@ -49,10 +49,12 @@ public struct ClickTrackerMiddleware<Context: ClickTrackerRequestContext>: Route
         let document = DocumentReference(key: hints.documentKey, path: path.value, title: hints.title)
         var nonce: String?
         if response.headers[.contentSecurityPolicy] != nil || response.headers[.contentSecurityPolicyReportOnly] != nil {
+            // The host goes into the policy: one that is not a plain host[:port] could add directives.
+            guard let host = request.head.authority, HTTPAuthority.isValid(host) else { return response }
             let value = Base64URL.encode((0..<16).map { _ in UInt8.random(in: 0...255) })
             let policy = ContentSecurityPolicy(
                 nonce: value,
-                host: request.head.authority ?? "",
+                host: host,
                 scriptPath: tracker.snippet.collectorPath + "/script.js",
                 beaconPath: tracker.snippet.beaconURL
             )

@@ -58,7 +58,8 @@ public enum ClickTrackerServer {
                 header: configuration.identityHeader.flatMap { HTTPField.Name($0) },
                 trustedAddresses: Set(configuration.trustedProxies),
                 readerCookie: readerCookie,
-                prefix: configuration.collectorPath
+                prefix: configuration.collectorPath,
+                sessionUsersAreReaders: configuration.upstream == nil
             )
         )
         let proxied = configuration.upstream != nil
@@ -74,7 +75,7 @@ public enum ClickTrackerServer {
             // An upstream that refuses connections is reported at once, not retried until the timeout.
             clientConfiguration.connectionPool.retryConnectionEstablishment = false
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
-            services.append(HTTPClientService(client: client))
+            services.append(HTTPClientService(client: client, logger: logger))
             router.middlewares.add(
                 UpstreamProxy(
                     target: try UpstreamProxy.Target(url: upstream),
@@ -125,6 +126,8 @@ struct TrackerService: Service {
 
     func run() async throws {
         try await tracker.queue.run()
-        try await tracker.storage.close()
+        // Closing must finish even when the service group is being cancelled.
+        let storage = tracker.storage
+        try await Task { try await storage.close() }.value
     }
 }

@@ -12,11 +12,13 @@ public struct ServerRequestContext: ClickTrackerRequestContext, RemoteAddressReq
     public var sessionNonce: String?
     /// The reader named by a trusted identity header or the reader cookie (proxy mode).
     public var forwardedMember: String?
+    /// Whether the signed-in user counts as the reader (the built-in site; not in front of an upstream).
+    public var sessionUserIsReader = true
     /// The address the request came from.
     public let remoteAddress: SocketAddress?
     public let clickTracker = ClickTrackerRequestState()
 
-    public var clickTrackerMember: String? { forwardedMember ?? user?.name }
+    public var clickTrackerMember: String? { forwardedMember ?? (sessionUserIsReader ? user?.name : nil) }
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

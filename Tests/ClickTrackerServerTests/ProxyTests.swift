@@ -40,6 +40,13 @@ struct ProxyTests {
             let redirect = try await browser.get("/redirect")
             #expect(redirect.status == 302)
             #expect(redirect.header("Location") == "/papers/doc.html")
+            // A redirect to the upstream's own address keeps the browser on the proxy.
+            #expect(try await browser.get("/absolute-redirect").header("Location") == "/papers/doc.html?x=1")
+
+            // A Host that could smuggle text into Forwarded or a CSP, and dot segments, are refused.
+            let badHost = try rawHTTPExchange(port: port, "GET /headers HTTP/1.1\r\nHost: x\";for=10.0.0.1\r\nConnection: close\r\n\r\n")
+            #expect(badHost.hasPrefix("HTTP/1.1 400"))
+            #expect(try await browser.get("/papers/%2e%2e/headers").status == 400)
 
             let cookies = try await browser.get("/cookies", headers: [("Cookie", "x=1; ct_session=secret; y=2")])
             #expect(cookies.body == "x=1; y=2")
@@ -80,6 +87,35 @@ struct ProxyTests {
             #expect(echoed.split(separator: "\n").filter { $0.hasPrefix("accept-encoding") } == ["accept-encoding: gzip"], "\(echoed)")
             #expect(echoed.contains("host: 127.0.0.1:\(upstreamPort)"))
             await browser.close()
+        }
+    }
+
+    @Test("A slow upload is not cut off by the upstream timeout, which counts from the end of the request")
+    func slowUpload() async throws {
+        try await Self.withProxy { port, _, _ in
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            var upload = HTTPClientRequest(url: "http://127.0.0.1:\(port)/upload")
+            upload.method = .POST
+            upload.body = .stream(
+                AsyncStream<ByteBuffer> { continuation in
+                    Task {
+                        for _ in 0..<6 {
+                            continuation.yield(ByteBuffer(repeating: 0x63, count: 1000))
+                            try? await Task.sleep(for: .milliseconds(300))
+                        }
+                        continuation.finish()
+                    }
+                },
+                length: .unknown
+            )
+            do {
+                let reply = try await client.execute(upload, timeout: .seconds(30))
+                #expect(reply.status == .ok)
+                #expect(String(buffer: try await reply.body.collect(upTo: 1024)).hasPrefix("6000 "))
+            } catch {
+                Issue.record(error)
+            }
+            try await client.shutdown()
         }
     }
 
@@ -163,8 +199,9 @@ struct ProxyTests {
             $0.upstreamIdentity = false
         }) { port, _, fixture in
             let spoofer = HTTPSession(port: port)
-            let echoed = try await spoofer.get("/headers", headers: [("X-Forwarded-User", "chair")]).body
-            #expect(!echoed.contains("x-forwarded-user"))
+            let echoed = try await spoofer.get("/headers", headers: [("X-Forwarded-User", "chair"), ("X-Forwarded_User", "chair")]).body
+            #expect(!echoed.lowercased().contains("x-forwarded-user"))
+            #expect(!echoed.lowercased().contains("x-forwarded_user"))
             #expect(viewToken(in: try await spoofer.get("/papers/doc.html", headers: [("X-Forwarded-User", "chair")]).body) == nil)
             // With upstream identity off, a ClickTracker-User from the upstream is ignored and removed.
             _ = try await spoofer.get("/login-as?u=bob")
@@ -187,6 +224,27 @@ struct ProxyTests {
             #expect(beacon == 204)
             #expect(try await fixture.accessLog("/papers").map(\.member) == ["carol"])
             await proxied.close()
+        }
+    }
+
+    @Test("An administrator marks a section of the upstream site on the Tracking page; upstream.host keep sends the browser's Host")
+    func markSectionAndKeepHost() async throws {
+        try await Self.withProxy(configure: {
+            $0.keepsHost = true
+            $0.initialSections = []
+        }) { port, _, fixture in
+            let admin = HTTPSession(port: port)
+            try await admin.signIn("chair")
+            let overview = try await admin.get("/_clicktracker/")
+            #expect(overview.body.contains("id=\"track-section\""))
+            let csrf = try admin.csrfToken(in: overview.body)
+            let marked = try await admin.post("/_clicktracker/tracking", form: [("csrf", csrf), ("path", "/papers"), ("action", "enable")])
+            #expect(marked.status == 302)
+            #expect(try await fixture.trackedSections() == [try SectionPath("/papers")])
+            let echoed = try await admin.get("/headers").body
+            #expect(echoed.contains("host: 127.0.0.1:\(port)"))
+            #expect(!echoed.contains("ct_session"))
+            await admin.close()
         }
     }
 

@@ -60,6 +60,9 @@ enum TestUpstream {
             )
         }
         router.get("/redirect") { _, _ in Response.redirect(to: "/papers/doc.html", type: .found) }
+        router.get("/absolute-redirect") { request, _ in
+            Response.redirect(to: "http://\(request.head.authority ?? "")/papers/doc.html?x=1", type: .found)
+        }
         router.get("/cookies") { request, _ in
             var response = Response(
                 status: .ok,

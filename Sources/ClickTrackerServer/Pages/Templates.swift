@@ -108,8 +108,14 @@ enum Templates {
         <h2>Tracked sections</h2>
         <ul>
         {{#sections}}<li><a href="{{trackingURL}}">{{path}}</a></li>{{/sections}}
-        {{^sections}}<li class="muted">Nothing is tracked yet. Open a folder or document below and enable tracking.</li>{{/sections}}
+        {{^sections}}<li class="muted">Nothing is tracked yet. Mark a section below.</li>{{/sections}}
         </ul>
+        <form method="post" action="{{prefix}}/tracking" class="actions">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="enable">
+          <div><label for="section-path">Track a section (a folder or document path, such as /papers)</label>
+          <input type="text" id="section-path" name="path" placeholder="/papers" required></div>
+          <button id="track-section">Enable tracking</button>
+        </form>
         {{#hasSite}}
         <h2>Site</h2>
         <ul class="tree">

@@ -16,17 +16,26 @@ struct ForwardedIdentityMiddleware: RouterMiddleware {
     let trustedAddresses: Set<String>
     let readerCookie: ReaderCookie
     let prefix: String
+    /// Whether ClickTracker's own signed-in users are readers too (the built-in site), or only
+    /// the identities above (in front of an upstream).
+    let sessionUsersAreReaders: Bool
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var request = request
         var context = context
-        if let header, request.headers[header] != nil {
-            if isTrusted(context.remoteAddress), let value = request.headers[header], (1...256).contains(value.utf8.count) {
-                context.forwardedMember = value
+        context.sessionUserIsReader = sessionUsersAreReaders
+        if let header {
+            if isTrusted(context.remoteAddress) {
+                if let value = request.headers[header], (1...256).contains(value.utf8.count) { context.forwardedMember = value }
             } else {
+                // Also `X-Forwarded_User` and other spellings that CGI-style servers read as the same header.
+                let wanted = ProxyHeaders.normalised(header.canonicalName)
                 var head = request.head
-                head.headerFields[header] = nil
-                request = Request(head: head, body: request.body)
+                let spellings = Set(head.headerFields.map(\.name).filter { ProxyHeaders.normalised($0.canonicalName) == wanted })
+                if !spellings.isEmpty {
+                    for name in spellings { head.headerFields[name] = nil }
+                    request = Request(head: head, body: request.body)
+                }
             }
         }
         let path = request.uri.path

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import ClickTrackerHummingbird
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -11,9 +12,11 @@ import NIOHTTP1
 /// around it injects the script into tracked pages).
 ///
 /// Bodies stream both ways; hop-by-hop headers are dropped; `X-Forwarded-For/-Proto/-Host` and
-/// `Forwarded` are set; redirects are passed through, not followed; cookies travel untouched
+/// `Forwarded` are set (extended from a trusted proxy in front); redirects are passed through, not
+/// followed (a redirect to the upstream's own address made relative); cookies travel untouched
 /// except ClickTracker's own, which never reach the upstream; an upstream that is down answers
-/// `502`, one that is too slow `504`; protocol upgrades (WebSocket) are refused with `501`.
+/// `502`, one that is too slow `504`; WebSocket upgrades are refused with `501`; a request with an
+/// invalid `Host` or a dot segment in its path is refused with `400`.
 struct UpstreamProxy: RouterMiddleware {
     typealias Context = ServerRequestContext
 
@@ -55,26 +58,22 @@ struct UpstreamProxy: RouterMiddleware {
     let secureCookies: Bool
     let pages: PageRenderer
 
-    /// Headers that describe one connection, never forwarded (RFC 9110 §7.6.1).
-    static let hopByHop: Set<String> = [
-        "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-        "transfer-encoding", "upgrade",
-    ]
-
-    /// ClickTracker's own cookies, which the upstream never sees.
-    static let ownCookies: Set<String> = [SessionSigner.cookieName, SessionSigner.loginCookieName, ReaderCookie.name]
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         if path == prefix || path.hasPrefix(prefix + "/") {
             return try await next(request, context)
         }
-        if request.headers[.upgrade] != nil {
-            return failure(.notImplemented, "Protocol upgrades (such as WebSocket) are not passed through ClickTracker.", context: context)
+        if request.headers[.upgrade]?.lowercased().contains("websocket") == true {
+            return failure(.notImplemented, "WebSocket connections are not passed through ClickTracker.", context: context)
         }
+        let hasValidHost = request.head.authority.map { HTTPAuthority.isValid($0) } ?? true
+        guard hasValidHost, !ProxyHeaders.hasDotSegment(path) else {
+            return failure(.badRequest, "The request's host or path is not valid.", context: context)
+        }
+        let sent = Signal()
         let upstream: HTTPClientResponse
         do {
-            upstream = try await startAnswer(forwarded(request, context: context), logger: context.logger)
+            upstream = try await startAnswer(forwarded(request, context: context, sent: sent), sent: sent, logger: context.logger)
         } catch let error as HTTPClientError where error == .readTimeout || error == .connectTimeout || error == .deadlineExceeded {
             context.logger.warning("The upstream \(target.authority) did not answer in time: \(error)")
             return failure(.gatewayTimeout, "The site behind ClickTracker did not answer in time.", context: context)
@@ -85,62 +84,74 @@ struct UpstreamProxy: RouterMiddleware {
         return response(from: upstream, for: request)
     }
 
-    /// Sends the request and waits for the upstream's status and headers, at most ``timeout``;
-    /// the body then streams for as long as it takes.
-    private func startAnswer(_ request: HTTPClientRequest, logger: Logger) async throws -> HTTPClientResponse {
+    /// Sends the request and waits for the upstream's status and headers: at most ``timeout``
+    /// once the request, its body included, has been sent (`sent` fires). The response body then
+    /// streams for as long as it takes, each read bounded by the client's read timeout.
+    private func startAnswer(_ request: HTTPClientRequest, sent: Signal, logger: Logger) async throws -> HTTPClientResponse {
         let (client, timeout) = (client, timeout)
         return try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
             group.addTask { try await client.execute(request, deadline: .distantFuture, logger: logger) }
             group.addTask {
+                await sent.wait()
                 try await Task.sleep(for: timeout)
                 return nil
             }
-            defer { group.cancelAll() }
+            defer {
+                // An upstream may answer before it has read the whole body: the timer stops either way.
+                sent.fire()
+                group.cancelAll()
+            }
             guard let response = try await group.next() ?? nil else { throw HTTPClientError.deadlineExceeded }
             return response
         }
     }
 
-    /// The request as the upstream gets it.
-    private func forwarded(_ request: Request, context: Context) -> HTTPClientRequest {
+    /// The request as the upstream gets it; `sent` fires once its body has been read to the end.
+    private func forwarded(_ request: Request, context: Context, sent: Signal) -> HTTPClientRequest {
         var outgoing = HTTPClientRequest(
             url: "\(target.scheme)://\(target.authority)\(target.basePath)\(request.uri.path)\(request.uri.query.map { "?" + $0 } ?? "")"
         )
         outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
-        let connectionTokens = Set(
-            request.headers[values: .connection].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        )
+        let client = context.remoteAddress?.ipAddress ?? "unknown"
+        let fromTrustedProxy = trustedAddresses.contains(client)
+        let connectionTokens = ProxyHeaders.connectionTokens(request.headers[values: .connection])
+        var incoming: [String: [String]] = [:]
         for field in request.headers {
             let name = field.name.canonicalName
-            if Self.hopByHop.contains(name) || connectionTokens.contains(name) || name == "host" { continue }
+            if ProxyHeaders.hopByHop.contains(name) || connectionTokens.contains(name) || name == "host" { continue }
             switch name {
             case "cookie":
-                if let kept = Self.withoutOwnCookies(field.value) { outgoing.headers.add(name: "Cookie", value: kept) }
+                if let kept = ProxyHeaders.withoutOwnCookies(field.value) { outgoing.headers.add(name: "Cookie", value: kept) }
             case "accept-encoding":
                 // Only what the tracker can decode on the way back.
-                if field.value.lowercased().contains("gzip") { outgoing.headers.add(name: "Accept-Encoding", value: "gzip") }
+                if ProxyHeaders.acceptsGzip(field.value) { outgoing.headers.add(name: "Accept-Encoding", value: "gzip") }
             case "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded":
-                continue
+                incoming[name, default: []].append(field.value)
             default:
                 outgoing.headers.add(name: field.name.rawName, value: field.value)
             }
         }
+        // What a trusted proxy in front says is kept and extended; anyone else's is replaced.
+        func previous(_ name: String) -> String? {
+            fromTrustedProxy ? incoming[name].map { $0.joined(separator: ", ") } : nil
+        }
         let clientHost = request.head.authority ?? target.authority
+        let originalHost = previous("x-forwarded-host") ?? clientHost
+        let proto = previous("x-forwarded-proto") ?? (secureCookies ? "https" : "http")
         outgoing.headers.add(name: "Host", value: keepsHost ? clientHost : target.authority)
-        let client = context.remoteAddress?.ipAddress ?? "unknown"
-        // A chain from a trusted proxy in front is extended; anyone else's is replaced.
-        let previous = request.headers[values: HTTPField.Name("X-Forwarded-For")!].joined(separator: ", ")
-        let extendsChain = !previous.isEmpty && trustedAddresses.contains(client)
-        outgoing.headers.add(name: "X-Forwarded-For", value: extendsChain ? "\(previous), \(client)" : client)
-        let proto = secureCookies ? "https" : "http"
+        outgoing.headers.add(name: "X-Forwarded-For", value: previous("x-forwarded-for").map { "\($0), \(client)" } ?? client)
         outgoing.headers.add(name: "X-Forwarded-Proto", value: proto)
-        outgoing.headers.add(name: "X-Forwarded-Host", value: clientHost)
+        outgoing.headers.add(name: "X-Forwarded-Host", value: originalHost)
         let forwardedFor = client.contains(":") ? "\"[\(client)]\"" : client
-        outgoing.headers.add(name: "Forwarded", value: "for=\(forwardedFor);host=\"\(clientHost)\";proto=\(proto)")
+        let element = "for=\(forwardedFor);host=\"\(clientHost)\";proto=\(secureCookies ? "https" : "http")"
+        outgoing.headers.add(name: "Forwarded", value: previous("forwarded").map { "\($0), \(element)" } ?? element)
 
         let length = request.headers[.contentLength].flatMap { Int($0) }
         if length.map({ $0 > 0 }) ?? (request.headers[.transferEncoding] != nil) {
-            outgoing.body = .stream(request.body, length: length.map { .known(Int64($0)) } ?? .unknown)
+            let body = WatchedBody(base: request.body, onEnd: sent.fire)
+            outgoing.body = .stream(body, length: length.map { .known(Int64($0)) } ?? .unknown)
+        } else {
+            sent.fire()
         }
         return outgoing
     }
@@ -148,17 +159,21 @@ struct UpstreamProxy: RouterMiddleware {
     /// The upstream's response as the browser gets it (before the tracking middleware).
     private func response(from upstream: HTTPClientResponse, for request: Request) -> Response {
         var headers = HTTPFields()
-        let connectionTokens = Set(
-            upstream.headers["Connection"].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        )
+        let connectionTokens = ProxyHeaders.connectionTokens(upstream.headers["Connection"])
         for (name, value) in upstream.headers {
             let lowered = name.lowercased()
-            guard !Self.hopByHop.contains(lowered), !connectionTokens.contains(lowered), let fieldName = HTTPField.Name(name) else { continue }
+            guard !ProxyHeaders.hopByHop.contains(lowered), !connectionTokens.contains(lowered), let fieldName = HTTPField.Name(name) else {
+                continue
+            }
             headers.append(HTTPField(name: fieldName, value: value))
         }
+        if let location = headers[.location] {
+            headers[.location] = localLocation(location)
+        }
+        let isHTML = headers[.contentType]?.lowercased().hasPrefix("text/html") == true
         if !trustsUpstreamIdentity {
             headers[.clickTrackerUser] = nil
-        } else if let member = headers[.clickTrackerUser], request.method == .get, upstream.status == .ok,
+        } else if let member = headers[.clickTrackerUser], request.method == .get, upstream.status == .ok, isHTML,
             (1...256).contains(member.utf8.count)
         {
             // The page's beacon goes to the collector, which must know who the upstream said read it.
@@ -172,13 +187,17 @@ struct UpstreamProxy: RouterMiddleware {
                 sameSite: .lax
             )
             headers.append(HTTPField(name: .setCookie, value: cookie.description))
+            // A response that sets a reader's cookie is that reader's alone.
+            let caching = headers[.cacheControl]?.lowercased() ?? ""
+            if !caching.contains("no-store"), !caching.contains("private") { headers[.cacheControl] = "private" }
         }
         let status = HTTPResponse.Status(code: Int(upstream.status.code), reasonPhrase: upstream.status.reasonPhrase)
         let hasNoBody = request.method == .head || status == .noContent || status == .notModified || status.kind == .informational
         let length = headers[.contentLength].flatMap { Int($0) }
+        // No body: framing headers stay exactly as the upstream sent them.
         let body =
             hasNoBody
-            ? ResponseBody()
+            ? ResponseBody(contentLength: nil) { writer in try await writer.finish(nil) }
             : ResponseBody(contentLength: length) { writer in
                 for try await buffer in upstream.body {
                     try await writer.write(buffer)
@@ -188,13 +207,17 @@ struct UpstreamProxy: RouterMiddleware {
         return Response(status: status, headers: headers, body: body)
     }
 
-    /// A `Cookie` header without ClickTracker's own cookies, or `nil` if nothing is left.
-    static func withoutOwnCookies(_ header: String) -> String? {
-        let kept = header.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { pair in
-            let name = pair.prefix { $0 != "=" }
-            return !pair.isEmpty && !ownCookies.contains(String(name))
+    /// A redirect to the upstream's own address, made relative so the browser stays on ClickTracker.
+    private func localLocation(_ location: String) -> String {
+        for scheme in ["http", "https"] {
+            let origin = "\(scheme)://\(target.authority)\(target.basePath)"
+            if location == origin { return "/" }
+            if location.hasPrefix(origin + "/") || location.hasPrefix(origin + "?") {
+                let rest = location.dropFirst(origin.count)
+                return rest.hasPrefix("?") ? "/" + rest : String(rest)
+            }
         }
-        return kept.isEmpty ? nil : kept.joined(separator: "; ")
+        return location
     }
 
     private func failure(_ status: HTTPResponse.Status, _ text: String, context: Context) -> Response {
