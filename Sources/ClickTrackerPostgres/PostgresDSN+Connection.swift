@@ -33,9 +33,10 @@ extension PostgresDSN {
                 return try await group.next()!
             }
         } catch let error as PSQLError {
-            throw PostgresSchema.SetupError(description: "\(dsn): \(error.operatorDescription)")
+            let unreachable = ServerAvailability.unavailableReason(error) != nil
+            throw PostgresSchema.SetupError(description: "\(dsn): \(error.operatorDescription)", isUnreachable: unreachable)
         } catch is NoAnswer {
-            throw PostgresSchema.SetupError(description: "no answer from \(dsn) within \(timeout)")
+            throw PostgresSchema.SetupError(description: "no answer from \(dsn) within \(timeout)", isUnreachable: true)
         } catch {
             throw PostgresSchema.SetupError(description: "\(dsn): \(error)")
         }

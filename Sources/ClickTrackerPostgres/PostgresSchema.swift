@@ -27,10 +27,13 @@ public enum PostgresSchema {
     /// Why the schema could not be set up.
     public struct SetupError: Error, CustomStringConvertible {
         public let description: String
+        /// `true` when the server could not be reached at all (rather than refusing something).
+        public let isUnreachable: Bool
 
         /// Creates an error with a message for operators.
-        public init(description: String) {
+        public init(description: String, isUnreachable: Bool = false) {
             self.description = description
+            self.isUnreachable = isUnreachable
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// The PostgreSQL store: several ClickTracker instances can share one database.
 ///
@@ -18,22 +19,54 @@ public final class PostgresStore: ClickStorage, Service {
     public let client: PostgresClient
     private let logger: Logger
     private let availability: ServerAvailability
+    private let requiredSchemaVersion: Int?
+    private let schemaVerified = Mutex(false)
 
     /// Creates a store; nothing connects until ``run()`` runs.
     /// - Parameters:
     ///   - configuration: Where and how to connect.
     ///   - timeout: How long a batch (or the sections lookup) may wait before the server counts as unreachable.
     ///   - readTimeout: How long a report or a settings change may take.
+    ///   - requiredSchemaVersion: When set, the schema version is checked before the first call
+    ///     goes through; until it matches, calls throw ``StorageUnavailable`` (views stay spooled)
     ///   - logger: Logger for the pool.
     public init(
         configuration: PostgresClient.Configuration,
         timeout: Duration = .seconds(5),
         readTimeout: Duration = .seconds(30),
+        requiredSchemaVersion: Int? = nil,
         logger: Logger = Logger(label: "clicktracker.postgres")
     ) {
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.availability = ServerAvailability(timeout: timeout, readTimeout: readTimeout)
+        self.requiredSchemaVersion = requiredSchemaVersion
         self.logger = logger
+    }
+
+    /// Runs a call within the availability rules, after checking the schema once if required.
+    private func run<T: Sendable>(_ call: ServerAvailability.Call, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await availability.run(call) {
+            try await self.verifySchema()
+            return try await operation()
+        }
+    }
+
+    /// Until the database holds the required schema version, calls count as unreachable, so
+    /// views wait in the spool (for a server started while the database was down).
+    private func verifySchema() async throws {
+        guard let requiredSchemaVersion, !schemaVerified.withLock({ $0 }) else { return }
+        let rows = try await client.query(
+            "SELECT CASE WHEN to_regclass('clicktracker_schema') IS NULL THEN 0 ELSE (SELECT coalesce(max(version), 0) FROM clicktracker_schema) END",
+            logger: logger
+        )
+        var found = 0
+        for try await version in rows.decode(Int.self) { found = version }
+        guard found == requiredSchemaVersion else {
+            throw StorageUnavailable(
+                reason: "the database has ClickTracker schema version \(found), this server needs \(requiredSchemaVersion); run clicktracker db init"
+            )
+        }
+        schemaVerified.withLock { $0 = true }
     }
 
     /// `true` while the server is known to be unreachable.
@@ -49,7 +82,7 @@ public final class PostgresStore: ClickStorage, Service {
     @discardableResult
     public func record(_ events: [ViewEvent]) async throws -> Int {
         guard !events.isEmpty else { return 0 }
-        return try await availability.run(.quick) { try await self.write(events) }
+        return try await run(.quick) { try await self.write(events) }
     }
 
     /// PostgreSQL text cannot hold NUL characters (SQLite can); they are stored as U+FFFD.
@@ -76,7 +109,7 @@ public final class PostgresStore: ClickStorage, Service {
     }
 
     public func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
-        try await availability.run(.report) { try await self.readAccessLog(query) }
+        try await run(.report) { try await self.readAccessLog(query) }
     }
 
     private func readAccessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
@@ -124,7 +157,7 @@ public final class PostgresStore: ClickStorage, Service {
     }
 
     public func trackedSections() async throws -> [SectionPath] {
-        try await availability.run(.quick) { try await self.readSections() }
+        try await run(.quick) { try await self.readSections() }
     }
 
     private func readSections() async throws -> [SectionPath] {
@@ -137,7 +170,7 @@ public final class PostgresStore: ClickStorage, Service {
 
     public func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {
         let (client, logger) = (client, logger)
-        try await availability.run(.report) {
+        try await run(.report) {
             if tracked {
                 _ = try await client.query("INSERT INTO section (path) VALUES (\(section.value)) ON CONFLICT (path) DO NOTHING", logger: logger)
             } else {
@@ -148,7 +181,7 @@ public final class PostgresStore: ClickStorage, Service {
 
     public func statistics() async throws -> StorageStatistics {
         let (client, logger) = (client, logger)
-        return try await availability.run(.report) {
+        return try await run(.report) {
             let rows = try await client.query(
                 """
                 SELECT (SELECT count(*) FROM document), (SELECT count(*) FROM view), (SELECT count(*) FROM click),
@@ -165,7 +198,7 @@ public final class PostgresStore: ClickStorage, Service {
 
     public func views(after position: Int64, limit: Int) async throws -> [StoredView] {
         let (client, logger) = (client, logger)
-        return try await availability.run(.report) {
+        return try await run(.report) {
             let rows = try await client.query(
                 """
                 SELECT v.id, v.member, d.key, d.path, d.title, v.url, v.render_id, v.issued_at, v.viewed_at
@@ -187,7 +220,7 @@ public final class PostgresStore: ClickStorage, Service {
 
     public func countRecorded(renderIDs: [String]) async throws -> Int {
         let (client, logger) = (client, logger)
-        return try await availability.run(.report) {
+        return try await run(.report) {
             let rows = try await client.query("SELECT count(*) FROM view WHERE render_id = ANY(\(renderIDs))", logger: logger)
             for try await count in rows.decode(Int.self) { return count }
             return 0

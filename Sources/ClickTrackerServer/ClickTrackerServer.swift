@@ -33,7 +33,7 @@ public enum ClickTrackerServer {
                 try configuration.postgresDSN.map { .postgres(try PostgresDSN($0)) }
                 ?? .sqlite(path: configuration.databasePath)
             let initialSections = try configuration.initialSections.map { try SectionPath($0) }
-            store = LiveStore(try await location.open(initialSections: initialSections, logger: logger))
+            store = LiveStore(try await location.open(initialSections: initialSections, allowsUnreachable: true, logger: logger))
         } catch {
             throw ServerStartError(message: "\(error)")
         }
@@ -67,9 +67,12 @@ public enum ClickTrackerServer {
         var services: [any Service] = [TrackerService(tracker: tracker)]
         if let upstream = configuration.upstream {
             let timeout = TimeAmount.milliseconds(Int64(configuration.upstreamTimeout * 1000))
+            // No read timeout: while a slow browser holds the body back, the upstream is not read
+            // either, and that pause is not the upstream's fault. The time to the first answer is
+            // bounded by the proxy itself.
             var clientConfiguration = HTTPClient.Configuration(
                 redirectConfiguration: .disallow,
-                timeout: .init(connect: min(timeout, .seconds(10)), read: timeout),
+                timeout: .init(connect: min(timeout, .seconds(10)), read: nil),
                 decompression: .disabled
             )
             // An upstream that refuses connections is reported at once, not retried until the timeout.

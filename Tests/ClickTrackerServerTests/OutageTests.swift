@@ -41,11 +41,11 @@ struct OutageTests {
                     }
                 }
             }
-            #expect(try await eventually { await acknowledged.value >= 100 })
+            #expect(try await eventually(seconds: 60) { await acknowledged.value >= 100 })
 
             try await postgres.stop()
             let atStop = await acknowledged.value
-            #expect(try await eventually(seconds: 30) { await acknowledged.value >= atStop + 200 })
+            #expect(try await eventually(seconds: 60) { await acknowledged.value >= atStop + 200 })
             let during = try await admin.get("/_clicktracker/tracking?path=/papers")
             #expect(during.status == 503)
             #expect(during.body.contains("The database is unreachable"))
@@ -70,6 +70,65 @@ struct OutageTests {
             await admin.close()
         }
     }
+}
+
+extension OutageTests {
+    @Test("An instance started while PostgreSQL is down accepts beacons into its spool and writes them once the database answers")
+    func startDuringOutage() async throws {
+        let postgres = PostgresServer()
+        let (dbPort, database) = try await postgres.createDatabase()
+        try PostgresServer.psql(port: dbPort, database: database, ["-f", PostgresStoreTestsSchema.path])
+        let secret = Data((0..<32).map { UInt8($0 * 3) }).base64EncodedString()
+        let dsn = "host=127.0.0.1 port=\(dbPort) user=postgres dbname=\(database) sslmode=disable"
+        var firstSetup = try await ServerFixture()
+        firstSetup.configuration.postgresDSN = dsn
+        firstSetup.configuration.keySecret = secret
+        let first = firstSetup
+        defer { first.remove() }
+        // Pages rendered by one instance while the database is up.
+        let tokens = LockedTokens()
+        try await first.withServer { port in
+            let alice = HTTPSession(port: port)
+            try await alice.signIn("alice")
+            for _ in 0..<20 {
+                let page = try await alice.get("/papers/budget.html")
+                await tokens.add(try #require(viewToken(in: page.body)))
+            }
+            await alice.close()
+        }
+        try await postgres.stop()
+
+        var secondSetup = try await ServerFixture()
+        secondSetup.configuration.postgresDSN = dsn
+        secondSetup.configuration.keySecret = secret
+        let second = secondSetup
+        defer { second.remove() }
+        let count: @Sendable () throws -> String = {
+            try PostgresServer.psql(port: dbPort, database: database, ["-A", "-t", "-c", "SELECT count(*) FROM view"])
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        try await second.withServer { port in
+            let alice = HTTPSession(port: port)
+            try await alice.signIn("alice")
+            for token in await tokens.values {
+                let reply = try await alice.post("/_clicktracker/beacon", form: [("event", "view"), ("token", token)])
+                #expect(reply.status == 204)
+            }
+            let admin = HTTPSession(port: port)
+            try await admin.signIn("chair")
+            #expect(try await admin.get("/_clicktracker/storage").body.contains("20 reads are waiting in the local spool"))
+            try await postgres.restart()
+            #expect(try await eventually(seconds: 90) { try count() == "20" })
+            #expect(try await admin.get("/_clicktracker/storage").body.contains("The local spool"))
+            await alice.close()
+            await admin.close()
+        }
+    }
+}
+
+actor LockedTokens {
+    private(set) var values: [String] = []
+    func add(_ token: String) { values.append(token) }
 }
 
 /// Beacons acknowledged (and any refused) by the server.

@@ -44,7 +44,7 @@ struct ProxyTests {
             #expect(try await browser.get("/absolute-redirect").header("Location") == "/papers/doc.html?x=1")
 
             // A Host that could smuggle text into Forwarded or a CSP, and dot segments, are refused.
-            let badHost = try rawHTTPExchange(port: port, "GET /headers HTTP/1.1\r\nHost: x\";for=10.0.0.1\r\nConnection: close\r\n\r\n")
+            let badHost = try rawHTTPExchange(port: port, "GET /headers HTTP/1.1\r\nHost: x\";for=10.0.0.1\r\nConnection: close\r\n\r\n", timeout: 20)
             #expect(badHost.hasPrefix("HTTP/1.1 400"))
             #expect(try await browser.get("/papers/%2e%2e/headers").status == 400)
 
@@ -260,7 +260,7 @@ struct ProxyTests {
                     port: port,
                     "GET /socket HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
                         + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
-                    timeout: 2
+                    timeout: 20
                 )
                 #expect(upgrade.hasPrefix("HTTP/1.1 501"))
                 #expect(try await browser.get("/_clicktracker/login").status == 200)

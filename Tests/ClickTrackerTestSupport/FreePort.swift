@@ -50,8 +50,9 @@ public final class SilentServer: Sendable {
     }
 }
 
-/// Sends `request` as raw bytes to 127.0.0.1:`port` and returns what comes back until the server
-/// closes the connection or `timeout` seconds pass (for requests HTTP clients will not send).
+/// Sends `request` as raw bytes to 127.0.0.1:`port` and returns the response's status line and
+/// headers, or what came back before the server closed the connection or `timeout` seconds passed
+/// (for requests HTTP clients will not send).
 public func rawHTTPExchange(port: Int, _ request: String, timeout: Int = 5) throws -> String {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard descriptor >= 0 else { throw POSIXError(.EMFILE) }
@@ -74,6 +75,7 @@ public func rawHTTPExchange(port: Int, _ request: String, timeout: Int = 5) thro
         let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress!, $0.count, 0) }
         if count <= 0 { break }
         received += buffer[0..<count]
+        if received.count >= 4, String(decoding: received, as: UTF8.self).contains("\r\n\r\n") { break }
     }
     return String(decoding: received, as: UTF8.self)
 }

@@ -86,7 +86,7 @@ struct UpstreamProxy: RouterMiddleware {
 
     /// Sends the request and waits for the upstream's status and headers: at most ``timeout``
     /// once the request, its body included, has been sent (`sent` fires). The response body then
-    /// streams for as long as it takes, each read bounded by the client's read timeout.
+    /// streams for as long as it takes (the browser can always go away).
     private func startAnswer(_ request: HTTPClientRequest, sent: Signal, logger: Logger) async throws -> HTTPClientResponse {
         let (client, timeout) = (client, timeout)
         return try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in

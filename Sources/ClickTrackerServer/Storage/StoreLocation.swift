@@ -25,8 +25,11 @@ enum StoreLocation: Sendable, CustomStringConvertible {
 
     /// Opens the store. A PostgreSQL database must hold the schema version this binary
     /// writes (``PostgresSchema/initialise(_:logger:)`` sets it up); its pool starts running.
-    /// - Parameter initialSections: Marked if the database is new (no sections, no views).
-    func open(initialSections: [SectionPath], logger: Logger) async throws -> LiveStore.Active {
+    /// - Parameters:
+    ///   - initialSections: Marked if the database is new (no sections, no views).
+    ///   - allowsUnreachable: Start on a PostgreSQL database that cannot be reached now (at
+    ///     server start, with a spool); its schema is then checked when it answers.
+    func open(initialSections: [SectionPath], allowsUnreachable: Bool = false, logger: Logger) async throws -> LiveStore.Active {
         switch self {
         case .sqlite(let path):
             let isNewDatabase = !FileManager.default.fileExists(atPath: path)
@@ -36,17 +39,22 @@ enum StoreLocation: Sendable, CustomStringConvertible {
             }
             return LiveStore.Active(store: store, location: self, runner: nil)
         case .postgres(let dsn):
-            try await dsn.withConnection(timeout: Self.connectTimeout, logger: logger) { connection in
-                let status = try await DatabaseStatus.read(connection, logger: logger)
-                guard status.schemaVersion == PostgresSchema.version else {
-                    let found =
-                        status.schemaVersion.map { "ClickTracker schema version \($0), this binary needs \(PostgresSchema.version)" }
-                        ?? (status.hasSeedSchema ? "the tables of the original slc.clicktracker" : "no ClickTracker schema")
-                    throw PostgresSchema.SetupError(description: "found \(found); initialise it first (clicktracker db init --dsn '…')")
+            do {
+                try await dsn.withConnection(timeout: Self.connectTimeout, logger: logger) { connection in
+                    let status = try await DatabaseStatus.read(connection, logger: logger)
+                    guard status.schemaVersion == PostgresSchema.version else {
+                        let found =
+                            status.schemaVersion.map { "ClickTracker schema version \($0), this binary needs \(PostgresSchema.version)" }
+                            ?? (status.hasSeedSchema ? "the tables of the original slc.clicktracker" : "no ClickTracker schema")
+                        throw PostgresSchema.SetupError(description: "found \(found); initialise it first (clicktracker db init --dsn '…')")
+                    }
+                    try await PostgresSchema.seedSections(initialSections, on: connection, logger: logger)
                 }
-                try await PostgresSchema.seedSections(initialSections, on: connection, logger: logger)
+            } catch let error as PostgresSchema.SetupError where error.isUnreachable && allowsUnreachable {
+                // Start anyway: beacons go to the spool, and the schema is checked when the database answers.
+                logger.warning("PostgreSQL is unreachable at start (\(error)); accepted reads are spooled until it answers")
             }
-            let store = PostgresStore(configuration: dsn.clientConfiguration, logger: logger)
+            let store = PostgresStore(configuration: dsn.clientConfiguration, requiredSchemaVersion: PostgresSchema.version, logger: logger)
             let runner = Task { await store.client.run() }
             return LiveStore.Active(store: store, location: self, runner: runner)
         }
