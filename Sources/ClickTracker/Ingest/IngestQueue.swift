@@ -82,7 +82,7 @@ public actor IngestQueue: Service {
     }
 
     /// Writes batches (and replays the spool) until graceful shutdown, then drains what was
-    /// queued and makes one last attempt to replay the spool.
+    /// queued, makes one last attempt to replay the spool, and closes it.
     public func run() async throws {
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
@@ -91,6 +91,7 @@ public actor IngestQueue: Service {
                     group.addTask { await self.replayUntilClosed() }
                 }
                 await self.replaySpool()
+                await self.spool?.close()
             } onGracefulShutdown: {
                 Task { await self.close() }
             }

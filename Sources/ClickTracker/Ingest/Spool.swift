@@ -44,7 +44,7 @@ public actor Spool {
     public let directory: String
     /// Segments grow to about this many bytes before a new one is started.
     private let segmentSize: Int
-    private let lockDescriptor: Int32
+    private var lockDescriptor: Int32?
     /// Segment numbers on disk, oldest first.
     private var segments: [Int]
     /// The first record not yet removed.
@@ -69,7 +69,7 @@ public actor Spool {
         let lock = open(directory + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lock >= 0 else { throw Failure(description: "cannot open the spool folder \(directory): \(Self.errorText())") }
         guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
-            close(lock)
+            closeDescriptor(lock)
             throw Failure(description: "the spool folder \(directory) is in use by another ClickTracker process; give each instance its own")
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
@@ -91,7 +91,7 @@ public actor Spool {
                 backlog += events
             }
         } catch {
-            close(lock)
+            closeDescriptor(lock)
             throw error
         }
         self.directory = directory
@@ -105,8 +105,16 @@ public actor Spool {
     }
 
     deinit {
-        if let appendDescriptor { close(appendDescriptor) }
-        close(lockDescriptor)
+        if let appendDescriptor { closeDescriptor(appendDescriptor) }
+        if let lockDescriptor { closeDescriptor(lockDescriptor) }
+    }
+
+    /// Closes the files and releases the folder for the next process; nothing may be appended after.
+    public func close() {
+        if let appendDescriptor { closeDescriptor(appendDescriptor) }
+        appendDescriptor = nil
+        if let lockDescriptor { closeDescriptor(lockDescriptor) }
+        lockDescriptor = nil
     }
 
     /// `true` when every appended event has been removed.
@@ -115,6 +123,7 @@ public actor Spool {
     /// Appends a batch as one record and makes it durable.
     public func append(_ events: [ViewEvent]) throws {
         guard !events.isEmpty else { return }
+        guard lockDescriptor != nil else { throw Failure(description: "the spool is closed") }
         let payload = try Self.encoder.encode(events)
         var record = Data(capacity: Self.headerSize + payload.count)
         Self.appendBigEndian(UInt32(payload.count), to: &record)
@@ -184,7 +193,7 @@ public actor Spool {
         }
         let descriptor = open(rejectedFile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw Failure(description: "cannot open \(rejectedFile): \(Self.errorText())") }
-        defer { close(descriptor) }
+        defer { closeDescriptor(descriptor) }
         let written = lines.withUnsafeBytes { write(descriptor, $0.baseAddress!, $0.count) }
         guard written == lines.count, fsync(descriptor) == 0 else {
             throw Failure(description: "cannot write \(rejectedFile): \(Self.errorText())")
@@ -200,7 +209,7 @@ public actor Spool {
         backlog -= chunk.events.count
         while let first = segments.first, first < head.segment || (backlog == 0 && first == head.segment) {
             if first == segments.last, let appendDescriptor {
-                close(appendDescriptor)
+                closeDescriptor(appendDescriptor)
                 self.appendDescriptor = nil
             }
             unlink(Self.path(directory, first))
@@ -215,7 +224,7 @@ public actor Spool {
     private func appendTarget() throws -> Int32 {
         if let appendDescriptor {
             if appendOffset < segmentSize { return appendDescriptor }
-            close(appendDescriptor)
+            closeDescriptor(appendDescriptor)
             self.appendDescriptor = nil
         } else if let last = segments.last, Self.fileSize(Self.path(directory, last)) < segmentSize {
             let descriptor = try openSegment(last)
@@ -229,7 +238,7 @@ public actor Spool {
         let folder = open(directory, O_RDONLY | O_CLOEXEC)
         if folder >= 0 {
             fsync(folder)
-            close(folder)
+            closeDescriptor(folder)
         }
         appendOffset = 0
         return descriptor
@@ -309,4 +318,9 @@ public actor Spool {
         decoder.dateDecodingStrategy = .millisecondsSince1970
         return decoder
     }
+}
+
+/// `close(2)`, under a name the spool's own `close()` does not hide.
+private func closeDescriptor(_ descriptor: Int32) {
+    close(descriptor)
 }
