@@ -102,7 +102,7 @@ struct BrowserTests {
 
     @Test("Through the proxy: a read of a tracked upstream page, and of one with a strict CSP, is recorded; an ignored upstream page is not")
     func throughProxy() async throws {
-        try await ProxyTests.withProxy(configure: { $0.upstreamTimeout = 10 }) { port, _, fixture in
+        try await ProxyTests.withProxy { port, _, fixture in
             try await withBrowser { browser in
                 let base = "http://127.0.0.1:\(port)"
                 // The upstream's own sign-in (its cookie passes through the proxy untouched).

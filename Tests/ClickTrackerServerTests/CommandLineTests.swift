@@ -14,7 +14,7 @@ struct CommandLineTests {
 
     /// Runs the binary to completion in a fresh folder. Input and output go through files, not pipes: a pipe's
     /// end inherited by a child another test starts at the same moment would keep it open.
-    static func run(_ arguments: [String], input: String = "", environment: [String: String] = [:]) throws -> Run {
+    static func run(_ arguments: [String], input: String = "", environment: [String: String] = [:]) async throws -> Run {
         let directory = try TemporaryDirectory("cli-run")
         defer { directory.remove() }
         let inputPath = try directory.write("input", input)
@@ -28,7 +28,7 @@ struct CommandLineTests {
         process.standardOutput = FileHandle(forWritingAtPath: outputPath)
         process.standardError = process.standardOutput
         try process.run()
-        while process.isRunning { usleep(10_000) }
+        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         return Run(status: process.terminationStatus, output: output)
     }
@@ -38,32 +38,32 @@ struct CommandLineTests {
         let directory = try TemporaryDirectory("cli")
         defer { directory.remove() }
         let users = directory.file("users.json")
-        let added = try Self.run(["user", "add", "chair", "--admin", "--users", users], input: "s3cret-Pass\n")
+        let added = try await Self.run(["user", "add", "chair", "--admin", "--users", users], input: "s3cret-Pass\n")
         #expect(added.status == 0)
         #expect(added.output.contains("Added administrator chair"))
-        #expect(try Self.run(["user", "add", "alice", "--users", users], input: "alice-pass\n").status == 0)
+        #expect(try await Self.run(["user", "add", "alice", "--users", users], input: "alice-pass\n").status == 0)
         let file = try String(contentsOfFile: users, encoding: .utf8)
         #expect(!file.contains("s3cret-Pass"))
         #expect(file.contains("$2b$12$"))
         let permissions = try FileManager.default.attributesOfItem(atPath: users)[.posixPermissions] as? Int
         #expect(permissions == 0o600)
         #expect(try await UserDirectory(path: users).authenticate(name: "chair", password: "s3cret-Pass")?.role == .admin)
-        #expect(try Self.run(["user", "list", "--users", users]).output == "alice\tmember\nchair\tadmin\n")
+        #expect(try await Self.run(["user", "list", "--users", users]).output == "alice\tmember\nchair\tadmin\n")
     }
 
     @Test("Bad input gives a clear error and changes nothing")
-    func badInput() throws {
+    func badInput() async throws {
         let directory = try TemporaryDirectory("cli-bad")
         defer { directory.remove() }
         let users = directory.file("users.json")
-        let badName = try Self.run(["user", "add", "bad name", "--users", users], input: "pw\n")
+        let badName = try await Self.run(["user", "add", "bad name", "--users", users], input: "pw\n")
         #expect(badName.status != 0)
         #expect(badName.output.contains("is not a valid user name"))
-        let noPassword = try Self.run(["user", "add", "alice", "--users", users], input: "")
+        let noPassword = try await Self.run(["user", "add", "alice", "--users", users], input: "")
         #expect(noPassword.status != 0)
         #expect(noPassword.output.contains("no password given"))
         #expect(!FileManager.default.fileExists(atPath: users))
-        let badSite = try Self.run(["serve", "--site", directory.file("missing"), "--port", "0", "--database", directory.file("db.sqlite")])
+        let badSite = try await Self.run(["serve", "--site", directory.file("missing"), "--port", "0", "--database", directory.file("db.sqlite")])
         #expect(badSite.status != 0)
         #expect(badSite.output.contains("the site folder"))
         #expect(!FileManager.default.fileExists(atPath: directory.file("db.sqlite")))
@@ -73,20 +73,20 @@ struct CommandLineTests {
     func databaseInit() async throws {
         let (port, database) = try await PostgresServer.shared.createDatabase()
         let dsn = "host=127.0.0.1 port=\(port) user=postgres password=hunter2 dbname=\(database) sslmode=disable"
-        let first = try Self.run(["db", "init", "--dsn", dsn])
+        let first = try await Self.run(["db", "init", "--dsn", dsn])
         #expect(first.status == 0)
         #expect(first.output.contains("created the ClickTracker schema (version 1)"))
         #expect(!first.output.contains("hunter2"))
-        let second = try Self.run(["db", "init", "--dsn", "postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable"])
+        let second = try await Self.run(["db", "init", "--dsn", "postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable"])
         #expect(second.status == 0)
         #expect(second.output.contains("is current"))
-        let missing = try Self.run(["db", "init", "--dsn", "host=127.0.0.1 port=\(port) user=postgres dbname=nope sslmode=disable"])
+        let missing = try await Self.run(["db", "init", "--dsn", "host=127.0.0.1 port=\(port) user=postgres dbname=nope sslmode=disable"])
         #expect(missing.status != 0)
         #expect(missing.output.contains("database \"nope\" does not exist"))
-        let unreachable = try Self.run(["db", "init", "--dsn", "host=127.0.0.1 port=\(try freePort()) user=postgres sslmode=disable"])
+        let unreachable = try await Self.run(["db", "init", "--dsn", "host=127.0.0.1 port=\(try freePort()) user=postgres sslmode=disable"])
         #expect(unreachable.status != 0)
         #expect(unreachable.output.contains("cannot connect"))
-        let malformed = try Self.run(["db", "init", "--dsn", "port=abc"])
+        let malformed = try await Self.run(["db", "init", "--dsn", "port=abc"])
         #expect(malformed.status != 0)
         #expect(malformed.output.contains("invalid connection string"))
     }
@@ -96,15 +96,15 @@ struct CommandLineTests {
         let (port, database) = try await PostgresServer.shared.createDatabase()
         try PostgresServer.psql(port: port, database: database, ["-c", SeedDatabase.sql])
         let dsn = "postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable"
-        let migrated = try Self.run(["db", "init", "--dsn", dsn])
+        let migrated = try await Self.run(["db", "init", "--dsn", dsn])
         #expect(migrated.status == 0)
         #expect(migrated.output.contains("migrated the tables of slc.clicktracker to the ClickTracker schema (version 1)"))
-        let again = try Self.run(["db", "init", "--dsn", dsn])
+        let again = try await Self.run(["db", "init", "--dsn", dsn])
         #expect(again.output.contains("is current"))
 
         let (_, empty) = try await PostgresServer.shared.createDatabase()
         try PostgresServer.psql(port: port, database: empty, ["-c", "DROP ROLE IF EXISTS reader; CREATE ROLE reader LOGIN"])
-        let refused = try Self.run(["db", "init", "--dsn", "host=127.0.0.1 port=\(port) user=reader dbname=\(empty) sslmode=disable"])
+        let refused = try await Self.run(["db", "init", "--dsn", "host=127.0.0.1 port=\(port) user=reader dbname=\(empty) sslmode=disable"])
         #expect(refused.status != 0)
         #expect(refused.output.contains("permission denied for schema public"))
     }

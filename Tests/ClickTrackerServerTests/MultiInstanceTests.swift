@@ -84,7 +84,7 @@ struct MultiInstanceTests {
         let fixture = try await ServerFixture()
         defer { fixture.remove() }
         let (dbPort, database) = try await PostgresServer.shared.createDatabase()
-        let run = try CommandLineTests.run(
+        let run = try await CommandLineTests.run(
             ["serve", "--site", fixture.directory.file("site"), "--port", "0"],
             environment: [
                 "CLICKTRACKER_POSTGRES_DSN": "host=127.0.0.1 port=\(dbPort) user=postgres password=hunter2 dbname=\(database) sslmode=disable"

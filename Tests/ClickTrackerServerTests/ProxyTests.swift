@@ -21,7 +21,7 @@ struct ProxyTests {
             var setup = try await ServerFixture()
             setup.configuration.siteDirectory = nil
             setup.configuration.upstream = "http://127.0.0.1:\(upstreamPort)"
-            setup.configuration.upstreamTimeout = 1
+            setup.configuration.upstreamTimeout = 15
             configure(&setup.configuration)
             let fixture = setup
             defer { fixture.remove() }
@@ -44,7 +44,11 @@ struct ProxyTests {
             #expect(try await browser.get("/absolute-redirect").header("Location") == "/papers/doc.html?x=1")
 
             // A Host that could smuggle text into Forwarded or a CSP, and dot segments, are refused.
-            let badHost = try rawHTTPExchange(port: port, "GET /headers HTTP/1.1\r\nHost: x\";for=10.0.0.1\r\nConnection: close\r\n\r\n", timeout: 20)
+            let badHost = try await rawHTTPExchange(
+                port: port,
+                "GET /headers HTTP/1.1\r\nHost: x\";for=10.0.0.1\r\nConnection: close\r\n\r\n",
+                timeout: 20
+            )
             #expect(badHost.hasPrefix("HTTP/1.1 400"))
             #expect(try await browser.get("/papers/%2e%2e/headers").status == 400)
 
@@ -92,7 +96,7 @@ struct ProxyTests {
 
     @Test("A slow upload is not cut off by the upstream timeout, which counts from the end of the request")
     func slowUpload() async throws {
-        try await Self.withProxy { port, _, _ in
+        try await Self.withProxy(configure: { $0.upstreamTimeout = 1 }) { port, _, _ in
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             var upload = HTTPClientRequest(url: "http://127.0.0.1:\(port)/upload")
             upload.method = .POST
@@ -250,13 +254,13 @@ struct ProxyTests {
 
     @Test("Upstream down answers 502, too slow 504, upgrades 501; ClickTracker's own pages still work")
     func failures() async throws {
-        try await Self.withProxy { port, _, _ in
+        try await Self.withProxy(configure: { $0.upstreamTimeout = 1 }) { port, _, _ in
             let browser = HTTPSession(port: port)
             do {
                 let slow = try await browser.get("/slow")
                 #expect(slow.status == 504)
                 #expect(slow.body.contains("did not answer in time"))
-                let upgrade = try rawHTTPExchange(
+                let upgrade = try await rawHTTPExchange(
                     port: port,
                     "GET /socket HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
                         + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",

@@ -52,8 +52,17 @@ public final class SilentServer: Sendable {
 
 /// Sends `request` as raw bytes to 127.0.0.1:`port` and returns the response's status line and
 /// headers, or what came back before the server closed the connection or `timeout` seconds passed
-/// (for requests HTTP clients will not send).
-public func rawHTTPExchange(port: Int, _ request: String, timeout: Int = 5) throws -> String {
+/// (for requests HTTP clients will not send). The blocking socket calls run on a thread of their
+/// own, never on the concurrency pool an in-process server needs to answer.
+public func rawHTTPExchange(port: Int, _ request: String, timeout: Int = 5) async throws -> String {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try blockingHTTPExchange(port: port, request, timeout: timeout) })
+        }
+    }
+}
+
+private func blockingHTTPExchange(port: Int, _ request: String, timeout: Int) throws -> String {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard descriptor >= 0 else { throw POSIXError(.EMFILE) }
     defer { close(descriptor) }

@@ -8,11 +8,11 @@ struct SessionSigner: Sendable {
     static let loginCookieName = "ct_login"
     static let lifetime: TimeInterval = 12 * 3600
 
-    private let sessionKey: SymmetricKey
+    private let sessions: SignedValue
     private let csrfKey: SymmetricKey
 
     init(key: SecretKey) {
-        self.sessionKey = key.derived(for: "session")
+        self.sessions = SignedValue(key: key.derived(for: "session"))
         self.csrfKey = key.derived(for: "csrf")
     }
 
@@ -25,18 +25,12 @@ struct SessionSigner: Sendable {
     func cookieValue(for session: Session) -> String {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .secondsSince1970
-        let claims = Base64URL.encode((try? encoder.encode(session)) ?? Data())
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(claims.utf8), using: sessionKey)
-        return "\(claims).\(Base64URL.encode(mac))"
+        return sessions.seal((try? encoder.encode(session)) ?? Data())
     }
 
     /// The session in a cookie value, or `nil` if it is forged, altered or expired.
     func session(fromCookie value: String, now: Date = Date()) -> Session? {
-        let parts = value.split(separator: ".", omittingEmptySubsequences: false)
-        guard value.utf8.count < 2048, parts.count == 2, let mac = Base64URL.decode(parts[1]),
-            HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(parts[0].utf8), using: sessionKey),
-            let claims = Base64URL.decode(parts[0])
-        else { return nil }
+        guard let claims = sessions.open(value, maximumLength: 2048) else { return nil }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
         guard let session = try? decoder.decode(Session.self, from: claims), session.expiresAt > now else { return nil }
