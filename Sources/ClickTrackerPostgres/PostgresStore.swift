@@ -69,9 +69,6 @@ public final class PostgresStore: ClickStorage, Service {
         schemaVerified.withLock { $0 = true }
     }
 
-    /// `true` while the server is known to be unreachable.
-    public var isUnreachable: Bool { availability.isDown }
-
     /// Runs the connection pool until the task is cancelled.
     public func run() async throws {
         await cancelWhenGracefulShutdown {

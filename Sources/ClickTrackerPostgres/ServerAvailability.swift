@@ -36,9 +36,6 @@ final class ServerAvailability: Sendable {
         self.readTimeout = readTimeout
     }
 
-    /// `true` while the server is known to be down.
-    var isDown: Bool { state.withLock { $0.downSince != nil } }
-
     /// Runs `operation` against the server within the timeout.
     /// - Throws: ``StorageUnavailable`` if the server is down or does not answer in time;
     ///   otherwise the operation's own error.

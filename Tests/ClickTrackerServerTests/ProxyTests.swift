@@ -18,9 +18,7 @@ struct ProxyTests {
         _ body: @escaping @Sendable (_ proxy: Int, _ upstream: Int, _ fixture: ServerFixture) async throws -> Void
     ) async throws {
         try await TestUpstream.run { upstreamPort in
-            var setup = try await ServerFixture()
-            setup.configuration.siteDirectory = nil
-            setup.configuration.upstream = "http://127.0.0.1:\(upstreamPort)"
+            var setup = try await ServerFixture.proxying("http://127.0.0.1:\(upstreamPort)")
             setup.configuration.upstreamTimeout = 15
             configure(&setup.configuration)
             let fixture = setup
@@ -273,10 +271,7 @@ struct ProxyTests {
             }
             await browser.close()
         }
-        var setup = try await ServerFixture()
-        setup.configuration.siteDirectory = nil
-        setup.configuration.upstream = "http://127.0.0.1:\(try freePort())"
-        let fixture = setup
+        let fixture = try await ServerFixture.proxying("http://127.0.0.1:\(try freePort())")
         defer { fixture.remove() }
         try await fixture.withServer { port in
             let browser = HTTPSession(port: port)
@@ -301,10 +296,7 @@ struct NginxProxyTests {
         let nginx = try await Nginx(root: site.path)
         defer { nginx.stop() }
 
-        var setup = try await ServerFixture()
-        setup.configuration.siteDirectory = nil
-        setup.configuration.upstream = "http://127.0.0.1:\(nginx.port)"
-        let fixture = setup
+        let fixture = try await ServerFixture.proxying("http://127.0.0.1:\(nginx.port)")
         defer { fixture.remove() }
         try await fixture.withServer { port in
             let browser = HTTPSession(port: port)

@@ -39,6 +39,14 @@ struct ServerFixture {
         configuration.ignoredPaths = ["/papers/ignored.html"]
     }
 
+    /// A fixture whose server runs in front of `upstream` (proxy mode) instead of serving a folder.
+    static func proxying(_ upstream: String) async throws -> ServerFixture {
+        var fixture = try await ServerFixture()
+        fixture.configuration.siteDirectory = nil
+        fixture.configuration.upstream = upstream
+        return fixture
+    }
+
     static func document(title: String, body: String) -> String {
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>\(title)</title></head><body>\(body)</body></html>"
     }

@@ -81,6 +81,11 @@ func waitFor(_ condition: () async -> Bool) async throws -> Bool {
 
 @Suite("Ingest queue")
 struct IngestQueueTests {
+    /// A spool folder of its own for one test (the caller removes it).
+    static func spoolFolder() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)").path
+    }
+
     static func event(_ index: Int) -> ViewEvent {
         ViewEvent(
             member: "m\(index)",
@@ -168,7 +173,7 @@ struct IngestQueueTests {
 
     @Test("While the store is unreachable, batches are acknowledged from the spool and replayed in order when it returns")
     func spoolsDuringOutage() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)").path
+        let folder = Self.spoolFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = GatedStore()
         await store.open()
@@ -190,7 +195,7 @@ struct IngestQueueTests {
 
     @Test("Other store failures are not spooled: the submitter gets the error and nothing is acknowledged")
     func doesNotSpoolFailures() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)").path
+        let folder = Self.spoolFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = GatedStore()
         await store.failNextWrite()
@@ -205,7 +210,7 @@ struct IngestQueueTests {
 
     @Test("Events spooled when the process stopped are replayed by the next one")
     func replaysAfterRestart() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)").path
+        let folder = Self.spoolFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = GatedStore()
         await store.open()
@@ -249,7 +254,7 @@ struct IngestQueueTests {
 
     @Test("A spooled event the store refuses on replay is set aside; the events behind it are replayed")
     func refusedOnReplay() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)").path
+        let folder = Self.spoolFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = GatedStore()
         await store.open()
