@@ -1,9 +1,10 @@
--- ClickTracker: PostgreSQL schema, version 1.
+-- ClickTracker: PostgreSQL schema, version 2.
 --
 -- Load by hand:   psql -v ON_ERROR_STOP=1 -f sql/db.sql DBNAME
 -- Loading it again is safe: it creates only what is missing, replaces the function with the same
--- definition, and never drops or changes data. A database whose schema is newer than this file
--- is refused. Timestamps are timestamptz (UTC); paths use the "C" collation so that a section is
+-- definition, and never drops or changes data. A version 1 database is upgraded in place (new
+-- columns with defaults, the reading summary built from the recorded views); a database whose
+-- schema is newer than this file is refused. Timestamps are timestamptz (UTC); paths use the "C" collation so that a section is
 -- a range on the path index (no LIKE, so '_' and '%' in paths match only themselves).
 
 SET client_min_messages = warning;
@@ -23,8 +24,8 @@ DECLARE
     found integer;
 BEGIN
     SELECT max(version) INTO found FROM clicktracker_schema;
-    IF found > 1 THEN
-        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 1); upgrade clicktracker', found;
+    IF found > 2 THEN
+        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 2); upgrade clicktracker', found;
     END IF;
 END
 $$;
@@ -100,16 +101,23 @@ END
 $$;
 
 -- A document, by a stable key (its path unless the site supplies an id), with its current path.
+-- Path, version and word count are those of the newest render (NULL when it had no version),
+-- the title that of the newest render with one.
 CREATE TABLE IF NOT EXISTS document (
     id      bigserial   PRIMARY KEY,
     key     text        NOT NULL UNIQUE,
     path    text        COLLATE "C" NOT NULL,
     title   text,
-    seen_at timestamptz NOT NULL
+    seen_at timestamptz NOT NULL,
+    version text,
+    words   integer
 );
 CREATE INDEX IF NOT EXISTS document_path ON document (path);
 
--- One row per rendered page that reported a view; a render is recorded at most once.
+-- One row per rendered page that reported a view; a render is recorded at most once. Its
+-- attention (active time, furthest scroll in percent, end reached, automated reader) grows with
+-- the page's reports, each newer than the last (report_seq) and credited at most the time since
+-- the previous one (reported_at); after the page's last report ('end') it is finished.
 CREATE TABLE IF NOT EXISTS view (
     id          bigserial   PRIMARY KEY,
     render_id   text        NOT NULL UNIQUE,
@@ -117,7 +125,16 @@ CREATE TABLE IF NOT EXISTS view (
     document_id bigint      NOT NULL REFERENCES document (id),
     url         text        NOT NULL,
     issued_at   timestamptz NOT NULL,
-    viewed_at   timestamptz NOT NULL
+    viewed_at   timestamptz NOT NULL,
+    version     text,
+    words       integer,
+    active_ms   bigint      NOT NULL DEFAULT 0,
+    max_scroll  integer     NOT NULL DEFAULT 0,
+    reached_end boolean     NOT NULL DEFAULT false,
+    automated   boolean     NOT NULL DEFAULT false,
+    report_seq  bigint      NOT NULL DEFAULT 0,
+    reported_at timestamptz NOT NULL,
+    finished    boolean     NOT NULL DEFAULT false
 );
 CREATE INDEX IF NOT EXISTS view_member ON view (member, viewed_at);
 
@@ -133,85 +150,308 @@ CREATE TABLE IF NOT EXISTS click (
 );
 CREATE INDEX IF NOT EXISTS click_document ON click (document_id);
 
--- Marked sections.
+-- Marked sections, with their reading policy: a read needs words / words_per_minute of active
+-- time (at most maximum_seconds), or the end reached after minimum_seconds.
 CREATE TABLE IF NOT EXISTS section (
-    path       text        COLLATE "C" PRIMARY KEY,
-    created_at timestamptz NOT NULL DEFAULT now()
+    path                     text        COLLATE "C" PRIMARY KEY,
+    created_at               timestamptz NOT NULL DEFAULT now(),
+    words_per_minute         integer     NOT NULL DEFAULT 250,
+    maximum_seconds          integer     NOT NULL DEFAULT 600,
+    minimum_seconds          integer     NOT NULL DEFAULT 30,
+    requires_acknowledgement boolean     NOT NULL DEFAULT false,
+    requires_rereading       boolean     NOT NULL DEFAULT false
 );
 
--- Records a batch of verified view events (the seed's logclick, grown): the arrays are the
--- columns of the batch, one element per event; an empty title means none. Returns how many events were new; render ids
--- already stored are skipped, so replaying a batch changes nothing. Rows are touched in key
--- order so concurrent batches from several instances do not deadlock.
+-- Version 1 to 2: the new columns, in the order above, so an upgraded database matches a new one.
+ALTER TABLE document
+    ADD COLUMN IF NOT EXISTS version text,
+    ADD COLUMN IF NOT EXISTS words   integer;
+ALTER TABLE view
+    ADD COLUMN IF NOT EXISTS version     text,
+    ADD COLUMN IF NOT EXISTS words       integer,
+    ADD COLUMN IF NOT EXISTS active_ms   bigint  NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS max_scroll  integer NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS reached_end boolean NOT NULL DEFAULT false,
+    ADD COLUMN IF NOT EXISTS automated   boolean NOT NULL DEFAULT false,
+    ADD COLUMN IF NOT EXISTS report_seq  bigint  NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS reported_at timestamptz,
+    ADD COLUMN IF NOT EXISTS finished    boolean NOT NULL DEFAULT false;
+ALTER TABLE section
+    ADD COLUMN IF NOT EXISTS words_per_minute         integer NOT NULL DEFAULT 250,
+    ADD COLUMN IF NOT EXISTS maximum_seconds          integer NOT NULL DEFAULT 600,
+    ADD COLUMN IF NOT EXISTS minimum_seconds          integer NOT NULL DEFAULT 30,
+    ADD COLUMN IF NOT EXISTS requires_acknowledgement boolean NOT NULL DEFAULT false,
+    ADD COLUMN IF NOT EXISTS requires_rereading       boolean NOT NULL DEFAULT false;
+
+-- A view of version 1 had its only report when it was viewed.
+DO $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'view' AND column_name = 'reported_at'
+            AND is_nullable = 'YES'
+    ) THEN
+        UPDATE view SET reported_at = viewed_at WHERE reported_at IS NULL;
+        ALTER TABLE view ALTER COLUMN reported_at SET NOT NULL;
+    END IF;
+END
+$$;
+
+-- What each member read of each version of a document ('' = unknown version): the sum of the
+-- member's views of it, and the member's acknowledgement ("I have read this"), if given.
+CREATE TABLE IF NOT EXISTS reading (
+    member              text        NOT NULL,
+    document_id         bigint      NOT NULL REFERENCES document (id),
+    version             text        NOT NULL DEFAULT '',
+    words               integer,
+    views               integer     NOT NULL,
+    first_view          timestamptz NOT NULL,
+    last_view           timestamptz NOT NULL,
+    active_ms           bigint      NOT NULL DEFAULT 0,
+    max_scroll          integer     NOT NULL DEFAULT 0,
+    reached_end         boolean     NOT NULL DEFAULT false,
+    automated           boolean     NOT NULL DEFAULT false,
+    acknowledged_at     timestamptz,
+    acknowledged_render text,
+    PRIMARY KEY (member, document_id, version)
+);
+CREATE INDEX IF NOT EXISTS reading_document ON reading (document_id);
+
+-- Upgrading from version 1: the summary of the views recorded so far.
+INSERT INTO reading (member, document_id, version, words, views, first_view, last_view,
+                     active_ms, max_scroll, reached_end, automated)
+SELECT v.member, v.document_id, coalesce(v.version, ''),
+       (array_agg(v.words ORDER BY v.issued_at DESC) FILTER (WHERE v.words IS NOT NULL))[1],
+       count(*), min(v.viewed_at), max(v.viewed_at),
+       sum(v.active_ms), max(v.max_scroll), bool_or(v.reached_end), bool_or(v.automated)
+FROM view v
+WHERE NOT EXISTS (SELECT 1 FROM clicktracker_schema WHERE version >= 2)
+    AND NOT EXISTS (SELECT 1 FROM reading)
+GROUP BY v.member, v.document_id, coalesce(v.version, '')
+ORDER BY v.member, v.document_id, coalesce(v.version, '');
+
+-- Version 1's function recorded views only.
+DROP FUNCTION IF EXISTS clicktracker_record(text[], text[], text[], text[], text[], text[], timestamptz[], timestamptz[]);
+
+-- Records a batch of verified events (the seed's logclick, grown): the arrays are the columns of
+-- the batch, one element per event, of kind 'view' (a page was rendered and shown), 'report'
+-- (its attention so far), 'end' (its last report) or 'ack' (the reader confirmed reading it).
+-- An empty title or version, or a NULL word count, means none. Returns one outcome per event,
+-- in input order: 'recorded', 'unchanged' (a render already stored or earlier in the batch, a
+-- report no newer than the last, a second acknowledgement), 'unknown' (no view of that render)
+-- or 'finished' (a report after the page's end).
+--
+-- Views are recorded first, so a report may follow its view in the same batch; render ids
+-- already stored are skipped, so replaying a batch changes nothing. Attention starts with the
+-- view's values (zeros for a live view). A report is credited at most the time since the
+-- previous report and since the render was issued. The other events are applied in input
+-- order; only their render id, time received and attention are used (the view row holds the
+-- member and document). Rows are locked in key order so concurrent batches from several
+-- instances do not deadlock.
 CREATE OR REPLACE FUNCTION clicktracker_record(
-    members    text[],
-    keys       text[],
-    paths      text[],
-    titles     text[],
-    urls       text[],
-    render_ids text[],
-    issued     timestamptz[],
-    viewed     timestamptz[]
-) RETURNS integer
+    p_kinds      text[],
+    p_members    text[],
+    p_keys       text[],
+    p_paths      text[],
+    p_titles     text[],
+    p_urls       text[],
+    p_render_ids text[],
+    p_issued     timestamptz[],
+    p_received   timestamptz[],
+    p_versions   text[],
+    p_words      integer[],
+    p_sequences  bigint[],
+    p_active     bigint[],
+    p_scrolls    integer[],
+    p_ends       boolean[],
+    p_automated  boolean[]
+) RETURNS text[]
 LANGUAGE plpgsql AS $$
 DECLARE
-    recorded integer;
+    n          integer := coalesce(cardinality(p_kinds), 0);
+    outcomes   text[] := array_fill(NULL::text, ARRAY[coalesce(cardinality(p_kinds), 0)]);
+    recorded   integer[];
+    others     text[];
+    v          view%ROWTYPE;
+    allowed    bigint;
+    new_active bigint;
+    new_scroll integer;
 BEGIN
-    titles := ARRAY(SELECT nullif(t, '') FROM unnest(titles) WITH ORDINALITY AS x (t, i) ORDER BY i);
+    IF coalesce(cardinality(p_members), 0) <> n OR coalesce(cardinality(p_keys), 0) <> n
+        OR coalesce(cardinality(p_paths), 0) <> n OR coalesce(cardinality(p_titles), 0) <> n
+        OR coalesce(cardinality(p_urls), 0) <> n OR coalesce(cardinality(p_render_ids), 0) <> n
+        OR coalesce(cardinality(p_issued), 0) <> n OR coalesce(cardinality(p_received), 0) <> n
+        OR coalesce(cardinality(p_versions), 0) <> n OR coalesce(cardinality(p_words), 0) <> n
+        OR coalesce(cardinality(p_sequences), 0) <> n OR coalesce(cardinality(p_active), 0) <> n
+        OR coalesce(cardinality(p_scrolls), 0) <> n OR coalesce(cardinality(p_ends), 0) <> n
+        OR coalesce(cardinality(p_automated), 0) <> n THEN
+        RAISE EXCEPTION 'clicktracker_record: the arrays differ in length';
+    END IF;
+    IF EXISTS (SELECT 1 FROM unnest(p_kinds) AS k WHERE k IS NULL OR k NOT IN ('view', 'report', 'end', 'ack')) THEN
+        RAISE EXCEPTION 'clicktracker_record: unknown event kind';
+    END IF;
 
-    INSERT INTO document (key, path, title, seen_at)
+    -- The views.
+    INSERT INTO document (key, path, title, seen_at, version, words)
     SELECT b.key,
-           (array_agg(b.path ORDER BY b.issued DESC))[1],
-           (array_agg(b.title ORDER BY b.issued DESC) FILTER (WHERE b.title IS NOT NULL))[1],
-           max(b.issued)
-    FROM unnest(keys, paths, titles, issued) AS b (key, path, title, issued)
+           (array_agg(b.path ORDER BY b.issued DESC, b.i DESC))[1],
+           (array_agg(b.title ORDER BY b.issued DESC, b.i DESC) FILTER (WHERE b.title IS NOT NULL))[1],
+           max(b.issued),
+           (array_agg(b.version ORDER BY b.issued DESC, b.i DESC))[1],
+           (array_agg(b.words ORDER BY b.issued DESC, b.i DESC))[1]
+    FROM (
+        SELECT u.i, u.key, u.path, nullif(u.title, '') AS title, u.issued, nullif(u.version, '') AS version, u.words
+        FROM unnest(p_kinds, p_keys, p_paths, p_titles, p_issued, p_versions, p_words)
+            WITH ORDINALITY AS u (kind, key, path, title, issued, version, words, i)
+        WHERE u.kind = 'view'
+    ) AS b
     GROUP BY b.key
     ORDER BY b.key
     ON CONFLICT (key) DO NOTHING;
 
     WITH batch AS (
-        SELECT * FROM unnest(members, keys, paths, titles, urls, render_ids, issued, viewed)
-            AS b (member, key, path, title, url, render_id, issued, viewed)
+        SELECT b.i, b.member, b.key, b.path, nullif(b.title, '') AS title, b.url, b.render_id,
+               b.issued, b.received, nullif(b.version, '') AS version, b.words, b.sequence,
+               coalesce(b.active, 0) AS active, least(100, greatest(0, coalesce(b.scroll, 0))) AS scroll,
+               coalesce(b.reached_end, false) AS reached_end, coalesce(b.automated, false) AS automated
+        FROM unnest(p_kinds, p_members, p_keys, p_paths, p_titles, p_urls, p_render_ids, p_issued,
+                    p_received, p_versions, p_words, p_sequences, p_active, p_scrolls, p_ends, p_automated)
+            WITH ORDINALITY AS b (kind, member, key, path, title, url, render_id, issued,
+                                  received, version, words, sequence, active, scroll, reached_end, automated, i)
+        WHERE b.kind = 'view'
     ),
     inserted AS (
-        INSERT INTO view (render_id, member, document_id, url, issued_at, viewed_at)
-        SELECT DISTINCT ON (b.render_id) b.render_id, b.member, d.id, b.url, b.issued, b.viewed
+        -- The first of several views of one render counts.
+        INSERT INTO view (render_id, member, document_id, url, issued_at, viewed_at, version, words,
+                          active_ms, max_scroll, reached_end, automated, report_seq, reported_at, finished)
+        SELECT DISTINCT ON (b.render_id) b.render_id, b.member, d.id, b.url, b.issued, b.received, b.version, b.words,
+               b.active, b.scroll, b.reached_end, b.automated, coalesce(b.sequence, 0), b.received, false
         FROM batch b JOIN document d ON d.key = b.key
-        ORDER BY b.render_id
+        ORDER BY b.render_id, b.i
         ON CONFLICT (render_id) DO NOTHING
-        RETURNING render_id, member, document_id, url, viewed_at
+        RETURNING render_id, document_id
+    ),
+    recorded_views AS (
+        -- The events whose views were inserted (the first event of each render).
+        SELECT DISTINCT ON (b.render_id) b.*, ins.document_id
+        FROM batch b JOIN inserted ins ON ins.render_id = b.render_id
+        ORDER BY b.render_id, b.i
     ),
     clicks AS (
         INSERT INTO click (member, document_id, url, count, first_access, last_access)
-        SELECT i.member, i.document_id, i.url, count(*), min(i.viewed_at), max(i.viewed_at)
-        FROM inserted i
-        GROUP BY i.member, i.document_id, i.url
-        ORDER BY i.member, i.document_id, i.url
+        SELECT r.member, r.document_id, r.url, count(*), min(r.received), max(r.received)
+        FROM recorded_views r
+        GROUP BY r.member, r.document_id, r.url
+        ORDER BY r.member, r.document_id, r.url
         ON CONFLICT (member, document_id, url) DO UPDATE SET
             count        = click.count + excluded.count,
             first_access = least(click.first_access, excluded.first_access),
             last_access  = greatest(click.last_access, excluded.last_access)
     ),
+    readings AS (
+        INSERT INTO reading (member, document_id, version, words, views, first_view, last_view,
+                             active_ms, max_scroll, reached_end, automated)
+        SELECT r.member, r.document_id, coalesce(r.version, ''),
+               (array_agg(r.words ORDER BY r.i DESC) FILTER (WHERE r.words IS NOT NULL))[1],
+               count(*), min(r.received), max(r.received),
+               sum(r.active), max(r.scroll), bool_or(r.reached_end), bool_or(r.automated)
+        FROM recorded_views r
+        GROUP BY r.member, r.document_id, coalesce(r.version, '')
+        ORDER BY r.member, r.document_id, coalesce(r.version, '')
+        ON CONFLICT (member, document_id, version) DO UPDATE SET
+            words       = coalesce(excluded.words, reading.words),
+            views       = reading.views + excluded.views,
+            first_view  = least(reading.first_view, excluded.first_view),
+            last_view   = greatest(reading.last_view, excluded.last_view),
+            active_ms   = reading.active_ms + excluded.active_ms,
+            max_scroll  = greatest(reading.max_scroll, excluded.max_scroll),
+            reached_end = reading.reached_end OR excluded.reached_end,
+            automated   = reading.automated OR excluded.automated
+    ),
     latest AS (
-        -- Path and title follow the newest render, never a replayed or older one.
-        SELECT b.key,
-               (array_agg(b.path ORDER BY b.issued DESC))[1] AS path,
-               (array_agg(b.title ORDER BY b.issued DESC) FILTER (WHERE b.title IS NOT NULL))[1] AS title,
-               max(b.issued) AS issued
-        FROM batch b
-        WHERE b.render_id IN (SELECT render_id FROM inserted)
-        GROUP BY b.key
+        -- Path, title, version and words follow the newest render, never a replayed or older one
+        -- (of renders issued at the same time, the last in the batch).
+        SELECT r.key,
+               (array_agg(r.path ORDER BY r.issued DESC, r.i DESC))[1] AS path,
+               (array_agg(r.title ORDER BY r.issued DESC, r.i DESC) FILTER (WHERE r.title IS NOT NULL))[1] AS title,
+               (array_agg(r.version ORDER BY r.issued DESC, r.i DESC))[1] AS version,
+               (array_agg(r.words ORDER BY r.issued DESC, r.i DESC))[1] AS words,
+               max(r.issued) AS issued
+        FROM recorded_views r
+        GROUP BY r.key
     ),
     moved AS (
-        UPDATE document d SET path = l.path, title = coalesce(l.title, d.title), seen_at = l.issued
+        UPDATE document d SET path = l.path, title = coalesce(l.title, d.title), seen_at = l.issued,
+                              version = l.version, words = l.words
         FROM latest l
         WHERE d.key = l.key AND d.seen_at < l.issued
     )
-    SELECT count(*) INTO recorded FROM inserted;
-    RETURN recorded;
+    SELECT coalesce(array_agg(r.i), '{}') INTO recorded FROM recorded_views r;
+
+    -- The reports, page ends and acknowledgements: their views and readings are locked first,
+    -- in key order, then each is applied in input order.
+    others := ARRAY(SELECT DISTINCT u.render_id FROM unnest(p_kinds, p_render_ids) AS u (kind, render_id) WHERE u.kind <> 'view');
+    IF cardinality(others) > 0 THEN
+        PERFORM 1 FROM view WHERE render_id = ANY (others) ORDER BY render_id FOR UPDATE;
+        PERFORM 1 FROM reading r
+        WHERE (r.member, r.document_id, r.version) IN (
+            SELECT w.member, w.document_id, coalesce(w.version, '') FROM view w WHERE w.render_id = ANY (others)
+        )
+        ORDER BY r.member, r.document_id, r.version
+        FOR UPDATE;
+    END IF;
+
+    FOR e IN 1 .. n LOOP
+        IF p_kinds[e] = 'view' THEN
+            outcomes[e] := CASE WHEN e = ANY (recorded) THEN 'recorded' ELSE 'unchanged' END;
+            CONTINUE;
+        END IF;
+        SELECT * INTO v FROM view WHERE render_id = p_render_ids[e] FOR UPDATE;
+        IF NOT FOUND THEN
+            outcomes[e] := 'unknown';
+        ELSIF p_kinds[e] = 'ack' THEN
+            -- The first acknowledgement counts.
+            UPDATE reading r SET acknowledged_at = p_received[e], acknowledged_render = p_render_ids[e]
+            WHERE r.member = v.member AND r.document_id = v.document_id AND r.version = coalesce(v.version, '')
+                AND r.acknowledged_at IS NULL;
+            outcomes[e] := CASE WHEN FOUND THEN 'recorded' ELSE 'unchanged' END;
+        ELSIF v.finished THEN
+            outcomes[e] := 'finished';
+        ELSIF p_sequences[e] <= v.report_seq THEN
+            outcomes[e] := 'unchanged';
+        ELSE
+            -- Active time (milliseconds, rounded down) is credited at most the time since the
+            -- previous report and, in all, the time since the render was issued.
+            allowed := least(
+                coalesce(p_active[e], 0),
+                v.active_ms + floor((extract(epoch FROM p_received[e]) - extract(epoch FROM v.reported_at)) * 1000)::bigint,
+                floor((extract(epoch FROM p_received[e]) - extract(epoch FROM v.issued_at)) * 1000)::bigint
+            );
+            new_active := greatest(v.active_ms, allowed);
+            new_scroll := greatest(v.max_scroll, least(100, greatest(0, coalesce(p_scrolls[e], 0))));
+            UPDATE view SET
+                active_ms   = new_active,
+                max_scroll  = new_scroll,
+                reached_end = v.reached_end OR coalesce(p_ends[e], false),
+                automated   = v.automated OR coalesce(p_automated[e], false),
+                report_seq  = p_sequences[e],
+                reported_at = greatest(v.reported_at, p_received[e]),
+                finished    = (p_kinds[e] = 'end')
+            WHERE id = v.id;
+            UPDATE reading r SET
+                active_ms   = r.active_ms + (new_active - v.active_ms),
+                max_scroll  = greatest(r.max_scroll, new_scroll),
+                reached_end = r.reached_end OR coalesce(p_ends[e], false),
+                automated   = r.automated OR coalesce(p_automated[e], false)
+            WHERE r.member = v.member AND r.document_id = v.document_id AND r.version = coalesce(v.version, '');
+            outcomes[e] := 'recorded';
+        END IF;
+    END LOOP;
+    -- Rebuilt so the array carries no null bitmap (binary clients may refuse one).
+    RETURN ARRAY(SELECT o FROM unnest(outcomes) WITH ORDINALITY AS x (o, i) ORDER BY i);
 END
 $$;
 
-INSERT INTO clicktracker_schema (version) VALUES (1) ON CONFLICT (version) DO NOTHING;
+INSERT INTO clicktracker_schema (version) VALUES (2) ON CONFLICT (version) DO NOTHING;
 
 COMMIT;

@@ -11,14 +11,27 @@ public struct ClickTracker: Sendable {
         public var collectorPath: String
         /// How long a view token is accepted after the page was rendered.
         public var tokenLifetime: TimeInterval
+        /// Seconds without input after which the script stops counting active time (its default, 30, when `nil`).
+        public var idleSeconds: Int?
+        /// Seconds between the script's reports while the reader is active (its default, 15, when `nil`).
+        public var heartbeatSeconds: Int?
 
         /// Creates a configuration.
         /// - Parameters:
         ///   - collectorPath: Mount point of the collector routes (default `/_clicktracker`).
         ///   - tokenLifetime: Token lifetime in seconds (default 12 hours).
-        public init(collectorPath: String = "/_clicktracker", tokenLifetime: TimeInterval = 12 * 3600) {
+        ///   - idleSeconds: The script's idle window.
+        ///   - heartbeatSeconds: The script's heartbeat.
+        public init(
+            collectorPath: String = "/_clicktracker",
+            tokenLifetime: TimeInterval = 12 * 3600,
+            idleSeconds: Int? = nil,
+            heartbeatSeconds: Int? = nil
+        ) {
             self.collectorPath = collectorPath
             self.tokenLifetime = tokenLifetime
+            self.idleSeconds = idleSeconds
+            self.heartbeatSeconds = heartbeatSeconds
         }
     }
 
@@ -30,7 +43,7 @@ public struct ClickTracker: Sendable {
         public var description: String {
             switch self {
             case .invalidToken(let error): "\(error)"
-            case .notAccepted(let error): "the view could not be recorded: \(error)"
+            case .notAccepted(let error): "the beacon could not be recorded: \(error)"
             }
         }
     }
@@ -64,17 +77,21 @@ public struct ClickTracker: Sendable {
         self.storage = storage
         self.queue = IngestQueue(storage: storage, spool: spool, logger: logger)
         self.signer = ViewTokenSigner(secret: key, lifetime: configuration.tokenLifetime)
-        self.snippet = TrackingSnippet(collectorPath: configuration.collectorPath)
+        self.snippet = TrackingSnippet(
+            collectorPath: configuration.collectorPath,
+            idleSeconds: configuration.idleSeconds,
+            heartbeatSeconds: configuration.heartbeatSeconds
+        )
         self.logger = logger
     }
 
-    /// The marked section that tracks `path`, or `nil` when the page is not tracked.
+    /// The marked section that tracks `path`, with its policy, or `nil` when the page is not tracked.
     ///
     /// Sections are read from the store every time, so instances sharing a database agree at
     /// once. Only while the store is unreachable are the sections last read used instead, so
     /// pages keep being tracked (their views go to the spool).
-    public func trackingSection(for path: SectionPath) async throws -> SectionPath? {
-        let sections: [SectionPath]
+    public func trackingSection(for path: SectionPath) async throws -> TrackedSection? {
+        let sections: [TrackedSection]
         do {
             sections = try await storage.trackedSections()
             lastKnownSections.value.withLock { $0 = sections }
@@ -83,44 +100,92 @@ public struct ClickTracker: Sendable {
             logger.debug("Using the tracked sections last read: \(error)")
             sections = known
         }
-        return TrackingRules(sections: sections).trackingSection(for: path)
+        guard let marked = TrackingRules(sections: sections.map(\.path)).trackingSection(for: path) else { return nil }
+        return sections.first { $0.path == marked }
     }
 
-    /// The `<script>` tag for one render of a tracked page, with a freshly minted token.
+    /// The snippet for one render of a tracked page, with a freshly minted token.
     /// - Parameters:
     ///   - member: The signed-in member.
     ///   - document: The document rendered.
     ///   - url: The URL rendered (path, no query).
+    ///   - version: The version of the document rendered, when known.
     ///   - nonce: The page's CSP nonce, if any.
-    public func snippetHTML(member: String, document: DocumentReference, url: String, nonce: String? = nil) -> String {
-        snippet.html(token: signer.mint(member: member, document: document, url: url), nonce: nonce)
+    ///   - acknowledgement: Whether to offer the "I have read this document" button.
+    public func snippetHTML(
+        member: String,
+        document: DocumentReference,
+        url: String,
+        version: DocumentVersion? = nil,
+        nonce: String? = nil,
+        acknowledgement: Bool = false
+    ) -> String {
+        let token = signer.mint(member: member, document: document, url: url, version: version)
+        return snippet.html(token: token, nonce: nonce, acknowledgement: acknowledgement)
     }
 
-    /// Verifies a beacon's token for the signed-in member and records the view durably.
+    /// Verifies a beacon's token for the signed-in member and records what it says durably.
     ///
-    /// Returns only after the view's batch is committed.
+    /// Returns only after the event's batch is committed (or spooled).
     /// - Parameters:
+    ///   - kind: What the beacon says.
     ///   - token: The token the browser sent.
+    ///   - attention: What the page reported (for a view only its automation flag is kept).
     ///   - member: The member signed in on the beacon request.
     ///   - now: The time the beacon arrived.
-    public func acceptView(token: String, member: String, now: Date = Date()) async throws(BeaconError) -> ViewEvent {
-        let claims: ViewToken
-        do {
-            claims = try signer.verify(token, member: member, now: now)
-        } catch {
-            throw .invalidToken(error)
+    /// - Returns: The event and what the store made of it.
+    public func accept(
+        _ kind: ViewEvent.Kind,
+        token: String,
+        attention: Attention? = nil,
+        member: String,
+        now: Date = Date()
+    ) async throws(BeaconError) -> (event: ViewEvent, outcome: RecordOutcome) {
+        let claims = try verify(token, member: member, now: now)
+        var reported = attention
+        if kind == .view, let attention {
+            reported = Attention.none
+            reported?.automated = attention.automated
+        } else if kind == .acknowledgement {
+            reported = nil
         }
-        let event = claims.event(viewedAt: now)
+        let event = claims.event(kind, viewedAt: now, attention: reported)
         do {
-            try await queue.submit(event)
+            return (event, try await queue.submit(event))
         } catch {
             throw .notAccepted(error)
         }
-        return event
+    }
+
+    /// Verifies a beacon's token and records the view (see ``accept(_:token:attention:member:now:)``).
+    @discardableResult
+    public func acceptView(token: String, member: String, now: Date = Date()) async throws(BeaconError) -> ViewEvent {
+        try await accept(.view, token: token, member: member, now: now).event
+    }
+
+    /// A token for the next view of a single-page app that moved to `path` by the History API,
+    /// or `nil` when that path is not tracked.
+    /// - Parameters:
+    ///   - token: The current view's token, which must be the member's and unexpired.
+    ///   - path: The page's new path.
+    ///   - member: The member signed in on the request.
+    ///   - now: The time of the request.
+    public func nextToken(after token: String, path: SectionPath, member: String, now: Date = Date()) async throws -> String? {
+        _ = try verify(token, member: member, now: now)
+        guard try await trackingSection(for: path) != nil else { return nil }
+        return signer.mint(member: member, document: DocumentReference(path: path.value), url: path.value, now: now)
+    }
+
+    private func verify(_ token: String, member: String, now: Date) throws(BeaconError) -> ViewToken {
+        do {
+            return try signer.verify(token, member: member, now: now)
+        } catch {
+            throw .invalidToken(error)
+        }
     }
 }
 
 /// The tracked sections as last read from the store.
 private final class LastKnownSections: Sendable {
-    let value = Mutex<[SectionPath]?>(nil)
+    let value = Mutex<[TrackedSection]?>(nil)
 }

@@ -46,7 +46,7 @@ public struct ClickTrackerCollector<Context: ClickTrackerRequestContext>: Sendab
 
     func beacon(_ request: Request, context: Context) async throws -> Response {
         guard let member = context.clickTrackerMember else {
-            return Self.problem(.unauthorized, "sign in first: views are recorded for signed-in members only")
+            return Self.problem(.unauthorized, "sign in first: reads are recorded for signed-in members only")
         }
         let body: ByteBuffer
         do {
@@ -55,15 +55,23 @@ public struct ClickTrackerCollector<Context: ClickTrackerRequestContext>: Sendab
             return Self.problem(.contentTooLarge, "the beacon body is larger than \(Self.maximumBeaconSize) bytes")
         }
         let form = FormFields(String(buffer: body))
-        guard form["event"] == "view" else {
-            return Self.problem(.badRequest, "unknown or missing event; expected event=view")
-        }
         guard let token = form["token"], !token.isEmpty else {
             return Self.problem(.badRequest, "the beacon carries no token")
         }
+        let event = form["event"]
+        if event == "next" { return try await next(token: token, form: form, member: member) }
+        guard let kind = event.flatMap(ViewEvent.Kind.init(rawValue:)) else {
+            return Self.problem(.badRequest, "unknown or missing event; expected view, report, end, ack or next")
+        }
+        let attention: Attention?
         do {
-            _ = try await tracker.acceptView(token: token, member: member)
-            return Response(status: .noContent)
+            attention = try BeaconAttention.parse(form, required: kind == .report || kind == .end)
+        } catch {
+            return Self.problem(.badRequest, error.description)
+        }
+        let outcome: RecordOutcome
+        do {
+            outcome = try await tracker.accept(kind, token: token, attention: attention, member: member).outcome
         } catch {
             switch error {
             case .invalidToken(.malformed):
@@ -71,12 +79,49 @@ public struct ClickTrackerCollector<Context: ClickTrackerRequestContext>: Sendab
             case .invalidToken:
                 return Self.problem(.forbidden, "\(error)")
             case .notAccepted:
-                context.logger.error("View not recorded: \(error)")
-                var response = Self.problem(.serviceUnavailable, "the view could not be recorded now; try again")
+                context.logger.error("Beacon not recorded: \(error)")
+                var response = Self.problem(.serviceUnavailable, "the beacon could not be recorded now; try again")
                 response.headers[.retryAfter] = "5"
                 return response
             }
         }
+        switch (kind, outcome) {
+        case (_, .unknownRender):
+            return Self.problem(.conflict, "no view of this page was recorded; reload the page")
+        case (_, .finishedRender):
+            return Self.problem(.conflict, "this page already sent its final report")
+        case (.acknowledgement, .unchanged):
+            return Self.message("Your confirmation of this version was already recorded.")
+        case (.acknowledgement, _):
+            return Self.message("Thank you: your confirmation is recorded.")
+        default:
+            return Response(status: .noContent)
+        }
+    }
+
+    /// A token for the new path of a single-page app: `200` with the token, `204` when the
+    /// path is not tracked.
+    private func next(token: String, form: FormFields, member: String) async throws -> Response {
+        guard let path = form["path"].flatMap({ try? SectionPath(urlPath: $0) }) else {
+            return Self.problem(.badRequest, "the next view needs the page's new path")
+        }
+        do {
+            guard let next = try await tracker.nextToken(after: token, path: path, member: member) else {
+                return Response(status: .noContent)
+            }
+            return Self.message(next)
+        } catch let error as ClickTracker.BeaconError {
+            if case .invalidToken(.malformed) = error { return Self.problem(.badRequest, "\(error)") }
+            return Self.problem(.forbidden, "\(error)")
+        }
+    }
+
+    static func message(_ text: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: text))
+        )
     }
 
     static func problem(_ status: HTTPResponse.Status, _ message: String) -> Response {

@@ -11,7 +11,9 @@ import Hummingbird
 /// marked; neither the request (``ClickTrackerRequestState/ignore()``) nor the response
 /// (`ClickTracker-Ignore` header) opted out; the response is a `200` `text/html` body, unencoded
 /// or gzip (decompressed on the way). The `ClickTracker-*` response headers are always removed.
-/// A page's `Content-Security-Policy` gets a nonce for the script and room for its beacon.
+/// A page's `Content-Security-Policy` gets a nonce for the script and room for its beacon. The
+/// token carries the document's version, worked out from the body as it streams (or taken from
+/// a `ClickTracker-Version` header), so the response is sent without a `Content-Length`.
 public struct ClickTrackerMiddleware<Context: ClickTrackerRequestContext>: RouterMiddleware {
     let tracker: ClickTracker
     /// Whether a `ClickTracker-User` response header names the reader (for a trusted upstream).
@@ -40,8 +42,10 @@ public struct ClickTrackerMiddleware<Context: ClickTrackerRequestContext>: Route
         else {
             return response
         }
+        let section: TrackedSection
         do {
-            guard try await tracker.trackingSection(for: path) != nil else { return response }
+            guard let tracked = try await tracker.trackingSection(for: path) else { return response }
+            section = tracked
         } catch {
             context.logger.error("Cannot read the tracked sections; page served untracked: \(error)")
             return response
@@ -64,8 +68,19 @@ public struct ClickTrackerMiddleware<Context: ClickTrackerRequestContext>: Route
             }
             nonce = value
         }
-        let snippet = tracker.snippetHTML(member: member, document: document, url: path.value, nonce: nonce)
-        return Self.inject(snippet, into: response, gzipped: encoding == .gzip)
+        let (tracker, siteVersion, acknowledgement) = (tracker, hints.version, section.policy.requiresAcknowledgement)
+        let injector = HTMLInjector { [nonce] version in
+            let version = siteVersion.map { DocumentVersion(id: $0, words: version.words) } ?? version
+            return tracker.snippetHTML(
+                member: member,
+                document: document,
+                url: path.value,
+                version: version,
+                nonce: nonce,
+                acknowledgement: acknowledgement
+            )
+        }
+        return Self.inject(injector, into: response, gzipped: encoding == .gzip)
     }
 
     enum BodyEncoding {
@@ -86,14 +101,11 @@ public struct ClickTrackerMiddleware<Context: ClickTrackerRequestContext>: Route
     }
 
     /// Wraps the body so the snippet streams in before `</body>` (decompressing a gzip body on
-    /// the way), and fixes the framing headers.
-    static func inject(_ snippet: String, into response: Response, gzipped: Bool = false) -> Response {
+    /// the way), and fixes the framing headers: the length is not known until the end.
+    static func inject(_ injector: HTMLInjector, into response: Response, gzipped: Bool = false) -> Response {
         var response = response
-        let injector = HTMLInjector(snippet: snippet)
         let body = response.body
-        let originalLength = gzipped ? nil : body.contentLength ?? response.headers[.contentLength].flatMap { Int($0) }
-        let newLength = originalLength.map { $0 + injector.snippet.readableBytes }
-        response.body = ResponseBody(contentLength: newLength) { writer in
+        response.body = ResponseBody { writer in
             let injecting = InjectingBodyWriter(parent: writer, injector: injector)
             if gzipped {
                 try await body.write(GunzippingBodyWriter(parent: injecting))
@@ -101,7 +113,7 @@ public struct ClickTrackerMiddleware<Context: ClickTrackerRequestContext>: Route
                 try await body.write(injecting)
             }
         }
-        response.headers[.contentLength] = newLength.map(String.init)
+        response.headers[.contentLength] = nil
         if gzipped { response.headers[.contentEncoding] = nil }
         // Each render carries its own token: no cache may replay it.
         response.headers[.cacheControl] = "no-store"
@@ -117,6 +129,7 @@ struct ResponseHints {
     var documentKey: String?
     var title: String?
     var member: String?
+    var version: String?
 
     /// Reads the hints and removes the headers so they never reach the browser.
     init(removingFrom headers: inout HTTPFields) {
@@ -124,6 +137,8 @@ struct ResponseHints {
         documentKey = headers[.clickTrackerDocument].flatMap { (1...256).contains($0.utf8.count) ? $0 : nil }
         title = headers[.clickTrackerTitle].flatMap { ($0.removingPercentEncoding ?? $0).prefix(300) }.map(String.init)
         member = headers[.clickTrackerUser].flatMap { (1...256).contains($0.utf8.count) ? $0 : nil }
+        version = headers[.clickTrackerVersion].flatMap { (1...64).contains($0.utf8.count) ? $0 : nil }
+        headers[.clickTrackerVersion] = nil
         headers[.clickTrackerIgnore] = nil
         headers[.clickTrackerDocument] = nil
         headers[.clickTrackerTitle] = nil

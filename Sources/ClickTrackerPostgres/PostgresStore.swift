@@ -17,7 +17,7 @@ import Synchronization
 public final class PostgresStore: ClickStorage, Service {
     /// The connection pool.
     public let client: PostgresClient
-    private let logger: Logger
+    let logger: Logger
     private let availability: ServerAvailability
     private let requiredSchemaVersion: Int?
     private let schemaVerified = Mutex(false)
@@ -44,7 +44,7 @@ public final class PostgresStore: ClickStorage, Service {
     }
 
     /// Runs a call within the availability rules, after checking the schema once if required.
-    private func run<T: Sendable>(_ call: ServerAvailability.Call, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    func run<T: Sendable>(_ call: ServerAvailability.Call, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         try await availability.run(call) {
             try await self.verifySchema()
             return try await operation()
@@ -77,8 +77,8 @@ public final class PostgresStore: ClickStorage, Service {
     }
 
     @discardableResult
-    public func record(_ events: [ViewEvent]) async throws -> Int {
-        guard !events.isEmpty else { return 0 }
+    public func record(_ events: [ViewEvent]) async throws -> [RecordOutcome] {
+        guard !events.isEmpty else { return [] }
         return try await run(.quick) { try await self.write(events) }
     }
 
@@ -87,22 +87,30 @@ public final class PostgresStore: ClickStorage, Service {
         text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
     }
 
-    private func write(_ events: [ViewEvent]) async throws -> Int {
+    private func write(_ events: [ViewEvent]) async throws -> [RecordOutcome] {
         let text = { (value: (ViewEvent) -> String) in events.map { Self.storable(value($0)) } }
+        let attention = events.map { $0.attention ?? .none }
+        // -1 stands for an unknown word count: arrays of optionals cannot be bound.
+        let words = events.map { $0.version.map { Int32(clamping: $0.words) } ?? -1 }
         let rows = try await client.query(
             """
             SELECT clicktracker_record(
+                \(events.map(\.kind.rawValue)),
                 \(text(\.member)), \(text(\.document.key)), \(text(\.document.path)),
                 \(text { $0.document.title ?? "" }), \(text(\.url)), \(text(\.renderID)),
-                \(events.map(\.issuedAt)), \(events.map(\.viewedAt))
+                \(events.map(\.issuedAt)), \(events.map(\.viewedAt)),
+                \(text { $0.version?.id ?? "" }),
+                (SELECT array_agg(nullif(w, -1) ORDER BY i) FROM unnest(\(words)::integer[]) WITH ORDINALITY AS x (w, i)),
+                \(attention.map { Int64($0.sequence) }), \(attention.map { Int64($0.activeMilliseconds) }),
+                \(attention.map { Int32($0.scrollPercent) }), \(attention.map(\.reachedEnd)), \(attention.map(\.automated))
             )
             """,
             logger: logger
         )
-        for try await recorded in rows.decode(Int32.self) {
-            return Int(recorded)
+        for try await outcomes in rows.decode([String].self) {
+            return outcomes.map { RecordOutcome(rawValue: $0) ?? .unchanged }
         }
-        return 0
+        return []
     }
 
     public func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
@@ -153,14 +161,29 @@ public final class PostgresStore: ClickStorage, Service {
         return 0
     }
 
-    public func trackedSections() async throws -> [SectionPath] {
+    public func trackedSections() async throws -> [TrackedSection] {
         try await run(.quick) { try await self.readSections() }
     }
 
-    private func readSections() async throws -> [SectionPath] {
-        var sections: [SectionPath] = []
-        for try await path in try await client.query("SELECT path FROM section ORDER BY path", logger: logger).decode(String.self) {
-            if let section = try? SectionPath(path) { sections.append(section) }
+    private func readSections() async throws -> [TrackedSection] {
+        let rows = try await client.query(
+            """
+            SELECT path, words_per_minute, maximum_seconds, minimum_seconds, requires_acknowledgement, requires_rereading
+            FROM section ORDER BY path
+            """,
+            logger: logger
+        )
+        var sections: [TrackedSection] = []
+        for try await (path, wordsPerMinute, maximum, minimum, acknowledgement, rereading) in rows.decode((String, Int, Int, Int, Bool, Bool).self) {
+            guard let section = try? SectionPath(path) else { continue }
+            let policy = ReadingPolicy(
+                wordsPerMinute: wordsPerMinute,
+                maximumSeconds: maximum,
+                minimumSeconds: minimum,
+                requiresAcknowledgement: acknowledgement,
+                requiresRereading: rereading
+            )
+            sections.append(TrackedSection(path: section, policy: policy))
         }
         return sections
     }
@@ -173,6 +196,21 @@ public final class PostgresStore: ClickStorage, Service {
             } else {
                 _ = try await client.query("DELETE FROM section WHERE path = \(section.value)", logger: logger)
             }
+        }
+    }
+
+    public func setPolicy(_ policy: ReadingPolicy, for section: SectionPath) async throws {
+        let (client, logger) = (client, logger)
+        try await run(.report) {
+            _ = try await client.query(
+                """
+                UPDATE section SET words_per_minute = \(policy.wordsPerMinute), maximum_seconds = \(policy.maximumSeconds),
+                    minimum_seconds = \(policy.minimumSeconds), requires_acknowledgement = \(policy.requiresAcknowledgement),
+                    requires_rereading = \(policy.requiresRereading)
+                WHERE path = \(section.value)
+                """,
+                logger: logger
+            )
         }
     }
 
@@ -198,18 +236,41 @@ public final class PostgresStore: ClickStorage, Service {
         return try await run(.report) {
             let rows = try await client.query(
                 """
-                SELECT v.id, v.member, d.key, d.path, d.title, v.url, v.render_id, v.issued_at, v.viewed_at
+                SELECT v.id, v.member, d.key, d.path, d.title, v.url, v.render_id, v.issued_at, v.viewed_at, v.version,
+                       coalesce(v.words, 0), v.active_ms, v.max_scroll, v.reached_end, v.automated, v.report_seq, r.acknowledged_at
                 FROM view v JOIN document d ON d.id = v.document_id
+                LEFT JOIN reading r ON r.acknowledged_render = v.render_id AND r.member = v.member
+                                   AND r.document_id = v.document_id AND r.version = coalesce(v.version, '')
                 WHERE v.id > \(position) ORDER BY v.id LIMIT \(limit)
                 """,
                 logger: logger
             )
             var views: [StoredView] = []
-            let columns = (Int64, String, String, String, String?, String, String, Date, Date).self
-            for try await (id, member, key, path, title, url, renderID, issued, viewed) in rows.decode(columns) {
-                let document = DocumentReference(key: key, path: path, title: title)
-                let event = ViewEvent(member: member, document: document, url: url, renderID: renderID, issuedAt: issued, viewedAt: viewed)
-                views.append(StoredView(position: id, event: event))
+            for try await row in rows {
+                let (id, member, key, path, title, url, renderID, issued, viewed) = try row.decode(
+                    (Int64, String, String, String, String?, String, String, Date, Date).self
+                )
+                let columns = row.makeRandomAccess()
+                let version = try columns[9].decode(String?.self)
+                let words = try columns[10].decode(Int.self)
+                let attention = Attention(
+                    sequence: try columns[15].decode(Int.self),
+                    activeMilliseconds: try columns[11].decode(Int.self),
+                    scrollPercent: try columns[12].decode(Int.self),
+                    reachedEnd: try columns[13].decode(Bool.self),
+                    automated: try columns[14].decode(Bool.self)
+                )
+                let event = ViewEvent(
+                    member: member,
+                    document: DocumentReference(key: key, path: path, title: title),
+                    url: url,
+                    renderID: renderID,
+                    issuedAt: issued,
+                    viewedAt: viewed,
+                    version: version.map { DocumentVersion(id: $0, words: words) },
+                    attention: attention
+                )
+                views.append(StoredView(position: id, event: event, acknowledgedAt: try columns[16].decode(Date?.self)))
             }
             return views
         }

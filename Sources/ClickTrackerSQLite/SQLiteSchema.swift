@@ -43,7 +43,50 @@ enum SQLiteSchema {
                 created_at INTEGER NOT NULL
             )
             """,
-        ]
+        ],
+        // Version 2: attention evidence, document versions, acknowledgements, reading policies.
+        [
+            "ALTER TABLE view ADD COLUMN version TEXT",
+            "ALTER TABLE view ADD COLUMN words INTEGER",
+            "ALTER TABLE view ADD COLUMN active_ms INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE view ADD COLUMN max_scroll INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE view ADD COLUMN reached_end INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE view ADD COLUMN automated INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE view ADD COLUMN report_seq INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE view ADD COLUMN reported_at INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE view ADD COLUMN finished INTEGER NOT NULL DEFAULT 0",
+            "UPDATE view SET reported_at = viewed_at",
+            "ALTER TABLE document ADD COLUMN version TEXT",
+            "ALTER TABLE document ADD COLUMN words INTEGER",
+            "ALTER TABLE section ADD COLUMN words_per_minute INTEGER NOT NULL DEFAULT 250",
+            "ALTER TABLE section ADD COLUMN maximum_seconds INTEGER NOT NULL DEFAULT 600",
+            "ALTER TABLE section ADD COLUMN minimum_seconds INTEGER NOT NULL DEFAULT 30",
+            "ALTER TABLE section ADD COLUMN requires_acknowledgement INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE section ADD COLUMN requires_rereading INTEGER NOT NULL DEFAULT 0",
+            """
+            CREATE TABLE reading (
+                member TEXT NOT NULL,
+                document_id INTEGER NOT NULL REFERENCES document(id),
+                version TEXT NOT NULL DEFAULT '',
+                words INTEGER,
+                views INTEGER NOT NULL,
+                first_view INTEGER NOT NULL,
+                last_view INTEGER NOT NULL,
+                active_ms INTEGER NOT NULL DEFAULT 0,
+                max_scroll INTEGER NOT NULL DEFAULT 0,
+                reached_end INTEGER NOT NULL DEFAULT 0,
+                automated INTEGER NOT NULL DEFAULT 0,
+                acknowledged_at INTEGER,
+                acknowledged_render TEXT,
+                PRIMARY KEY (member, document_id, version)
+            )
+            """,
+            "CREATE INDEX reading_document ON reading(document_id)",
+            """
+            INSERT INTO reading (member, document_id, version, views, first_view, last_view)
+            SELECT member, document_id, '', count(*), min(viewed_at), max(viewed_at) FROM view GROUP BY member, document_id
+            """,
+        ],
     ]
 
     /// The version this binary writes.

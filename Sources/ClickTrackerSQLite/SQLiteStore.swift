@@ -24,7 +24,7 @@ public final class SQLiteStore: ClickStorage {
     /// The database file.
     public let path: String
     private let writer: SQLiteConnection
-    private let reader: SQLiteConnection
+    let reader: SQLiteConnection
     private let writeLock = AsyncLock()
 
     private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection) {
@@ -81,86 +81,140 @@ public final class SQLiteStore: ClickStorage {
     /// Rows per multi-row statement, well below SQLite's limit of bound parameters.
     static let rowsPerStatement = 500
 
-    /// Writes a batch with a handful of multi-row statements, however many events it holds:
-    /// documents, then views (render ids that already exist are skipped), then the per-member
-    /// summary, then the path and title of documents whose newest render this batch holds.
+    /// Writes a batch in one transaction: its views with a handful of multi-row statements, then
+    /// its reports and acknowledgements in order (see ``ClickStorage/record(_:)``).
     @discardableResult
-    public func record(_ events: [ViewEvent]) async throws -> Int {
-        guard !events.isEmpty else { return 0 }
+    public func record(_ events: [ViewEvent]) async throws -> [RecordOutcome] {
+        guard !events.isEmpty else { return [] }
         return try await transaction { connection in
-            var documentIDs: [String: Int] = [:]
-            for chunk in Self.latestDocuments(events).chunks(of: Self.rowsPerStatement) {
-                let rows = try await connection.query(
-                    """
-                    INSERT INTO document (key, path, title, seen_at) VALUES \(Self.placeholders(rows: chunk.count, columns: 4))
-                    ON CONFLICT (key) DO UPDATE SET key = excluded.key
-                    RETURNING id, key
-                    """,
-                    chunk.flatMap { latest -> [SQLiteData] in
-                        [
-                            .text(latest.document.key), .text(latest.document.path), Self.optional(latest.document.title),
-                            .integer(Self.milliseconds(latest.issuedAt)),
-                        ]
-                    }
-                )
-                for row in rows {
-                    if let key = row.column("key")?.string, let id = row.column("id")?.integer { documentIDs[key] = id }
-                }
+            var outcomes = Array(repeating: RecordOutcome.unchanged, count: events.count)
+            let views = events.indices.filter { events[$0].kind == .view }
+            // A render inserted by this batch is recorded once; a repeat of it within the batch is unchanged.
+            var recorded = try await Self.recordViews(views.map { events[$0] }, on: connection)
+            for index in views where recorded.remove(events[index].renderID) != nil {
+                outcomes[index] = .recorded
             }
-
-            var inserted: Set<String> = []
-            for chunk in events.chunks(of: Self.rowsPerStatement) {
-                let rows = try await connection.query(
-                    """
-                    INSERT INTO view (render_id, member, document_id, url, issued_at, viewed_at)
-                    VALUES \(Self.placeholders(rows: chunk.count, columns: 6))
-                    ON CONFLICT (render_id) DO NOTHING
-                    RETURNING render_id
-                    """,
-                    chunk.flatMap { event -> [SQLiteData] in
-                        [
-                            .text(event.renderID), .text(event.member), .integer(documentIDs[event.document.key] ?? 0), .text(event.url),
-                            .integer(Self.milliseconds(event.issuedAt)), .integer(Self.milliseconds(event.viewedAt)),
-                        ]
-                    }
-                )
-                inserted.formUnion(rows.compactMap { $0.column("render_id")?.string })
+            let others = events.indices.filter { events[$0].kind != .view }
+            if !others.isEmpty {
+                let applied = try await Self.applyReports(others.map { events[$0] }, on: connection)
+                for (index, outcome) in zip(others, applied) { outcomes[index] = outcome }
             }
-            let recorded = events.filter { inserted.remove($0.renderID) != nil }
-
-            let summaries = ClickSummary.summarise(recorded, documentIDs: documentIDs)
-            for chunk in summaries.chunks(of: Self.rowsPerStatement) {
-                _ = try await connection.query(
-                    """
-                    INSERT INTO click (member, document_id, url, count, first_access, last_access)
-                    VALUES \(Self.placeholders(rows: chunk.count, columns: 6))
-                    ON CONFLICT (member, document_id, url) DO UPDATE SET
-                        count = click.count + excluded.count,
-                        first_access = min(click.first_access, excluded.first_access),
-                        last_access = max(click.last_access, excluded.last_access)
-                    """,
-                    chunk.flatMap { summary -> [SQLiteData] in
-                        [
-                            .text(summary.member), .integer(summary.documentID), .text(summary.url), .integer(summary.count),
-                            .integer(summary.firstAccess), .integer(summary.lastAccess),
-                        ]
-                    }
-                )
-            }
-
-            // Path and title follow the newest render, never a replayed or older one.
-            for latest in Self.latestDocuments(recorded) {
-                let issuedAt = SQLiteData.integer(Self.milliseconds(latest.issuedAt))
-                _ = try await connection.query(
-                    "UPDATE document SET path = ?, title = coalesce(?, title), seen_at = ? WHERE id = ? AND seen_at < ?",
-                    [
-                        .text(latest.document.path), Self.optional(latest.document.title), issuedAt,
-                        .integer(documentIDs[latest.document.key] ?? 0), issuedAt,
-                    ]
-                )
-            }
-            return recorded.count
+            return outcomes
         }
+    }
+
+    /// Inserts documents, then views (render ids that already exist are skipped), then the
+    /// access-log and reading summaries, then the path, title and version of documents whose
+    /// newest render this batch holds. Returns the render ids inserted.
+    private static func recordViews(_ events: [ViewEvent], on connection: SQLiteConnection) async throws -> Set<String> {
+        guard !events.isEmpty else { return [] }
+        var documentIDs: [String: Int] = [:]
+        for chunk in latestDocuments(events).chunks(of: rowsPerStatement) {
+            let rows = try await connection.query(
+                """
+                INSERT INTO document (key, path, title, seen_at, version, words) VALUES \(placeholders(rows: chunk.count, columns: 6))
+                ON CONFLICT (key) DO UPDATE SET key = excluded.key
+                RETURNING id, key
+                """,
+                chunk.flatMap { latest -> [SQLiteData] in
+                    [
+                        .text(latest.document.key), .text(latest.document.path), optional(latest.document.title),
+                        .integer(milliseconds(latest.issuedAt)), optional(latest.version?.id), optional(latest.version?.words),
+                    ]
+                }
+            )
+            for row in rows {
+                if let key = row.column("key")?.string, let id = row.column("id")?.integer { documentIDs[key] = id }
+            }
+        }
+
+        var inserted: Set<String> = []
+        for chunk in events.chunks(of: rowsPerStatement) {
+            let rows = try await connection.query(
+                """
+                INSERT INTO view (render_id, member, document_id, url, issued_at, viewed_at, version, words,
+                                  active_ms, max_scroll, reached_end, automated, report_seq, reported_at)
+                VALUES \(placeholders(rows: chunk.count, columns: 14))
+                ON CONFLICT (render_id) DO NOTHING
+                RETURNING render_id
+                """,
+                chunk.flatMap { event -> [SQLiteData] in
+                    let attention = event.attention ?? .none
+                    return [
+                        .text(event.renderID), .text(event.member), .integer(documentIDs[event.document.key] ?? 0), .text(event.url),
+                        .integer(milliseconds(event.issuedAt)), .integer(milliseconds(event.viewedAt)),
+                        optional(event.version?.id), optional(event.version?.words),
+                        .integer(attention.activeMilliseconds), .integer(attention.scrollPercent), .integer(attention.reachedEnd ? 1 : 0),
+                        .integer(attention.automated ? 1 : 0), .integer(attention.sequence), .integer(milliseconds(event.viewedAt)),
+                    ]
+                }
+            )
+            inserted.formUnion(rows.compactMap { $0.column("render_id")?.string })
+        }
+        var remaining = inserted
+        let recorded = events.filter { remaining.remove($0.renderID) != nil }
+
+        for chunk in ClickSummary.summarise(recorded, documentIDs: documentIDs).chunks(of: rowsPerStatement) {
+            _ = try await connection.query(
+                """
+                INSERT INTO click (member, document_id, url, count, first_access, last_access)
+                VALUES \(placeholders(rows: chunk.count, columns: 6))
+                ON CONFLICT (member, document_id, url) DO UPDATE SET
+                    count = click.count + excluded.count,
+                    first_access = min(click.first_access, excluded.first_access),
+                    last_access = max(click.last_access, excluded.last_access)
+                """,
+                chunk.flatMap { summary -> [SQLiteData] in
+                    [
+                        .text(summary.member), .integer(summary.documentID), .text(summary.url), .integer(summary.count),
+                        .integer(summary.firstAccess), .integer(summary.lastAccess),
+                    ]
+                }
+            )
+        }
+
+        for chunk in ReadingSummary.summarise(recorded, documentIDs: documentIDs).chunks(of: rowsPerStatement) {
+            _ = try await connection.query(
+                """
+                INSERT INTO reading (member, document_id, version, words, views, first_view, last_view,
+                                     active_ms, max_scroll, reached_end, automated)
+                VALUES \(placeholders(rows: chunk.count, columns: 11))
+                ON CONFLICT (member, document_id, version) DO UPDATE SET
+                    words = coalesce(excluded.words, reading.words),
+                    views = reading.views + excluded.views,
+                    first_view = min(reading.first_view, excluded.first_view),
+                    last_view = max(reading.last_view, excluded.last_view),
+                    active_ms = reading.active_ms + excluded.active_ms,
+                    max_scroll = max(reading.max_scroll, excluded.max_scroll),
+                    reached_end = reading.reached_end OR excluded.reached_end,
+                    automated = reading.automated OR excluded.automated
+                """,
+                chunk.flatMap { summary -> [SQLiteData] in
+                    [
+                        .text(summary.member), .integer(summary.documentID), .text(summary.version), optional(summary.words),
+                        .integer(summary.views), .integer(summary.firstView), .integer(summary.lastView),
+                        .integer(summary.activeMilliseconds), .integer(summary.maximumScroll), .integer(summary.reachedEnd ? 1 : 0),
+                        .integer(summary.automated ? 1 : 0),
+                    ]
+                }
+            )
+        }
+
+        // Path, title and version follow the newest render, never a replayed or older one.
+        for latest in latestDocuments(recorded) {
+            let issuedAt = SQLiteData.integer(milliseconds(latest.issuedAt))
+            _ = try await connection.query(
+                """
+                UPDATE document SET path = ?, title = coalesce(?, title), seen_at = ?, version = ?, words = ?
+                WHERE id = ? AND seen_at < ?
+                """,
+                [
+                    .text(latest.document.path), optional(latest.document.title), issuedAt, optional(latest.version?.id),
+                    optional(latest.version?.words), .integer(documentIDs[latest.document.key] ?? 0), issuedAt,
+                ]
+            )
+        }
+        return inserted
     }
 
     public func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
@@ -198,9 +252,40 @@ public final class SQLiteStore: ClickStorage {
         return AccessLogPage(entries: entries, total: total.first?.column("total")?.integer ?? 0)
     }
 
-    public func trackedSections() async throws -> [SectionPath] {
-        try await reader.query("SELECT path FROM section ORDER BY path").compactMap { row in
-            row.column("path")?.string.flatMap { try? SectionPath($0) }
+    public func trackedSections() async throws -> [TrackedSection] {
+        let rows = try await reader.query(
+            """
+            SELECT path, words_per_minute, maximum_seconds, minimum_seconds, requires_acknowledgement, requires_rereading
+            FROM section ORDER BY path
+            """
+        )
+        return rows.compactMap { row in
+            guard let path = row.column("path")?.string.flatMap({ try? SectionPath($0) }) else { return nil }
+            func integer(_ name: String) -> Int { row.column(name)?.integer ?? 0 }
+            let policy = ReadingPolicy(
+                wordsPerMinute: integer("words_per_minute"),
+                maximumSeconds: integer("maximum_seconds"),
+                minimumSeconds: integer("minimum_seconds"),
+                requiresAcknowledgement: integer("requires_acknowledgement") != 0,
+                requiresRereading: integer("requires_rereading") != 0
+            )
+            return TrackedSection(path: path, policy: policy)
+        }
+    }
+
+    public func setPolicy(_ policy: ReadingPolicy, for section: SectionPath) async throws {
+        try await transaction { connection in
+            _ = try await connection.query(
+                """
+                UPDATE section SET words_per_minute = ?, maximum_seconds = ?, minimum_seconds = ?, requires_acknowledgement = ?,
+                                   requires_rereading = ?
+                WHERE path = ?
+                """,
+                [
+                    .integer(policy.wordsPerMinute), .integer(policy.maximumSeconds), .integer(policy.minimumSeconds),
+                    .integer(policy.requiresAcknowledgement ? 1 : 0), .integer(policy.requiresRereading ? 1 : 0), .text(section.value),
+                ]
+            )
         }
     }
 
@@ -239,17 +324,30 @@ public final class SQLiteStore: ClickStorage {
         let rows = try await reader.query(
             """
             SELECT v.id AS id, v.member AS member, d.key AS key, d.path AS path, d.title AS title, v.url AS url,
-                   v.render_id AS render_id, v.issued_at AS issued_at, v.viewed_at AS viewed_at
+                   v.render_id AS render_id, v.issued_at AS issued_at, v.viewed_at AS viewed_at, v.version AS version,
+                   v.words AS words, v.active_ms AS active_ms, v.max_scroll AS max_scroll, v.reached_end AS reached_end,
+                   v.automated AS automated, v.report_seq AS report_seq, r.acknowledged_at AS acknowledged_at
             FROM view v JOIN document d ON d.id = v.document_id
+            LEFT JOIN reading r ON r.acknowledged_render = v.render_id AND r.member = v.member AND r.document_id = v.document_id
+                               AND r.version = coalesce(v.version, '')
             WHERE v.id > ? ORDER BY v.id LIMIT ?
             """,
             [.integer(Int(position)), .integer(limit)]
         )
         return rows.map { row in
+            func integer(_ name: String) -> Int { row.column(name)?.integer ?? 0 }
             let document = DocumentReference(
                 key: row.column("key")?.string ?? "",
                 path: row.column("path")?.string ?? "",
                 title: row.column("title")?.string
+            )
+            let version = row.column("version")?.string.map { DocumentVersion(id: $0, words: integer("words")) }
+            let attention = Attention(
+                sequence: integer("report_seq"),
+                activeMilliseconds: integer("active_ms"),
+                scrollPercent: integer("max_scroll"),
+                reachedEnd: integer("reached_end") != 0,
+                automated: integer("automated") != 0
             )
             let event = ViewEvent(
                 member: row.column("member")?.string ?? "",
@@ -257,9 +355,12 @@ public final class SQLiteStore: ClickStorage {
                 url: row.column("url")?.string ?? "",
                 renderID: row.column("render_id")?.string ?? "",
                 issuedAt: Self.date(row.column("issued_at")),
-                viewedAt: Self.date(row.column("viewed_at"))
+                viewedAt: Self.date(row.column("viewed_at")),
+                version: version,
+                attention: attention
             )
-            return StoredView(position: Int64(row.column("id")?.integer ?? 0), event: event)
+            let acknowledgedAt = row.column("acknowledged_at")?.integer.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+            return StoredView(position: Int64(integer("id")), event: event, acknowledgedAt: acknowledgedAt)
         }
     }
 
@@ -307,19 +408,21 @@ public final class SQLiteStore: ClickStorage {
         )
     }
 
-    /// Each document in `events` as its newest render shows it: the newest path, the newest
-    /// title any render carried, and that render's issue time.
-    static func latestDocuments(_ events: [ViewEvent]) -> [(document: DocumentReference, issuedAt: Date)] {
-        var latest: [String: (document: DocumentReference, issuedAt: Date, titledAt: Date)] = [:]
+    /// Each document in `events` as its newest render shows it: the newest path and version, the
+    /// newest title any render carried, and that render's issue time.
+    static func latestDocuments(_ events: [ViewEvent]) -> [(document: DocumentReference, version: DocumentVersion?, issuedAt: Date)] {
+        var latest: [String: (document: DocumentReference, version: DocumentVersion?, issuedAt: Date, titledAt: Date)] = [:]
         for event in events {
             guard var current = latest[event.document.key] else {
-                latest[event.document.key] = (event.document, event.issuedAt, event.document.title == nil ? .distantPast : event.issuedAt)
+                let titledAt = event.document.title == nil ? Date.distantPast : event.issuedAt
+                latest[event.document.key] = (event.document, event.version, event.issuedAt, titledAt)
                 continue
             }
             if event.issuedAt >= current.issuedAt {
                 let title = current.document.title
                 current.document = event.document
                 current.document.title = title
+                current.version = event.version
                 current.issuedAt = event.issuedAt
             }
             if let title = event.document.title, event.issuedAt >= current.titledAt {
@@ -328,7 +431,7 @@ public final class SQLiteStore: ClickStorage {
             }
             latest[event.document.key] = current
         }
-        return latest.values.map { ($0.document, $0.issuedAt) }
+        return latest.values.map { ($0.document, $0.version, $0.issuedAt) }
     }
 
     /// `(?, ?, …), (?, ?, …), …` for a multi-row `VALUES` list.
@@ -339,6 +442,10 @@ public final class SQLiteStore: ClickStorage {
 
     static func optional(_ text: String?) -> SQLiteData {
         text.map(SQLiteData.text) ?? .null
+    }
+
+    static func optional(_ number: Int?) -> SQLiteData {
+        number.map(SQLiteData.integer) ?? .null
     }
 
     static func milliseconds(_ date: Date) -> Int {

@@ -41,7 +41,12 @@ public enum ClickTrackerServer {
             storage: store,
             key: key,
             spool: spool,
-            configuration: .init(collectorPath: configuration.collectorPath, tokenLifetime: configuration.tokenLifetime),
+            configuration: .init(
+                collectorPath: configuration.collectorPath,
+                tokenLifetime: configuration.tokenLifetime,
+                idleSeconds: configuration.idleSeconds,
+                heartbeatSeconds: configuration.heartbeatSeconds
+            ),
             logger: logger
         )
         let storage = StorageManager(live: store, queue: tracker.queue, configuration: configuration, logger: logger)

@@ -78,6 +78,11 @@ struct ClickTrackerMiddlewareTests {
                 headers[.clickTrackerDocument] = "doc-42"
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page)))
             }
+            router.get("/papers/versioned.html") { _, _ in
+                var headers = html
+                headers[.clickTrackerVersion] = "2026-11-27T10:00"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page)))
+            }
             router.get("/papers/opted-out.html") { _, _ in
                 var headers = html
                 headers[.clickTrackerIgnore] = "1"
@@ -111,17 +116,60 @@ struct ClickTrackerMiddlewareTests {
         return String(body[range.upperBound...].prefix { $0 != "\"" })
     }
 
-    @Test("A tracked page gets the snippet before </body> with a correct Content-Length", arguments: [TestingSetup.router, .live])
+    @Test("A tracked page gets the snippet before </body>, streamed without a Content-Length", arguments: [TestingSetup.router, .live])
     func injects(setup: TestingSetup) async throws {
         let fixture = Fixture()
         try await fixture.makeApplication().test(setup) { client in
             let response = try await client.execute(uri: "/papers/a.html", method: .get, headers: Self.member)
             let body = String(buffer: response.body)
             #expect(response.status == .ok)
+            #expect(body.hasPrefix("<html><head><title>Budget</title></head><body><p>Budget 2027</p><div data-clicktracker-end></div><script"))
             #expect(body.contains("<script src=\"/_clicktracker/script.js?v=\(TrackingScript.version)\""))
             #expect(body.hasSuffix("async></script></body></html>"))
-            #expect(response.headers[.contentLength] == String(response.body.readableBytes))
+            #expect(response.headers[.contentLength] == nil)
             #expect(response.headers[.cacheControl] == "no-store")
+        }
+    }
+
+    /// The claims of the token in a page, verified.
+    static func claims(in body: String, fixture: Fixture) throws -> ViewToken {
+        let value = try #require(Self.token(in: body))
+        return try fixture.tracker.signer.verify(value, member: "alice")
+    }
+
+    @Test("The token names the document's version: a hash of its text and its word count, or the site's version")
+    func versions() async throws {
+        let fixture = Fixture()
+        try await fixture.makeApplication().test(.router) { client in
+            let plain = try await client.execute(uri: "/papers/a.html", method: .get, headers: Self.member)
+            let streamed = try await client.execute(uri: "/papers/stream.html", method: .get, headers: Self.member)
+            let gzipped = try await client.execute(uri: "/papers/gzip.html", method: .get, headers: Self.member)
+            let versioned = try await client.execute(uri: "/papers/versioned.html", method: .get, headers: Self.member)
+            let plainVersion = try #require(try Self.claims(in: String(buffer: plain.body), fixture: fixture).version)
+            // "Budget Budget 2027": the title and the body text.
+            #expect(plainVersion.words == 3)
+            #expect(try Self.claims(in: String(buffer: gzipped.body), fixture: fixture).version == plainVersion)
+            #expect(try Self.claims(in: String(buffer: streamed.body), fixture: fixture).version?.words == 1)
+            #expect(
+                try Self.claims(in: String(buffer: versioned.body), fixture: fixture).version == DocumentVersion(id: "2026-11-27T10:00", words: 3)
+            )
+            #expect(versioned.headers[.clickTrackerVersion] == nil)
+        }
+    }
+
+    @Test("A section that asks for acknowledgement gets an accessible button, hidden until the script shows it")
+    func acknowledgementButton() async throws {
+        let fixture = Fixture()
+        try await fixture.makeApplication().test(.router) { client in
+            let plain = try await client.execute(uri: "/papers/a.html", method: .get, headers: Self.member)
+            #expect(!String(buffer: plain.body).contains("<button"))
+            try await fixture.store.setPolicy(ReadingPolicy(requiresAcknowledgement: true), for: try SectionPath("/papers"))
+            let asking = try await client.execute(uri: "/papers/a.html", method: .get, headers: Self.member)
+            #expect(
+                String(buffer: asking.body).contains(
+                    "<div data-clicktracker-end><button type=\"button\" hidden>I have read this document</button><span role=\"status\"></span></div><script"
+                )
+            )
         }
     }
 
@@ -131,7 +179,7 @@ struct ClickTrackerMiddlewareTests {
         try await fixture.makeApplication().test(.live) { client in
             let response = try await client.execute(uri: "/papers/stream.html", method: .get, headers: Self.member)
             let body = String(buffer: response.body)
-            #expect(body.hasPrefix("<html><body><p>streamed</p><script "))
+            #expect(body.hasPrefix("<html><body><p>streamed</p><div data-clicktracker-end></div><script "))
             #expect(body.hasSuffix("async></script></body></html>"))
         }
     }
@@ -159,7 +207,7 @@ struct ClickTrackerMiddlewareTests {
         try await fixture.makeApplication().test(.router) { client in
             let response = try await client.execute(uri: "/papers/gzip.html", method: .get, headers: Self.member)
             let body = String(buffer: response.body)
-            #expect(body.hasPrefix("<html><head><title>Budget</title></head><body><p>Budget 2027</p><script src="))
+            #expect(body.hasPrefix("<html><head><title>Budget</title></head><body><p>Budget 2027</p><div data-clicktracker-end></div><script src="))
             #expect(body.contains("data-token"))
             #expect(response.headers[.contentEncoding] == nil)
         }
@@ -230,6 +278,17 @@ struct ClickTrackerMiddlewareTests {
             ("alice", "event=view&token=v1.abc", .badRequest),
             ("alice", "event=view", .badRequest),
             ("alice", "event=click&token=GOOD", .badRequest),
+            ("alice", "event=report&token=GOOD", .badRequest),
+            ("alice", "event=report&token=GOOD&q=1&a=100&s=101&r=0&w=0", .badRequest),
+            ("alice", "event=report&token=GOOD&q=1&a=-5&s=10&r=0&w=0", .badRequest),
+            ("alice", "event=report&token=GOOD&q=x&a=5&s=10&r=0&w=0", .badRequest),
+            ("alice", "event=end&token=GOOD&q=1&a=5&s=10&r=2&w=0", .badRequest),
+            ("alice", "event=report&token=GOOD&q=1&a=5&s=10&r=0&w=0", .conflict),
+            ("alice", "event=ack&token=GOOD", .conflict),
+            ("bob", "event=ack&token=GOOD", .forbidden),
+            ("alice", "event=next&token=GOOD", .badRequest),
+            ("alice", "event=next&token=GOOD&path=papers", .badRequest),
+            ("bob", "event=next&token=GOOD&path=/papers/b.html", .forbidden),
             ("alice", "event=view&token=" + String(repeating: "a", count: 17000), .contentTooLarge),
         ] as [(String?, String, HTTPResponse.Status)]
     )
@@ -248,6 +307,36 @@ struct ClickTrackerMiddlewareTests {
             )
             #expect(beacon.status == status)
             #expect(await fixture.store.events.isEmpty)
+        }
+    }
+
+    @Test("Reports and acknowledgements follow the view; a single-page app gets a token for a tracked path only")
+    func beaconKinds() async throws {
+        let fixture = Fixture()
+        try await fixture.makeApplication().test(.router) { client in
+            let page = try await client.execute(uri: "/papers/a.html", method: .get, headers: Self.member)
+            let token = try #require(Self.token(in: String(buffer: page.body)))
+            let form = Self.member.merging([.contentType: "application/x-www-form-urlencoded"])
+            func send(_ body: String) async throws -> TestResponse {
+                try await client.execute(uri: "/_clicktracker/beacon", method: .post, headers: form, body: ByteBuffer(string: body))
+            }
+            #expect(try await send("event=view&token=\(token)&q=1&a=0&s=0&r=0&w=1").status == .noContent)
+            #expect(try await send("event=report&token=\(token)&q=2&a=500&s=30&r=0&w=1").status == .noContent)
+            let first = try await send("event=ack&token=\(token)")
+            #expect(first.status == .ok && String(buffer: first.body) == "Thank you: your confirmation is recorded.")
+            let second = try await send("event=ack&token=\(token)")
+            #expect(String(buffer: second.body) == "Your confirmation of this version was already recorded.")
+            #expect(try await send("event=end&token=\(token)&q=3&a=600&s=30&r=1&w=1").status == .noContent)
+            #expect(try await send("event=report&token=\(token)&q=4&a=700&s=30&r=1&w=1").status == .conflict)
+            let events = await fixture.store.events
+            #expect(events.count == 1)
+            #expect(events.first?.attention?.automated == true)
+
+            let next = try await send("event=next&token=\(token)&path=/papers/b.html")
+            #expect(next.status == .ok)
+            let claims = try fixture.tracker.signer.verify(String(buffer: next.body), member: "alice")
+            #expect(claims.url == "/papers/b.html" && claims.document.path == "/papers/b.html")
+            #expect(try await send("event=next&token=\(token)&path=/public/b.html").status == .noContent)
         }
     }
 
@@ -279,6 +368,11 @@ struct ClickTrackerMiddlewareTests {
             #expect(script.headers[.contentType] == "text/javascript; charset=utf-8")
             #expect(script.headers[.cacheControl] == "public, max-age=31536000, immutable")
             #expect(String(buffer: script.body) == TrackingScript.source)
+            // The budget: at most 1,000 bytes once gzip-compressed, measured on the bytes served.
+            var served = script.body
+            let compressed = try served.compress(with: .gzip())
+            #expect(compressed.readableBytes <= 1000, "the script is \(compressed.readableBytes) bytes gzip-compressed")
+            #expect(script.body.readableBytes < 2000)
             let etag = try #require(script.headers[.eTag])
             let again = try await client.execute(uri: "/_clicktracker/script.js", method: .get, headers: [.ifNoneMatch: etag])
             #expect(again.status == .notModified)

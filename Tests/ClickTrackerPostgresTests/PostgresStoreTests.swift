@@ -49,7 +49,7 @@ struct PostgresStoreTests {
     func nulCharacters() async throws {
         try await Self.withStores { store, _, _, _ in
             let event = StorageConformance.event("alice", "/p/a.html", title: "Bud\u{0}get")
-            #expect(try await store.record([event]) == 1)
+            #expect(try await store.record([event]) == [.recorded])
             let log = try await store.accessLog(AccessLogQuery(section: try SectionPath("/p"), limit: 10))
             #expect(log.entries.first?.title == "Bud\u{FFFD}get")
         }
@@ -75,14 +75,14 @@ struct PostgresStoreTests {
             #expect(try dump() == before)
             #expect(before.contains("alice"))
             let versions = try PostgresServer.psql(port: port, database: database, ["-A", "-t", "-c", "SELECT version FROM clicktracker_schema"])
-            #expect(versions == "1\n")
+            #expect(versions == "\(PostgresSchema.version)\n")
         }
     }
 
     @Test("A database with a newer schema is refused by sql/db.sql")
     func newerSchemaRefused() async throws {
         let (port, database) = try await Self.database()
-        try PostgresServer.psql(port: port, database: database, ["-c", "INSERT INTO clicktracker_schema (version) VALUES (2)"])
+        try PostgresServer.psql(port: port, database: database, ["-c", "INSERT INTO clicktracker_schema (version) VALUES (3)"])
         #expect(throws: PostgresServer.Failure.self) {
             try PostgresServer.psql(port: port, database: database, ["-f", Self.schema])
         }
@@ -92,7 +92,8 @@ struct PostgresStoreTests {
         SELECT (SELECT string_agg(key || path || coalesce(title, ''), ',' ORDER BY key) FROM document),
                (SELECT string_agg(render_id || member, ',' ORDER BY render_id) FROM view),
                (SELECT string_agg(member || url || count, ',' ORDER BY member, url) FROM click),
-               (SELECT string_agg(path, ',' ORDER BY path) FROM section),
+               (SELECT string_agg(path || words_per_minute, ',' ORDER BY path) FROM section),
+               (SELECT string_agg(member || views || active_ms, ',' ORDER BY member) FROM reading),
                (SELECT count(*) FROM pg_proc WHERE proname = 'clicktracker_record')
         """
 }
@@ -110,6 +111,55 @@ struct PostgresSchemaTests {
         } catch {
             try? await connection.close()
             throw error
+        }
+    }
+
+    @Test("A version 1 database is upgraded in place: its reads are kept, summarised per reader, and take reports")
+    func upgradeFromVersion1() async throws {
+        try await Self.withConnection { connection, port, database in
+            let logger = Logger(label: "test")
+            let version1 = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/db-v1.sql").path
+            try PostgresServer.psql(port: port, database: database, ["-f", version1])
+            try PostgresServer.psql(
+                port: port,
+                database: database,
+                [
+                    "-c",
+                    """
+                    SELECT clicktracker_record(ARRAY['alice', 'alice', 'bob'], ARRAY['/p/a', '/p/a', '/p/a'], ARRAY['/p/a', '/p/a', '/p/a'],
+                        ARRAY['A', '', ''], ARRAY['/p/a', '/p/a', '/p/a'], ARRAY['r1', 'r2', 'r3'],
+                        ARRAY[now() - interval '1 hour', now() - interval '50 minutes', now() - interval '40 minutes'],
+                        ARRAY[now() - interval '59 minutes', now() - interval '49 minutes', now() - interval '39 minutes'])
+                    """,
+                ]
+            )
+            #expect(try await PostgresSchema.initialise(connection, logger: logger) == .upgraded(from: 1))
+            #expect(try await PostgresSchema.installedVersion(connection, logger: logger) == 2)
+
+            let store = PostgresStore(configuration: try PostgresStoreTests.dsn(port: port, database: database).clientConfiguration)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await store.run() }
+                let readers = try await store.readers(ReadersQuery(section: try SectionPath("/p"))).readers
+                #expect(readers.map(\.member) == ["alice", "bob"])
+                #expect(readers.map(\.views) == [2, 1])
+                #expect(readers[0].versions.map(\.activeMilliseconds) == [0])
+                #expect(readers[0].document.title == "A")
+                let old = ViewEvent(
+                    member: "bob",
+                    document: DocumentReference(path: "/p/a"),
+                    url: "/p/a",
+                    renderID: "r3",
+                    issuedAt: Date().addingTimeInterval(-2400),
+                    viewedAt: Date(),
+                    attention: Attention(sequence: 1, activeMilliseconds: 5_000, scrollPercent: 100, reachedEnd: true, automated: false)
+                )
+                var report = old
+                report.kind = .report
+                #expect(try await store.record([report]) == [.recorded])
+                #expect(try await store.readers(ReadersQuery(section: try SectionPath("/p"))).readers[1].versions[0].activeMilliseconds == 5_000)
+                #expect(try await store.statistics().views == 3)
+                group.cancelAll()
+            }
         }
     }
 
@@ -131,9 +181,9 @@ struct PostgresSchemaTests {
             let logger = Logger(label: "test")
             #expect(try await PostgresSchema.installedVersion(connection, logger: logger) == nil)
             #expect(try await PostgresSchema.initialise(connection, logger: logger) == .created)
-            #expect(try await PostgresSchema.installedVersion(connection, logger: logger) == 1)
+            #expect(try await PostgresSchema.installedVersion(connection, logger: logger) == PostgresSchema.version)
             #expect(try await PostgresSchema.initialise(connection, logger: logger) == .current)
-            try PostgresServer.psql(port: port, database: database, ["-c", "INSERT INTO clicktracker_schema (version) VALUES (2)"])
+            try PostgresServer.psql(port: port, database: database, ["-c", "INSERT INTO clicktracker_schema (version) VALUES (3)"])
             await #expect(throws: PostgresSchema.SetupError.self) { try await PostgresSchema.initialise(connection, logger: logger) }
         }
     }
@@ -168,7 +218,7 @@ struct PostgresSchemaTests {
             #expect(budget.firstAccess == budget.lastAccess)
 
             let read = StorageConformance.event("alice", "/papers/budget", at: 0)
-            #expect(try await store.record([read]) == 1)
+            #expect(try await store.record([read]) == [.recorded])
             let after = try await store.accessLog(AccessLogQuery(section: try SectionPath("/papers/budget"), limit: 10))
             #expect(after.entries.first { $0.member == "alice" }?.count == 4)
             #expect(try await store.statistics().documents == 2)

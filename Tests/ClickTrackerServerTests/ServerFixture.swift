@@ -75,7 +75,7 @@ struct ServerFixture {
     /// The tracked sections, straight from the database.
     func trackedSections() async throws -> [SectionPath] {
         let store = try await store()
-        let sections = try await store.trackedSections()
+        let sections = try await store.trackedSections().map(\.path)
         try await store.close()
         return sections
     }

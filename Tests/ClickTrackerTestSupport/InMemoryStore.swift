@@ -8,7 +8,9 @@ public actor InMemoryStore: ClickStorage {
     /// When set, `record(_:)` throws this error and records nothing.
     public var failure: (any Error)?
     private var renderIDs: Set<String> = []
-    private var sections: Set<SectionPath> = []
+    private var progress: [String: RenderProgress] = [:]
+    private var acknowledged: Set<[String]> = []
+    private var sections: [SectionPath: ReadingPolicy] = [:]
 
     public init() {}
 
@@ -18,11 +20,61 @@ public actor InMemoryStore: ClickStorage {
     /// All events recorded, deduplicated by render id.
     public var events: [ViewEvent] { batches.flatMap { $0 } }
 
-    public func record(_ events: [ViewEvent]) async throws -> Int {
+    public func record(_ events: [ViewEvent]) async throws -> [RecordOutcome] {
         if let failure { throw failure }
-        let new = events.filter { renderIDs.insert($0.renderID).inserted }
+        var outcomes: [RecordOutcome] = []
+        let new = events.filter { $0.kind == .view && renderIDs.insert($0.renderID).inserted }
+        for event in new {
+            progress[event.renderID] = RenderProgress(issuedAt: event.issuedAt, reportedAt: event.viewedAt)
+        }
+        var newIDs = Set(new.map(\.renderID))
+        for event in events {
+            switch event.kind {
+            case .view:
+                outcomes.append(newIDs.remove(event.renderID) != nil ? .recorded : .unchanged)
+            case .report, .end:
+                guard var render = progress[event.renderID] else {
+                    outcomes.append(.unknownRender)
+                    continue
+                }
+                outcomes.append(render.apply(event.attention ?? .none, final: event.kind == .end, receivedAt: event.viewedAt).outcome)
+                progress[event.renderID] = render
+            case .acknowledgement:
+                guard progress[event.renderID] != nil else {
+                    outcomes.append(.unknownRender)
+                    continue
+                }
+                let inserted = acknowledged.insert([event.member, event.document.key, event.version?.id ?? ""]).inserted
+                outcomes.append(inserted ? .recorded : .unchanged)
+            }
+        }
         batches.append(new)
-        return new.count
+        return outcomes
+    }
+
+    /// Readers, one version each, without evidence: enough for code around storage.
+    public func readers(_ query: ReadersQuery) async throws -> ReadersPage {
+        let inSection = events.filter { event in
+            (try? SectionPath(event.document.path)).map(query.section.contains) ?? false
+        }
+        let grouped = Dictionary(grouping: inSection) { [$0.member, $0.document.key] }
+        let readers = grouped.values.map { views in
+            let evidence = ReaderSummary.VersionEvidence(
+                version: nil,
+                words: nil,
+                views: views.count,
+                firstView: views.map(\.viewedAt).min()!,
+                lastView: views.map(\.viewedAt).max()!,
+                activeMilliseconds: views.compactMap { progress[$0.renderID]?.activeMilliseconds }.reduce(0, +),
+                maximumScroll: 0,
+                reachedEnd: false,
+                automated: false,
+                acknowledgedAt: nil
+            )
+            return ReaderSummary(member: views[0].member, document: views[0].document, currentVersion: nil, versions: [evidence])
+        }
+        let sorted = readers.sorted { ($0.member, $0.document.path) < ($1.member, $1.document.path) }
+        return ReadersPage(readers: Array(sorted.dropFirst(query.offset).prefix(query.limit)), total: sorted.count)
     }
 
     public func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
@@ -54,10 +106,16 @@ public actor InMemoryStore: ClickStorage {
         return AccessLogPage(entries: Array(sorted.dropFirst(query.offset).prefix(query.limit)), total: sorted.count)
     }
 
-    public func trackedSections() async throws -> [SectionPath] { sections.sorted() }
+    public func trackedSections() async throws -> [TrackedSection] {
+        sections.keys.sorted().map { TrackedSection(path: $0, policy: sections[$0]!) }
+    }
 
     public func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {
-        if tracked { sections.insert(section) } else { sections.remove(section) }
+        if tracked { sections[section] = sections[section] ?? .standard } else { sections[section] = nil }
+    }
+
+    public func setPolicy(_ policy: ReadingPolicy, for section: SectionPath) async throws {
+        if sections[section] != nil { sections[section] = policy }
     }
 
     public func statistics() async throws -> StorageStatistics {

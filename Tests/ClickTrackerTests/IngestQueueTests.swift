@@ -21,7 +21,7 @@ actor GatedStore: ClickStorage {
     /// Size of the batch currently held at the gate.
     var writingCount = 0
 
-    func record(_ events: [ViewEvent]) async throws -> Int {
+    func record(_ events: [ViewEvent]) async throws -> [RecordOutcome] {
         if isGated {
             writingCount = events.count
             waitingForWrite?.resume()
@@ -35,7 +35,7 @@ actor GatedStore: ClickStorage {
         if isUnavailable { throw StorageUnavailable(reason: "test outage") }
         if events.contains(where: { refused.contains($0.renderID) }) { throw Failure() }
         batches.append(events)
-        return events.count
+        return events.map { $0.kind == .view ? .recorded : .unknownRender }
     }
 
     /// Waits until a write is blocked on the gate.
@@ -62,8 +62,10 @@ actor GatedStore: ClickStorage {
     func refuse(_ renderIDs: Set<String>) { refused = renderIDs }
 
     func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage { AccessLogPage(entries: [], total: 0) }
-    func trackedSections() async throws -> [SectionPath] { [] }
+    func readers(_ query: ReadersQuery) async throws -> ReadersPage { ReadersPage(readers: [], total: 0) }
+    func trackedSections() async throws -> [TrackedSection] { [] }
     func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {}
+    func setPolicy(_ policy: ReadingPolicy, for section: SectionPath) async throws {}
     func statistics() async throws -> StorageStatistics { StorageStatistics(documents: 0, views: 0, clickRows: 0, clicks: 0, sections: 0) }
     func views(after position: Int64, limit: Int) async throws -> [StoredView] { [] }
     func countRecorded(renderIDs: [String]) async throws -> Int { 0 }
@@ -102,17 +104,17 @@ struct IngestQueueTests {
         let store = GatedStore()
         let queue = IngestQueue(storage: store)
         let writer = Task { try await queue.run() }
-        async let first: Void = queue.submit(Self.event(0))
+        async let first = queue.submit(Self.event(0))
         await store.writeStarted()
         let rest = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for index in 1...50 { group.addTask { try await queue.submit(Self.event(index)) } }
+                for index in 1...50 { group.addTask { _ = try await queue.submit(Self.event(index)) } }
                 try await group.waitForAll()
             }
         }
         #expect(try await waitFor { await queue.backlog == 50 })
         await store.open()
-        try await first
+        #expect(try await first == .recorded)
         try await rest.value
         let batches = await store.batches
         #expect(batches.count == 2)
@@ -132,7 +134,7 @@ struct IngestQueueTests {
         try await Task.sleep(for: .milliseconds(100))
         #expect(await store.batches.isEmpty)
         await store.open()
-        try await submitted.value
+        _ = try await submitted.value
         #expect(await store.batches.count == 1)
         await queue.close()
         try await writer.value
@@ -166,7 +168,7 @@ struct IngestQueueTests {
         #expect(try await waitFor { await queue.isClosing })
         await #expect(throws: IngestQueue.SubmitError.self) { try await queue.submit(Self.event(99)) }
         await store.open()
-        for submitter in submitters { try await submitter.value }
+        for submitter in submitters { _ = try await submitter.value }
         try await running.value
         #expect(await store.batches.flatMap { $0 }.count == 20)
     }
@@ -244,7 +246,7 @@ struct IngestQueueTests {
         await store.open()
         var failed: [Int] = []
         for (index, submitter) in submitters.enumerated() {
-            do { try await submitter.value } catch { failed.append(index) }
+            do { _ = try await submitter.value } catch { failed.append(index) }
         }
         #expect(failed == [3])
         #expect(Set(await store.batches.flatMap { $0 }.map(\.renderID)) == ["r0", "r1", "r2", "r4", "r5"])

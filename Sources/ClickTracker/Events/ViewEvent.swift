@@ -1,9 +1,26 @@
 import Foundation
 
-/// One verified read: a signed-in member saw a rendered page.
+/// One verified beacon from a rendered page: the view itself, a report of attention, or an
+/// acknowledgement.
 ///
-/// Every field comes from a view token the server minted and verified, never from the browser.
+/// The member, document, URL, render and version come from a view token the server minted and
+/// verified, never from the browser; only ``attention`` is reported by the page, and the store
+/// clamps it.
 public struct ViewEvent: Sendable, Hashable, Codable {
+    /// What the beacon says.
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// The page was rendered and shown: a read is opened.
+        case view
+        /// How attentively the page has been read so far.
+        case report
+        /// The page's final report (it was closed or left); later reports are refused.
+        case end = "end"
+        /// The reader confirmed "I have read this document".
+        case acknowledgement = "ack"
+    }
+
+    /// What the beacon says.
+    public var kind: Kind
     /// The signed-in member who read the page.
     public var member: String
     /// The document that was read.
@@ -14,24 +31,52 @@ public struct ViewEvent: Sendable, Hashable, Codable {
     public var renderID: String
     /// When the server minted the token for this render.
     public var issuedAt: Date
-    /// When the server accepted the view beacon.
+    /// When the server accepted the beacon.
     public var viewedAt: Date
+    /// The version of the document the page showed, when known.
+    public var version: DocumentVersion?
+    /// What the page reported about attention (reports; a view copied from another store).
+    public var attention: Attention?
 
-    /// Creates a view event.
+    /// Creates an event.
     public init(
+        kind: Kind = .view,
         member: String,
         document: DocumentReference,
         url: String,
         renderID: String,
         issuedAt: Date,
-        viewedAt: Date
+        viewedAt: Date,
+        version: DocumentVersion? = nil,
+        attention: Attention? = nil
     ) {
+        self.kind = kind
         self.member = member
         self.document = document
         self.url = url
         self.renderID = renderID
         self.issuedAt = issuedAt
         self.viewedAt = viewedAt
+        self.version = version
+        self.attention = attention
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, member, document, url, renderID, issuedAt, viewedAt, version, attention
+    }
+
+    /// Decodes an event; spool records written before events had a kind are views.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try container.decodeIfPresent(Kind.self, forKey: .kind) ?? .view
+        member = try container.decode(String.self, forKey: .member)
+        document = try container.decode(DocumentReference.self, forKey: .document)
+        url = try container.decode(String.self, forKey: .url)
+        renderID = try container.decode(String.self, forKey: .renderID)
+        issuedAt = try container.decode(Date.self, forKey: .issuedAt)
+        viewedAt = try container.decode(Date.self, forKey: .viewedAt)
+        version = try container.decodeIfPresent(DocumentVersion.self, forKey: .version)
+        attention = try container.decodeIfPresent(Attention.self, forKey: .attention)
     }
 }
 

@@ -22,7 +22,7 @@ public actor IngestQueue: Service {
 
     private struct Pending {
         var event: ViewEvent
-        var continuation: CheckedContinuation<Void, any Error>
+        var continuation: CheckedContinuation<RecordOutcome, any Error>
     }
 
     private let storage: any ClickStorage
@@ -70,11 +70,13 @@ public actor IngestQueue: Service {
     public var isClosing: Bool { isClosed }
 
     /// Queues an event and waits until its batch is durable.
+    /// - Returns: What the store made of the event, or ``RecordOutcome/spooled``.
     /// - Throws: ``SubmitError/closed`` during shutdown, or the storage's error if the batch failed;
     ///   in both cases the event was not recorded and must not be acknowledged.
-    public func submit(_ event: ViewEvent) async throws {
+    @discardableResult
+    public func submit(_ event: ViewEvent) async throws -> RecordOutcome {
         guard !isClosed else { throw SubmitError.closed }
-        try await withCheckedThrowingContinuation { continuation in
+        return try await withCheckedThrowingContinuation { continuation in
             pending.append(Pending(event: event, continuation: continuation))
             writerWaiting?.resume()
             writerWaiting = nil
@@ -118,15 +120,15 @@ public actor IngestQueue: Service {
             let batch = Array(pending.prefix(maximumBatchSize))
             pending.removeFirst(batch.count)
             do {
-                try await write(batch.map(\.event))
-                for item in batch { item.continuation.resume() }
+                let outcomes = try await write(batch.map(\.event))
+                for (item, outcome) in zip(batch, outcomes) { item.continuation.resume(returning: outcome) }
             } catch let error where batch.count > 1 && !(error is StorageUnavailable) {
                 // The store refused the batch: write its events one by one, so one event the
                 // store cannot take does not fail the others.
                 for item in batch {
                     do {
-                        try await write([item.event])
-                        item.continuation.resume()
+                        let outcomes = try await write([item.event])
+                        item.continuation.resume(returning: outcomes.first ?? .unchanged)
                     } catch {
                         logger.error("Writing a view event failed: \(error)")
                         item.continuation.resume(throwing: error)
@@ -140,21 +142,28 @@ public actor IngestQueue: Service {
     }
 
     /// Writes to the store, or to the spool while it holds earlier events or the store is unreachable.
-    private func write(_ events: [ViewEvent]) async throws {
+    private func write(_ events: [ViewEvent]) async throws -> [RecordOutcome] {
         guard let spool else {
-            try await storage.record(events)
-            return
+            return try await Self.outcomes(of: events, storage.record(events))
         }
         if await spool.isEmpty {
             do {
-                try await storage.record(events)
-                return
+                return try await Self.outcomes(of: events, storage.record(events))
             } catch let error as StorageUnavailable {
                 logger.warning("Spooling view events locally until the store is back: \(error)")
             }
         }
         try await spool.append(events)
         wakeReplayer()
+        return Array(repeating: .spooled, count: events.count)
+    }
+
+    /// The store's outcomes, checked to be one per event.
+    private static func outcomes(of events: [ViewEvent], _ outcomes: [RecordOutcome]) throws -> [RecordOutcome] {
+        guard outcomes.count == events.count else {
+            throw StoreContractViolation(description: "the store returned \(outcomes.count) outcomes for \(events.count) events")
+        }
+        return outcomes
     }
 
     /// Replays the spool whenever it has events, retrying with growing pauses while the store is
@@ -190,7 +199,10 @@ public actor IngestQueue: Service {
     private func replayChunk() async throws -> Bool {
         guard let spool, let chunk = try await spool.peek(maximumEvents: maximumBatchSize) else { return false }
         do {
-            try await storage.record(chunk.events)
+            let refused = try await storage.record(chunk.events).filter { !$0.isAccepted }.count
+            if refused > 0 {
+                logger.info("\(refused) spooled reports were for renders the store does not know or had finished; they changed nothing")
+            }
         } catch let error as StorageUnavailable {
             throw error
         } catch {
@@ -217,4 +229,9 @@ public actor IngestQueue: Service {
         replayerWaiting?.resume()
         replayerWaiting = nil
     }
+}
+
+/// A store answered against its contract; the batch counts as failed.
+struct StoreContractViolation: Error, CustomStringConvertible {
+    let description: String
 }

@@ -6,10 +6,11 @@ import NIOCore
 /// Feed the body chunk by chunk to ``process(_:)`` and call ``finish()`` once. A `</body` inside a
 /// `<script>` element or an HTML comment is not the closing tag. Tags may be split across chunks:
 /// bytes are held back only while a `<…` construct is still undecided (at most a few bytes). The
-/// snippet is inserted exactly once, so the body grows by exactly ``snippet``'s length.
+/// snippet is made when the insertion point is reached, from the ``DocumentVersion`` of
+/// everything before it (see ``PageFingerprint``), and inserted exactly once.
 public struct HTMLInjector: Sendable {
-    /// The bytes inserted.
-    public let snippet: ByteBuffer
+    private let makeSnippet: @Sendable (DocumentVersion) -> String
+    private var fingerprint = PageFingerprint()
     private var pending = ByteBuffer()
     private var state = State.text
     private var inserted = false
@@ -28,9 +29,15 @@ public struct HTMLInjector: Sendable {
     }
 
     /// Creates an injector for one document.
+    /// - Parameter snippet: Makes the HTML to insert from the version of the document before it.
+    public init(snippet: @escaping @Sendable (DocumentVersion) -> String) {
+        self.makeSnippet = snippet
+    }
+
+    /// Creates an injector that inserts fixed HTML.
     /// - Parameter snippet: The HTML to insert.
     public init(snippet: String) {
-        self.snippet = ByteBuffer(string: snippet)
+        self.init { _ in snippet }
     }
 
     /// Processes one chunk of the body and returns the bytes to send on.
@@ -49,11 +56,12 @@ public struct HTMLInjector: Sendable {
         case .insert(let index):
             inserted = true
             let offset = index - bytes.startIndex
-            var output = ByteBuffer()
-            output.reserveCapacity(window.readableBytes + snippet.readableBytes)
             var head = window.getSlice(at: window.readerIndex, length: offset)!
             var tail = window.getSlice(at: window.readerIndex + offset, length: window.readableBytes - offset)!
-            var snippet = snippet
+            fingerprint.update(head.readableBytesView)
+            var snippet = ByteBuffer(string: makeSnippet(fingerprint.version()))
+            var output = ByteBuffer()
+            output.reserveCapacity(window.readableBytes + snippet.readableBytes)
             output.writeBuffer(&head)
             output.writeBuffer(&snippet)
             output.writeBuffer(&tail)
@@ -61,7 +69,9 @@ public struct HTMLInjector: Sendable {
         case .hold(let index):
             let offset = index - bytes.startIndex
             pending = window.getSlice(at: window.readerIndex + offset, length: window.readableBytes - offset)!
-            return window.getSlice(at: window.readerIndex, length: offset)!
+            let sent = window.getSlice(at: window.readerIndex, length: offset)!
+            fingerprint.update(sent.readableBytesView)
+            return sent
         }
     }
 
@@ -70,7 +80,8 @@ public struct HTMLInjector: Sendable {
         var output = pending
         pending = ByteBuffer()
         if !inserted {
-            var snippet = snippet
+            fingerprint.update(output.readableBytesView)
+            var snippet = ByteBuffer(string: makeSnippet(fingerprint.version()))
             output.writeBuffer(&snippet)
             inserted = true
         }

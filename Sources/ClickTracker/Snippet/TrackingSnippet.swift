@@ -1,12 +1,22 @@
-/// The `<script>` tag injected into a tracked page.
+/// The markup injected into a tracked page: an end marker (with the acknowledgement button
+/// when the section asks for one) and the `<script>` tag.
 public struct TrackingSnippet: Sendable {
     /// Where the collector routes are mounted, e.g. `/_clicktracker`.
     public let collectorPath: String
+    /// Seconds without input after which time stops counting as active (the script's default when `nil`).
+    public let idleSeconds: Int?
+    /// Seconds between reports while the reader is active (the script's default when `nil`).
+    public let heartbeatSeconds: Int?
 
     /// Creates a snippet renderer.
-    /// - Parameter collectorPath: The path prefix of the collector routes.
-    public init(collectorPath: String) {
+    /// - Parameters:
+    ///   - collectorPath: The path prefix of the collector routes.
+    ///   - idleSeconds: Overrides the script's idle window (30 s).
+    ///   - heartbeatSeconds: Overrides the script's heartbeat (15 s).
+    public init(collectorPath: String, idleSeconds: Int? = nil, heartbeatSeconds: Int? = nil) {
         self.collectorPath = collectorPath
+        self.idleSeconds = idleSeconds
+        self.heartbeatSeconds = heartbeatSeconds
     }
 
     /// The URL of the tracking script, versioned by its content.
@@ -15,15 +25,26 @@ public struct TrackingSnippet: Sendable {
     /// The URL the script posts beacons to.
     public var beaconURL: String { "\(collectorPath)/beacon" }
 
-    /// The tag for one render.
+    /// The label of the acknowledgement button.
+    public static let acknowledgementLabel = "I have read this document"
+
+    /// The markup for one render.
     /// - Parameters:
     ///   - token: The signed view token of this render.
     ///   - nonce: The page's Content-Security-Policy nonce, if it has one.
-    public func html(token: String, nonce: String? = nil) -> String {
-        var tag = "<script src=\"\(HTML.escape(scriptURL))\" data-token=\"\(HTML.escape(token))\""
-        tag += " data-endpoint=\"\(HTML.escape(beaconURL))\""
-        if let nonce { tag += " nonce=\"\(HTML.escape(nonce))\"" }
-        tag += " async></script>"
-        return tag
+    ///   - acknowledgement: Whether to offer the "I have read this document" button.
+    public func html(token: String, nonce: String? = nil, acknowledgement: Bool = false) -> String {
+        var html = "<div data-clicktracker-end>"
+        if acknowledgement {
+            // Hidden until the script runs: without it the button could not record anything.
+            html += "<button type=\"button\" hidden>\(Self.acknowledgementLabel)</button><span role=\"status\"></span>"
+        }
+        html += "</div><script src=\"\(HTML.escape(scriptURL))\" data-token=\"\(HTML.escape(token))\""
+        html += " data-endpoint=\"\(HTML.escape(beaconURL))\""
+        if let idleSeconds { html += " data-idle=\"\(idleSeconds)\"" }
+        if let heartbeatSeconds { html += " data-beat=\"\(heartbeatSeconds)\"" }
+        if let nonce { html += " nonce=\"\(HTML.escape(nonce))\"" }
+        html += " async></script>"
+        return html
     }
 }

@@ -3,20 +3,31 @@
 /// Every store passes the same conformance suite. Implementations must be safe to call
 /// concurrently and must make a batch durable before `record(_:)` returns.
 public protocol ClickStorage: Sendable {
-    /// Writes a batch of verified view events in one transaction.
+    /// Writes a batch of verified events in one transaction.
     ///
-    /// A render id that is already stored is skipped, so replaying a batch changes nothing.
+    /// Views are applied first, then reports and acknowledgements in order. A render id that is
+    /// already stored is skipped, so replaying a batch changes nothing. A report adds to a render
+    /// only when its sequence number is above the last one's, never after the render's final
+    /// report, and its active time is clamped to the time that passed since the last accepted
+    /// report (or the view) and since the token was issued, as the server saw it. A view event
+    /// that carries attention (a view copied from another store) is stored with it as it is.
+    /// An acknowledgement is kept once per member, document and version.
     /// - Parameter events: The events to write.
-    /// - Returns: How many events were new.
+    /// - Returns: What became of each event, in the order given.
     @discardableResult
-    func record(_ events: [ViewEvent]) async throws -> Int
+    func record(_ events: [ViewEvent]) async throws -> [RecordOutcome]
 
     /// Reads one page of the access log under a section, grouped by member and URL.
     /// - Parameter query: Section, ordering and page.
     func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage
 
-    /// All tracked sections.
-    func trackedSections() async throws -> [SectionPath]
+    /// Reads one page of the readers report under a section: per member and document, the
+    /// evidence for each version they read.
+    /// - Parameter query: Section, ordering and page.
+    func readers(_ query: ReadersQuery) async throws -> ReadersPage
+
+    /// All tracked sections, with their reading policies.
+    func trackedSections() async throws -> [TrackedSection]
 
     /// Marks or unmarks a section for tracking.
     /// - Parameters:
@@ -24,10 +35,17 @@ public protocol ClickStorage: Sendable {
     ///   - tracked: `true` to mark it, `false` to unmark it.
     func setTracked(_ section: SectionPath, _ tracked: Bool) async throws
 
+    /// Changes the reading policy of a tracked section (nothing happens if it is not tracked).
+    /// - Parameters:
+    ///   - policy: The new policy.
+    ///   - section: The marked section.
+    func setPolicy(_ policy: ReadingPolicy, for section: SectionPath) async throws
+
     /// Counts of what the store holds.
     func statistics() async throws -> StorageStatistics
 
-    /// Recorded views in the order they were stored, for copying one store into another.
+    /// Recorded views in the order they were stored, for copying one store into another; each
+    /// carries its attention, and the acknowledgement made from that render, if any.
     /// - Parameters:
     ///   - position: Only views after this position (`0` for the first page).
     ///   - limit: The most views returned.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How much a store holds, for the control panel and for comparing a copy with its source.
 public struct StorageStatistics: Sendable, Equatable {
     /// Documents known.
@@ -25,12 +27,25 @@ public struct StorageStatistics: Sendable, Equatable {
 public struct StoredView: Sendable, Equatable {
     /// Position in the store; later views have larger ones.
     public var position: Int64
-    /// The view, with the document's current path and title.
+    /// The view, with the document's current path and title, its version and attention.
     public var event: ViewEvent
+    /// When the member acknowledged the document from this render, if they did.
+    public var acknowledgedAt: Date?
 
     /// Creates a stored view.
-    public init(position: Int64, event: ViewEvent) {
+    public init(position: Int64, event: ViewEvent, acknowledgedAt: Date? = nil) {
         self.position = position
         self.event = event
+        self.acknowledgedAt = acknowledgedAt
+    }
+
+    /// The events that re-create this view in another store: the view, then its acknowledgement.
+    public var events: [ViewEvent] {
+        guard let acknowledgedAt else { return [event] }
+        var acknowledgement = event
+        acknowledgement.kind = .acknowledgement
+        acknowledgement.attention = nil
+        acknowledgement.viewedAt = acknowledgedAt
+        return [event, acknowledgement]
     }
 }

@@ -17,15 +17,26 @@ public struct ViewToken: Sendable, Hashable, Codable {
     public var issuedAt: Date
     /// When the token stops being accepted.
     public var expiresAt: Date
+    /// The version of the document rendered, when known.
+    public var version: DocumentVersion?
 
     /// Creates a token.
-    public init(member: String, document: DocumentReference, url: String, renderID: String, issuedAt: Date, expiresAt: Date) {
+    public init(
+        member: String,
+        document: DocumentReference,
+        url: String,
+        renderID: String,
+        issuedAt: Date,
+        expiresAt: Date,
+        version: DocumentVersion? = nil
+    ) {
         self.member = member
         self.document = document
         self.url = url
         self.renderID = renderID
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
+        self.version = version
     }
 
     /// A new random render id: 128 bits from the system's secure generator, base64url.
@@ -34,9 +45,23 @@ public struct ViewToken: Sendable, Hashable, Codable {
         return Base64URL.encode((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 
-    /// The view event this token proves, accepted at `viewedAt`.
-    public func event(viewedAt: Date) -> ViewEvent {
-        ViewEvent(member: member, document: document, url: url, renderID: renderID, issuedAt: issuedAt, viewedAt: viewedAt)
+    /// The event this token proves, received at `viewedAt`.
+    /// - Parameters:
+    ///   - kind: What the beacon says.
+    ///   - viewedAt: When the server received it.
+    ///   - attention: What the page reported, for a report.
+    public func event(_ kind: ViewEvent.Kind = .view, viewedAt: Date, attention: Attention? = nil) -> ViewEvent {
+        ViewEvent(
+            kind: kind,
+            member: member,
+            document: document,
+            url: url,
+            renderID: renderID,
+            issuedAt: issuedAt,
+            viewedAt: viewedAt,
+            version: version,
+            attention: attention
+        )
     }
 
     enum CodingKeys: String, CodingKey {
@@ -46,5 +71,6 @@ public struct ViewToken: Sendable, Hashable, Codable {
         case renderID = "r"
         case issuedAt = "i"
         case expiresAt = "e"
+        case version = "v"
     }
 }

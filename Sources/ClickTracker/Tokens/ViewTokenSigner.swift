@@ -55,8 +55,15 @@ public struct ViewTokenSigner: Sendable {
     ///   - member: The signed-in member the page is rendered for.
     ///   - document: The document rendered.
     ///   - url: The URL it is rendered at.
+    ///   - version: The version of the document rendered, when known.
     ///   - now: The time of rendering.
-    public func mint(member: String, document: DocumentReference, url: String, now: Date = Date()) -> String {
+    public func mint(
+        member: String,
+        document: DocumentReference,
+        url: String,
+        version: DocumentVersion? = nil,
+        now: Date = Date()
+    ) -> String {
         let issuedAt = Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
         let token = ViewToken(
             member: member,
@@ -64,7 +71,8 @@ public struct ViewTokenSigner: Sendable {
             url: url,
             renderID: ViewToken.newRenderID(),
             issuedAt: issuedAt,
-            expiresAt: issuedAt.addingTimeInterval(lifetime)
+            expiresAt: issuedAt.addingTimeInterval(lifetime),
+            version: version
         )
         return sign(token)
     }

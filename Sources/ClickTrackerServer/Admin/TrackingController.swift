@@ -33,7 +33,7 @@ struct TrackingController: Sendable {
 
     func overview(context: ServerRequestContext) async throws -> Response {
         let sections = try await tracker.storage.trackedSections()
-        let rules = TrackingRules(sections: sections)
+        let rules = TrackingRules(sections: sections.map(\.path))
         let tree: [[String: Any]] = (folder?.tree() ?? []).map { item in
             let path = try? SectionPath(urlPath: item.entry.path)
             let section = path.flatMap(rules.trackingSection(for:))
@@ -43,7 +43,7 @@ struct TrackingController: Sendable {
                 "trackingURL": trackingURL(path?.value ?? "/"), "state": state,
             ]
         }
-        let sectionValues = sections.map { ["path": $0.value, "trackingURL": trackingURL($0.value)] }
+        let sectionValues = sections.map { ["path": $0.path.value, "trackingURL": trackingURL($0.path.value)] }
         return pages.page(
             "overview",
             ["sections": sectionValues, "tree": tree, "hasSite": folder != nil],
@@ -61,7 +61,7 @@ struct TrackingController: Sendable {
         let page = min(max(1, parameters["page"].flatMap { Int(String($0)) } ?? 1), 1_000_000)
         let section = try await tracker.trackingSection(for: path)
         var values: [String: Any] = ["path": path.value, "pathURL": path.urlEncoded]
-        switch section {
+        switch section?.path {
         case .none:
             values["untracked"] = true
             values["toggle"] = ["action": "enable", "label": "Enable tracking"]
@@ -73,7 +73,16 @@ struct TrackingController: Sendable {
             values["section"] = marked.value
             values["sectionURL"] = trackingURL(marked.value)
         }
-        if section != nil {
+        if let section {
+            values["policy"] = Self.policyValues(section.policy, editable: section.path == path)
+            let readersQuery = ReadersQuery(
+                section: path,
+                order: parameters["readers-sort"].flatMap { ReadersQuery.Order(rawValue: String($0)) } ?? .member,
+                descending: parameters["readers-order"] == "desc",
+                limit: Self.pageSize,
+                offset: (min(max(1, parameters["readers-page"].flatMap { Int(String($0)) } ?? 1), 1_000_000) - 1) * Self.pageSize
+            )
+            values["readers"] = try await readersValues(readersQuery, policy: section.policy)
             let query = AccessLogQuery(
                 section: path,
                 order: order,
@@ -107,7 +116,12 @@ struct TrackingController: Sendable {
         switch form["action"] {
         case "enable": try await tracker.storage.setTracked(path, true)
         case "disable": try await tracker.storage.setTracked(path, false)
-        default: return admin.badRequest("The action must be enable or disable.", context: context)
+        case "policy":
+            switch Self.policy(from: form) {
+            case .success(let policy): try await tracker.storage.setPolicy(policy, for: path)
+            case .failure(let error): return admin.badRequest(error.description, context: context)
+            }
+        default: return admin.badRequest("The action must be enable, disable or policy.", context: context)
         }
         return .redirect(to: trackingURL(path.value), type: .found)
     }
@@ -126,6 +140,109 @@ struct TrackingController: Sendable {
                 "arrow": isCurrent ? (descending ? " ▼" : " ▲") : "",
             ]
         }
+    }
+
+    /// The readers table: per person and document, the verdict and its evidence.
+    private func readersValues(_ query: ReadersQuery, policy: ReadingPolicy) async throws -> [String: Any] {
+        let page = try await tracker.storage.readers(query)
+        let base = trackingURL(query.section.value)
+        let pageURL = { (page: Int) in
+            "\(base)&readers-sort=\(query.order.rawValue)&readers-order=\(query.descending ? "desc" : "asc")&readers-page=\(page)"
+        }
+        let current = query.offset / query.limit + 1
+        var values: [String: Any] = [
+            "rows": page.readers.map { Self.readerRow($0, policy: policy) },
+            "range": "Rows \(page.total == 0 ? 0 : query.offset + 1)–\(query.offset + page.readers.count) of \(page.total)",
+        ]
+        let labels: [(ReadersQuery.Order, String)] = [
+            (.member, "Member"), (.document, "Document"), (.views, "Views"), (.firstView, "First view"), (.lastView, "Last view"),
+        ]
+        values["columns"] = Dictionary(
+            uniqueKeysWithValues: labels.map { column, label in
+                let isCurrent = column == query.order
+                let descending = isCurrent ? !query.descending : false
+                return (
+                    column.rawValue,
+                    [
+                        "label": label,
+                        "url": "\(base)&readers-sort=\(column.rawValue)&readers-order=\(descending ? "desc" : "asc")",
+                        "arrow": isCurrent ? (query.descending ? " ▼" : " ▲") : "",
+                    ]
+                )
+            }
+        )
+        if current > 1 { values["previous"] = pageURL(current - 1) }
+        if query.offset + page.readers.count < page.total { values["next"] = pageURL(current + 1) }
+        return values
+    }
+
+    static func readerRow(_ reader: ReaderSummary, policy: ReadingPolicy) -> [String: Any] {
+        let verdict = reader.verdict(policy)
+        let evidence = verdict.evidence
+        let path = try? SectionPath(reader.document.path)
+        return [
+            "member": reader.member,
+            "url": path?.urlEncoded ?? "",
+            "link": path != nil,
+            "display": reader.document.title.map { "\($0) (\(reader.document.path))" } ?? reader.document.path,
+            "verdict": verdict.label,
+            "level": verdict.level.rawValue,
+            "counts": verdict.counts,
+            "active": "\(duration(evidence.activeMilliseconds)) of \(duration(verdict.requiredMilliseconds))",
+            "scroll": "\(evidence.maximumScroll)%",
+            "end": evidence.reachedEnd ? "yes" : "no",
+            "acknowledged": evidence.acknowledgedAt.map(format) ?? "",
+            "version": evidence.version.map { "\($0.prefix(8))\(verdict.isEarlierVersion ? " (earlier)" : "")" } ?? "unknown",
+            "automated": evidence.automated ? "automated" : "",
+            "views": reader.views,
+            "first": reader.firstView.map(format) ?? "",
+            "last": reader.lastView.map(format) ?? "",
+        ]
+    }
+
+    /// `m:ss` for a duration in milliseconds.
+    static func duration(_ milliseconds: Int) -> String {
+        let seconds = milliseconds / 1000
+        return "\(seconds / 60):\(String(format: "%02d", seconds % 60))"
+    }
+
+    private static func policyValues(_ policy: ReadingPolicy, editable: Bool) -> [String: Any] {
+        [
+            "editable": editable,
+            "wordsPerMinute": policy.wordsPerMinute,
+            "maximumSeconds": policy.maximumSeconds,
+            "minimumSeconds": policy.minimumSeconds,
+            "requiresAcknowledgement": policy.requiresAcknowledgement,
+            "requiresRereading": policy.requiresRereading,
+        ]
+    }
+
+    /// Why a policy form was refused.
+    struct InvalidPolicy: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The policy a form asks for; every number must be a whole number in range.
+    static func policy(from form: FormFields) -> Result<ReadingPolicy, InvalidPolicy> {
+        func number(_ name: String, _ label: String, _ range: ClosedRange<Int>) -> Int? {
+            form[name].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.flatMap { range.contains($0) ? $0 : nil }
+        }
+        guard let wordsPerMinute = number("words-per-minute", "Words per minute", 1...10_000) else {
+            return .failure(InvalidPolicy(description: "Words per minute must be a whole number from 1 to 10000."))
+        }
+        guard let maximum = number("maximum-seconds", "Maximum", 0...86_400), let minimum = number("minimum-seconds", "Minimum", 0...86_400)
+        else {
+            return .failure(InvalidPolicy(description: "The reading times must be whole numbers of seconds from 0 to 86400."))
+        }
+        return .success(
+            ReadingPolicy(
+                wordsPerMinute: wordsPerMinute,
+                maximumSeconds: maximum,
+                minimumSeconds: minimum,
+                requiresAcknowledgement: form["requires-acknowledgement"] == "yes",
+                requiresRereading: form["requires-rereading"] == "yes"
+            )
+        )
     }
 
     private static func row(_ entry: AccessLogEntry) -> [String: Any] {

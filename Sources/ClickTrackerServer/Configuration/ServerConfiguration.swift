@@ -9,7 +9,7 @@ import HTTPTypes
 /// Keys (JSON / environment): `host` / `CLICKTRACKER_HOST`, `port`, `site`, `users`,
 /// `database`, `postgres.dsn`, `spool`, `upstream.url`, `upstream.timeout`, `upstream.host`,
 /// `identity.header`, `identity.trusted`, `identity.upstream`, `key.file`, `key.secret`, `collector.path`, `sections.initial`, `sections.ignore`,
-/// `cookies.secure`, `token.lifetime`. Relative paths in the file are taken relative to it.
+/// `cookies.secure`, `token.lifetime`, `attention.idle`, `attention.heartbeat`. Relative paths in the file are taken relative to it.
 public struct ServerConfiguration: Sendable {
     /// Address to listen on.
     public var host = "127.0.0.1"
@@ -45,6 +45,10 @@ public struct ServerConfiguration: Sendable {
     public var secureCookies = false
     /// How long a view token is accepted, in seconds.
     public var tokenLifetime: TimeInterval = 12 * 3600
+    /// Seconds without input after which the script stops counting active time (30 when `nil`).
+    public var idleSeconds: Int?
+    /// Seconds between the script's reports while the reader is active (15 when `nil`).
+    public var heartbeatSeconds: Int?
     /// The site to put ClickTracker in front of (proxy mode), instead of ``siteDirectory``.
     public var upstream: String?
     /// Seconds to wait for the upstream to connect or send the next bytes before answering `504`.
@@ -91,6 +95,8 @@ public struct ServerConfiguration: Sendable {
         configuration.ignoredPaths = reader.stringArray(forKey: "sections.ignore", default: [])
         configuration.secureCookies = reader.bool(forKey: "cookies.secure", default: false)
         configuration.tokenLifetime = reader.double(forKey: "token.lifetime", default: configuration.tokenLifetime)
+        configuration.idleSeconds = reader.int(forKey: "attention.idle")
+        configuration.heartbeatSeconds = reader.int(forKey: "attention.heartbeat")
         configuration.upstream = reader.string(forKey: "upstream.url")
         configuration.upstreamTimeout = reader.double(forKey: "upstream.timeout", default: configuration.upstreamTimeout)
         configuration.keepsHost = reader.string(forKey: "upstream.host", default: "upstream") == "keep"
@@ -123,6 +129,10 @@ public struct ServerConfiguration: Sendable {
             throw .invalid("key.secret must be base64 of at least 32 bytes (try: openssl rand -base64 32)")
         }
         guard tokenLifetime > 0 else { throw .invalid("token.lifetime must be positive") }
+        if let idleSeconds, !(1...3600).contains(idleSeconds) { throw .invalid("attention.idle must be 1 to 3600 seconds") }
+        if let heartbeatSeconds, !(1...3600).contains(heartbeatSeconds) {
+            throw .invalid("attention.heartbeat must be 1 to 3600 seconds")
+        }
         if let upstream {
             guard siteDirectory == nil else { throw .invalid("give either a site folder or an upstream, not both") }
             _ = try UpstreamProxy.Target(url: upstream)

@@ -33,7 +33,7 @@ enum Templates {
         .error { border-left-color: #d33; }
         .pager { margin-top: .8rem; display: flex; gap: 1rem; }
         label { display: block; margin: .6rem 0 .2rem; }
-        input[type=text], input[type=password] { font: inherit; padding: .3rem; width: 16rem; }
+        input[type=text], input[type=password], input[type=number] { font: inherit; padding: .3rem; width: 16rem; }
         button.primary { font: inherit; padding: .35rem 1rem; margin-top: .8rem; cursor: pointer; }
         .tree li { list-style: none; }
         .actions { display: flex; gap: 1rem; align-items: end; flex-wrap: wrap; }
@@ -143,6 +143,38 @@ enum Templates {
           {{/toggle}}
         </div>
         {{#tracked}}
+        {{#policy}}
+        <h2>When a document counts as read</h2>
+        {{#editable}}
+        <form method="post" action="{{prefix}}/tracking" id="policy">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="path" value="{{path}}">
+          <input type="hidden" name="action" value="policy">
+          <p>Read: active time of at least the document's words ÷ words per minute (never more than the maximum), or the end of the document reached after the minimum active time.</p>
+          <div class="actions">
+            <div><label for="words-per-minute">Words per minute</label><input type="number" id="words-per-minute" name="words-per-minute" min="1" max="10000" value="{{wordsPerMinute}}" required></div>
+            <div><label for="maximum-seconds">Maximum time needed (seconds)</label><input type="number" id="maximum-seconds" name="maximum-seconds" min="0" max="86400" value="{{maximumSeconds}}" required></div>
+            <div><label for="minimum-seconds">Minimum time with the end reached (seconds)</label><input type="number" id="minimum-seconds" name="minimum-seconds" min="0" max="86400" value="{{minimumSeconds}}" required></div>
+          </div>
+          <label><input type="checkbox" name="requires-acknowledgement" value="yes" {{#requiresAcknowledgement}}checked{{/requiresAcknowledgement}}> Ask readers to confirm "I have read this document"</label>
+          <label><input type="checkbox" name="requires-rereading" value="yes" {{#requiresRereading}}checked{{/requiresRereading}}> When a document changes, earlier reads no longer count</label>
+          <button class="primary" id="save-policy">Save</button>
+        </form>
+        {{/editable}}
+        {{^editable}}
+        <p id="policy">Set on <a href="{{sectionURL}}">{{section}}</a>: {{wordsPerMinute}} words per minute, at most {{maximumSeconds}} s, or the end reached after {{minimumSeconds}} s{{#requiresAcknowledgement}}; readers are asked to confirm{{/requiresAcknowledgement}}{{#requiresRereading}}; changed documents must be read again{{/requiresRereading}}.</p>
+        {{/editable}}
+        {{/policy}}
+        {{#readers}}
+        <h2>Readers</h2>
+        <table id="readers">
+          <thead><tr>{{#columns.member}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.member}}{{#columns.document}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.document}}<th>Verdict</th><th>Active time</th><th>Scrolled</th><th>Reached end</th><th>Acknowledged</th><th>Version</th><th>Automated</th>{{#columns.views}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.views}}{{#columns.first}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.first}}{{#columns.last}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.last}}</tr></thead>
+          <tbody>
+          {{#rows}}<tr><td class="member">{{member}}</td><td class="document">{{#link}}<a href="{{url}}">{{/link}}{{display}}{{#link}}</a>{{/link}}</td><td class="verdict" data-level="{{level}}">{{verdict}}</td><td class="active">{{active}}</td><td class="scroll">{{scroll}}</td><td class="end">{{end}}</td><td class="acknowledged">{{acknowledged}}</td><td class="version">{{version}}</td><td class="automated">{{automated}}</td><td class="views">{{views}}</td><td>{{first}}</td><td>{{last}}</td></tr>{{/rows}}
+          {{^rows}}<tr><td colspan="12" class="muted">Nobody has read anything here yet.</td></tr>{{/rows}}
+          </tbody>
+        </table>
+        <div class="pager"><span>{{range}}</span>{{#previous}}<a href="{{previous}}">← Previous</a>{{/previous}}{{#next}}<a href="{{next}}">Next →</a>{{/next}}</div>
+        {{/readers}}
         <h2>Access log</h2>
         <table id="access-log">
           <thead><tr>{{#columns}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns}}</tr></thead>

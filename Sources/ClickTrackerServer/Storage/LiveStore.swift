@@ -64,7 +64,7 @@ final class LiveStore: ClickStorage {
         return try await body(store)
     }
 
-    func record(_ events: [ViewEvent]) async throws -> Int {
+    func record(_ events: [ViewEvent]) async throws -> [RecordOutcome] {
         try await use { try await $0.record(events) }
     }
 
@@ -72,8 +72,16 @@ final class LiveStore: ClickStorage {
         try await use { try await $0.accessLog(query) }
     }
 
-    func trackedSections() async throws -> [SectionPath] {
+    func readers(_ query: ReadersQuery) async throws -> ReadersPage {
+        try await use { try await $0.readers(query) }
+    }
+
+    func trackedSections() async throws -> [TrackedSection] {
         try await use { try await $0.trackedSections() }
+    }
+
+    func setPolicy(_ policy: ReadingPolicy, for section: SectionPath) async throws {
+        try await use { try await $0.setPolicy(policy, for: section) }
     }
 
     func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {

@@ -182,8 +182,9 @@ actor StorageManager {
         }
     }
 
-    /// Copies sections and views page by page (views the destination has are skipped), then
-    /// counts on both sides.
+    /// Copies sections (with their policies) and views (with their attention and
+    /// acknowledgements) page by page (views the destination has are skipped), then counts on
+    /// both sides.
     static func copy(
         from source: any ClickStorage,
         to destination: any ClickStorage,
@@ -191,7 +192,8 @@ actor StorageManager {
     ) async throws -> CopyReport {
         let total = try await source.statistics().views
         for section in try await source.trackedSections() {
-            try await destination.setTracked(section, true)
+            try await destination.setTracked(section.path, true)
+            try await destination.setPolicy(section.policy, for: section.path)
         }
         var position: Int64 = 0
         var copied = 0
@@ -199,7 +201,7 @@ actor StorageManager {
         while true {
             let page = try await source.views(after: position, limit: copyPageSize)
             guard let last = page.last else { break }
-            try await destination.record(page.map(\.event))
+            try await destination.record(page.flatMap(\.events))
             position = last.position
             copied += page.count
             await progress(copied, max(total, copied))

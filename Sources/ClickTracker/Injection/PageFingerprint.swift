@@ -1,0 +1,110 @@
+import Crypto
+import NIOCore
+
+/// Follows an HTML document as it streams and works out its ``DocumentVersion``: the words of
+/// its text (outside tags, comments, `<script>` and `<style>`), counted and hashed with white
+/// space collapsed, so a change of markup or of a per-render attribute (a CSRF token, a nonce)
+/// is not a new version, while any change of the text is.
+public struct PageFingerprint: Sendable {
+    private enum State {
+        case text
+        case tag
+        case comment
+        case rawText
+    }
+
+    private var state = State.text
+    private var hasher = SHA256()
+    private var words = 0
+    private var inWord = false
+    /// The start of the current tag's name, lower-cased (enough to tell `script`, `style` and `!--`).
+    private var tagName: [UInt8] = []
+    private var nameEnded = false
+    /// While in a comment or raw text: the closing sequence and how much of it matched so far.
+    private var closing: [UInt8] = []
+    private var matched = 0
+    private var buffer: [UInt8] = []
+
+    /// Starts a fingerprint.
+    public init() {}
+
+    /// Takes the next bytes of the document.
+    public mutating func update(_ bytes: ByteBufferView) {
+        buffer.reserveCapacity(bytes.count)
+        for byte in bytes { take(byte) }
+        flush()
+    }
+
+    /// The version of everything taken so far.
+    public func version() -> DocumentVersion {
+        var hasher = hasher
+        if !buffer.isEmpty { hasher.update(data: buffer) }
+        let digest = Array(hasher.finalize().prefix(12))
+        return DocumentVersion(id: Base64URL.encode(digest), words: words)
+    }
+
+    private mutating func take(_ byte: UInt8) {
+        let lowered = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+        switch state {
+        case .text:
+            if byte == UInt8(ascii: "<") {
+                state = .tag
+                tagName.removeAll(keepingCapacity: true)
+                nameEnded = false
+                inWord = false
+            } else if Self.isSpace(byte) {
+                inWord = false
+            } else {
+                if !inWord {
+                    if words > 0 { buffer.append(UInt8(ascii: " ")) }
+                    words += 1
+                    inWord = true
+                }
+                buffer.append(byte)
+            }
+        case .tag:
+            if byte == UInt8(ascii: ">") {
+                state = .text
+                if tagName == Array("script".utf8) || tagName == Array("style".utf8) {
+                    enterRawText(closing: "</" + String(decoding: tagName, as: UTF8.self))
+                }
+            } else if !nameEnded {
+                if Self.isSpace(byte) || (byte == UInt8(ascii: "/") && !tagName.isEmpty) || tagName.count == 8 {
+                    nameEnded = true
+                } else {
+                    tagName.append(lowered)
+                    if tagName == Array("!--".utf8) { enterRawText(closing: "-->", state: .comment) }
+                }
+            }
+        case .comment, .rawText:
+            if lowered == closing[matched] {
+                matched += 1
+                if matched == closing.count {
+                    // A comment ends here; raw text ends with its closing tag, whose `>` follows.
+                    state = state == .comment ? .text : .tag
+                    tagName.removeAll(keepingCapacity: true)
+                    nameEnded = true
+                }
+            } else {
+                matched = lowered == closing[0] ? 1 : 0
+            }
+        }
+        if buffer.count >= 4096 { flush() }
+    }
+
+    private mutating func enterRawText(closing: String, state: State = .rawText) {
+        self.state = state
+        self.closing = Array(closing.utf8)
+        matched = 0
+    }
+
+    private mutating func flush() {
+        guard !buffer.isEmpty else { return }
+        hasher.update(data: buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0C
+    }
+}

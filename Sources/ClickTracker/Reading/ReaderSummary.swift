@@ -1,0 +1,143 @@
+import Foundation
+
+/// One person's reads of one document, with the evidence for each version they read.
+public struct ReaderSummary: Sendable, Hashable {
+    /// The evidence for one version of the document.
+    public struct VersionEvidence: Sendable, Hashable {
+        /// The version's id; `nil` when unknown.
+        public var version: String?
+        /// The version's word count, when known.
+        public var words: Int?
+        /// Views of this version.
+        public var views: Int
+        /// First view of this version.
+        public var firstView: Date
+        /// Last view of this version.
+        public var lastView: Date
+        /// Active time over all views of this version (clamped by the server), in milliseconds.
+        public var activeMilliseconds: Int
+        /// The furthest scrolled, in percent.
+        public var maximumScroll: Int
+        /// Whether the end of the document was reached.
+        public var reachedEnd: Bool
+        /// Whether any view showed signs of automation.
+        public var automated: Bool
+        /// When the reader confirmed reading this version, if they did.
+        public var acknowledgedAt: Date?
+
+        /// Creates the evidence.
+        public init(
+            version: String?,
+            words: Int?,
+            views: Int,
+            firstView: Date,
+            lastView: Date,
+            activeMilliseconds: Int,
+            maximumScroll: Int,
+            reachedEnd: Bool,
+            automated: Bool,
+            acknowledgedAt: Date?
+        ) {
+            self.version = version
+            self.words = words
+            self.views = views
+            self.firstView = firstView
+            self.lastView = lastView
+            self.activeMilliseconds = activeMilliseconds
+            self.maximumScroll = maximumScroll
+            self.reachedEnd = reachedEnd
+            self.automated = automated
+            self.acknowledgedAt = acknowledgedAt
+        }
+    }
+
+    /// The reader.
+    public var member: String
+    /// The document, with its current path and title.
+    public var document: DocumentReference
+    /// The document's current version (its newest render's), when known.
+    public var currentVersion: String?
+    /// The evidence per version read, newest last view first.
+    public var versions: [VersionEvidence]
+
+    /// Creates a summary; `versions` are ordered newest first.
+    public init(member: String, document: DocumentReference, currentVersion: String?, versions: [VersionEvidence]) {
+        self.member = member
+        self.document = document
+        self.currentVersion = currentVersion
+        self.versions = versions.sorted { ($0.lastView, $0.version ?? "") > ($1.lastView, $1.version ?? "") }
+    }
+
+    /// All views, of every version.
+    public var views: Int { versions.reduce(0) { $0 + $1.views } }
+    /// The first view of any version.
+    public var firstView: Date? { versions.map(\.firstView).min() }
+    /// The last view of any version.
+    public var lastView: Date? { versions.map(\.lastView).max() }
+
+    /// The verdict under a section's policy.
+    public func verdict(_ policy: ReadingPolicy) -> ReadingVerdict {
+        ReadingVerdict(self, policy: policy)
+    }
+}
+
+/// What to read from the readers report: a section, an ordering and one page.
+public struct ReadersQuery: Sendable, Hashable {
+    /// The column the report is ordered by.
+    public enum Order: String, Sendable, CaseIterable {
+        case member
+        case document
+        case views
+        case firstView = "first"
+        case lastView = "last"
+    }
+
+    /// Documents at or below this section.
+    public var section: SectionPath
+    /// Ordering column; member and document path break ties.
+    public var order: Order
+    /// `true` for descending order.
+    public var descending: Bool
+    /// Rows per page.
+    public var limit: Int
+    /// Rows to skip.
+    public var offset: Int
+
+    /// Creates a query.
+    public init(section: SectionPath, order: Order = .member, descending: Bool = false, limit: Int = 20, offset: Int = 0) {
+        self.section = section
+        self.order = order
+        self.descending = descending
+        self.limit = max(1, limit)
+        self.offset = max(0, offset)
+    }
+
+    /// The `ORDER BY` list the SQL stores use, over result columns `member`, `path`, `views`,
+    /// `first_view` and `last_view`. Built only from the enumeration, never from input.
+    public var sqlOrderBy: String {
+        let column =
+            switch order {
+            case .member: "member"
+            case .document: "path"
+            case .views: "views"
+            case .firstView: "first_view"
+            case .lastView: "last_view"
+            }
+        let direction = descending ? "DESC" : "ASC"
+        return "\(column) \(direction), member \(direction), path \(direction), document_id \(direction)"
+    }
+}
+
+/// One page of the readers report and the number of rows in all pages.
+public struct ReadersPage: Sendable, Hashable {
+    /// The rows of this page.
+    public var readers: [ReaderSummary]
+    /// Rows (person and document) in the whole report.
+    public var total: Int
+
+    /// Creates a page.
+    public init(readers: [ReaderSummary], total: Int) {
+        self.readers = readers
+        self.total = total
+    }
+}

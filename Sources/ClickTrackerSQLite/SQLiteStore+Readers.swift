@@ -1,0 +1,91 @@
+import ClickTracker
+import Foundation
+import SQLiteNIO
+
+extension SQLiteStore {
+    public func readers(_ query: ReadersQuery) async throws -> ReadersPage {
+        let (filter, binds) = Self.sectionFilter(query.section)
+        let groups = try await reader.query(
+            """
+            SELECT r.member AS member, r.document_id AS document_id, d.path AS path, sum(r.views) AS views,
+                   min(r.first_view) AS first_view, max(r.last_view) AS last_view
+            FROM reading r JOIN document d ON d.id = r.document_id
+            WHERE \(filter)
+            GROUP BY r.member, r.document_id
+            ORDER BY \(query.sqlOrderBy)
+            LIMIT ? OFFSET ?
+            """,
+            binds + [.integer(query.limit), .integer(query.offset)]
+        )
+        let total = try await reader.query(
+            """
+            SELECT count(*) AS total FROM (
+                SELECT 1 FROM reading r JOIN document d ON d.id = r.document_id WHERE \(filter) GROUP BY r.member, r.document_id
+            )
+            """,
+            binds
+        )
+        let keys = groups.map { row in ReaderKey(member: row.column("member")?.string ?? "", documentID: row.column("document_id")?.integer ?? 0) }
+        let evidence = try await versionEvidence(for: keys)
+        let readers = keys.compactMap { evidence[$0] }
+        return ReadersPage(readers: readers, total: total.first?.column("total")?.integer ?? 0)
+    }
+
+    /// A person and a document.
+    struct ReaderKey: Hashable {
+        var member: String
+        var documentID: Int
+    }
+
+    /// The reading rows of the given people and documents, folded into summaries.
+    private func versionEvidence(for keys: [ReaderKey]) async throws -> [ReaderKey: ReaderSummary] {
+        guard !keys.isEmpty else { return [:] }
+        let members = Array(Set(keys.map(\.member)))
+        let documents = Array(Set(keys.map(\.documentID)))
+        let rows = try await reader.query(
+            """
+            SELECT r.member AS member, r.document_id AS document_id, r.version AS version, r.words AS words, r.views AS views,
+                   r.first_view AS first_view, r.last_view AS last_view, r.active_ms AS active_ms, r.max_scroll AS max_scroll,
+                   r.reached_end AS reached_end, r.automated AS automated, r.acknowledged_at AS acknowledged_at,
+                   d.key AS key, d.path AS path, d.title AS title, d.version AS current_version
+            FROM reading r JOIN document d ON d.id = r.document_id
+            WHERE r.member IN (\(Array(repeating: "?", count: members.count).joined(separator: ", ")))
+              AND r.document_id IN (\(Array(repeating: "?", count: documents.count).joined(separator: ", ")))
+            """,
+            members.map(SQLiteData.text) + documents.map(SQLiteData.integer)
+        )
+        let wanted = Set(keys)
+        var documentsByKey: [ReaderKey: (DocumentReference, String?)] = [:]
+        var versions: [ReaderKey: [ReaderSummary.VersionEvidence]] = [:]
+        for row in rows {
+            let key = ReaderKey(member: row.column("member")?.string ?? "", documentID: row.column("document_id")?.integer ?? 0)
+            guard wanted.contains(key) else { continue }
+            func integer(_ name: String) -> Int { row.column(name)?.integer ?? 0 }
+            let version = row.column("version")?.string ?? ""
+            documentsByKey[key] = (
+                DocumentReference(key: row.column("key")?.string, path: row.column("path")?.string ?? "", title: row.column("title")?.string),
+                row.column("current_version")?.string
+            )
+            versions[key, default: []].append(
+                ReaderSummary.VersionEvidence(
+                    version: version.isEmpty ? nil : version,
+                    words: row.column("words")?.integer,
+                    views: integer("views"),
+                    firstView: Self.date(row.column("first_view")),
+                    lastView: Self.date(row.column("last_view")),
+                    activeMilliseconds: integer("active_ms"),
+                    maximumScroll: integer("max_scroll"),
+                    reachedEnd: integer("reached_end") != 0,
+                    automated: integer("automated") != 0,
+                    acknowledgedAt: row.column("acknowledged_at")?.integer.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+                )
+            )
+        }
+        var summaries: [ReaderKey: ReaderSummary] = [:]
+        for (key, evidence) in versions {
+            guard let (document, current) = documentsByKey[key] else { continue }
+            summaries[key] = ReaderSummary(member: key.member, document: document, currentVersion: current, versions: evidence)
+        }
+        return summaries
+    }
+}

@@ -1,0 +1,161 @@
+import ClickTracker
+import Foundation
+import Testing
+
+extension StorageConformance {
+    /// A report (or final report, or acknowledgement) for the render of `view`, received at `t0 + seconds`.
+    public static func report(
+        _ view: ViewEvent,
+        _ kind: ViewEvent.Kind = .report,
+        at seconds: TimeInterval,
+        sequence: Int = 1,
+        active: Int = 0,
+        scroll: Int = 0,
+        end: Bool = false,
+        automated: Bool = false
+    ) -> ViewEvent {
+        var event = view
+        event.kind = kind
+        event.viewedAt = t0.addingTimeInterval(seconds)
+        event.attention =
+            kind == .acknowledgement
+            ? nil
+            : Attention(sequence: sequence, activeMilliseconds: active, scrollPercent: scroll, reachedEnd: end, automated: automated)
+        return event
+    }
+
+    static func readers(
+        _ store: any ClickStorage,
+        _ section: String,
+        _ order: ReadersQuery.Order = .member,
+        descending: Bool = false
+    )
+        async throws -> [ReaderSummary]
+    {
+        try await store.readers(ReadersQuery(section: try SectionPath(section), order: order, descending: descending, limit: 100)).readers
+    }
+
+    static func reports(_ store: any ClickStorage, _ second: any ClickStorage) async throws {
+        // Issued at t0 - 1, viewed at t0.
+        let view = Self.event("alice", "/papers/a.html", render: "r-a")
+        #expect(try await store.record([view]) == [.recorded])
+        // Claims a minute after 10 s: only the 10 s since the view count.
+        #expect(try await store.record([report(view, at: 10, sequence: 1, active: 60_000, scroll: 40)]) == [.recorded])
+        // An overtaken heartbeat and a replay change nothing.
+        #expect(try await store.record([report(view, at: 11, sequence: 1, active: 60_000, scroll: 90)]) == [.unchanged])
+        #expect(
+            try await second.record([
+                report(view, at: 20, sequence: 3, active: 18_000, scroll: 70),
+                report(view, at: 20, sequence: 2, active: 15_000, scroll: 50),
+            ]) == [.recorded, .unchanged]
+        )
+        // Active time never exceeds the time since the token was issued, and never shrinks.
+        #expect(try await store.record([report(view, .end, at: 25, sequence: 4, active: 9_000, end: true, automated: true)]) == [.recorded])
+        #expect(try await store.record([report(view, at: 30, sequence: 5, active: 29_000)]) == [.finishedRender])
+        let unknown = Self.event("alice", "/papers/a.html", render: "never-viewed")
+        #expect(try await store.record([report(unknown, at: 30, active: 1_000)]) == [.unknownRender])
+        #expect(try await store.record([report(unknown, .acknowledgement, at: 30)]) == [.unknownRender])
+
+        // A view and its report in one batch, in either order: the view is applied first.
+        let bob = Self.event("bob", "/papers/a.html", at: 100, render: "r-b")
+        #expect(try await store.record([report(bob, at: 103, active: 2_500, scroll: 100, end: true), bob]) == [.recorded, .recorded])
+
+        let summaries = try await readers(store, "/papers")
+        #expect(summaries.map(\.member) == ["alice", "bob"])
+        let alice = try #require(summaries.first?.versions.first)
+        #expect(alice.activeMilliseconds == 18_000)
+        #expect(alice.maximumScroll == 70)
+        #expect(alice.reachedEnd)
+        #expect(alice.automated)
+        #expect(alice.views == 1)
+        #expect(alice.firstView == t0)
+        let bobs = try #require(summaries.last?.versions.first)
+        #expect(bobs.activeMilliseconds == 2_500)
+        #expect(bobs.maximumScroll == 100 && bobs.reachedEnd && !bobs.automated)
+        // The access log is unchanged by reports.
+        #expect(try await log(store, "/papers").entries.map(\.count) == [1, 1])
+    }
+
+    static func versionsAndAcknowledgements(_ store: any ClickStorage, _ second: any ClickStorage) async throws {
+        let first = DocumentVersion(id: "version-1", words: 500)
+        let revised = DocumentVersion(id: "version-2", words: 750)
+        var alice = Self.event("alice", "/papers/a.html", at: 10, title: "A", render: "a1")
+        alice.version = first
+        var bob = Self.event("bob", "/papers/a.html", at: 20, title: "A", render: "b1")
+        bob.version = first
+        try await store.record([alice, bob])
+        #expect(try await store.record([report(alice, .acknowledgement, at: 40)]) == [.recorded])
+        #expect(try await store.record([report(alice, .acknowledgement, at: 50)]) == [.unchanged])
+        // The document changes; bob reads the new version (a render issued later).
+        var bobAgain = Self.event("bob", "/papers/a.html", at: 100, title: "A (revised)", render: "b2")
+        bobAgain.version = revised
+        #expect(try await store.record([bobAgain, report(bobAgain, at: 130, active: 30_000)]) == [.recorded, .recorded])
+        #expect(try await store.record([report(bobAgain, .acknowledgement, at: 140)]) == [.recorded])
+        // A late view of the old version does not make it current again.
+        var late = Self.event("carol", "/papers/a.html", at: 50, render: "c1")
+        late.version = first
+        try await store.record([late])
+
+        let summaries = try await readers(store, "/papers")
+        #expect(summaries.map(\.member) == ["alice", "bob", "carol"])
+        #expect(summaries.allSatisfy { $0.currentVersion == "version-2" && $0.document.title == "A (revised)" })
+        let aliceSummary = summaries[0]
+        #expect(aliceSummary.versions.map(\.version) == ["version-1"])
+        #expect(aliceSummary.versions[0].acknowledgedAt == t0.addingTimeInterval(40))
+        #expect(aliceSummary.versions[0].words == 500)
+        let verdict = aliceSummary.verdict(.standard)
+        #expect(verdict.level == .acknowledged && verdict.isEarlierVersion && verdict.label == "acknowledged an earlier version")
+        #expect(verdict.counts)
+        #expect(!aliceSummary.verdict(ReadingPolicy(requiresRereading: true)).counts)
+        let bobSummary = summaries[1]
+        #expect(bobSummary.views == 2)
+        #expect(bobSummary.versions.map(\.version) == ["version-2", "version-1"])
+        #expect(bobSummary.versions[0].acknowledgedAt == t0.addingTimeInterval(140))
+        #expect(bobSummary.versions[0].activeMilliseconds == 30_000)
+        #expect(bobSummary.versions[1].acknowledgedAt == nil)
+        #expect(bobSummary.verdict(.standard).level == .acknowledged && !bobSummary.verdict(.standard).isEarlierVersion)
+
+        // Exported views carry their version and the acknowledgement made from them.
+        var exported: [StoredView] = []
+        while true {
+            let page = try await store.views(after: exported.last?.position ?? 0, limit: 2)
+            if page.isEmpty { break }
+            exported += page
+        }
+        let byRender = Dictionary(uniqueKeysWithValues: exported.map { ($0.event.renderID, $0) })
+        #expect(byRender["a1"]?.acknowledgedAt == t0.addingTimeInterval(40))
+        #expect(byRender["b1"]?.acknowledgedAt == nil)
+        #expect(byRender["b2"]?.event.version == revised)
+        #expect(byRender["b2"]?.event.attention?.activeMilliseconds == 30_000)
+        #expect(byRender["b2"]?.events.map(\.kind) == [.view, .acknowledgement])
+    }
+
+    static func readers(_ store: any ClickStorage, _ second: any ClickStorage) async throws {
+        var events: [ViewEvent] = []
+        for member in 0..<5 {
+            for document in 0..<(member + 1) {
+                events.append(Self.event("m\(member)", "/r/\(document).html", at: Double(member * 10 + document)))
+            }
+        }
+        events.append(Self.event("m0", "/r/0.html", at: 500))
+        events.append(Self.event("m0", "/elsewhere.html", at: 1))
+        events.append(Self.event("m0", "/r0/0.html", at: 1))
+        try await store.record(events)
+        let all = try await store.readers(ReadersQuery(section: try SectionPath("/r"), limit: 4))
+        #expect(all.total == 15)
+        var seen: [String] = []
+        for offset in stride(from: 0, to: 16, by: 4) {
+            let page = try await second.readers(ReadersQuery(section: try SectionPath("/r"), limit: 4, offset: offset))
+            #expect(page.total == 15)
+            seen += page.readers.map { "\($0.member) \($0.document.path)" }
+        }
+        #expect(seen == seen.sorted() && Set(seen).count == 15)
+        let byViews = try await readers(store, "/r", .views, descending: true)
+        #expect(byViews.first?.member == "m0" && byViews.first?.views == 2)
+        let byLast = try await readers(store, "/r", .lastView)
+        #expect(byLast.compactMap(\.lastView) == byLast.compactMap(\.lastView).sorted())
+        let byDocument = try await readers(store, "/r", .document, descending: true)
+        #expect(byDocument.first?.document.path == "/r/4.html")
+        #expect(try await store.readers(ReadersQuery(section: try SectionPath("/r"), offset: 100)) == ReadersPage(readers: [], total: 15))
+    }
+}
