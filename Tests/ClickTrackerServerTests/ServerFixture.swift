@@ -72,6 +72,22 @@ struct ServerFixture {
         return entries
     }
 
+    /// The readers under a section (per member and document), straight from the database.
+    func readers(_ section: String) async throws -> [ReaderSummary] {
+        let store = try await store()
+        let readers = try await store.readers(ReadersQuery(section: try SectionPath(section), limit: 1000)).readers
+        try await store.close()
+        return readers
+    }
+
+    /// Marks a section with a policy in the database, before the server starts.
+    func track(_ section: String, policy: ReadingPolicy) async throws {
+        let store = try await store()
+        try await store.setTracked(try SectionPath(section), true)
+        try await store.setPolicy(policy, for: try SectionPath(section))
+        try await store.close()
+    }
+
     /// The tracked sections, straight from the database.
     func trackedSections() async throws -> [SectionPath] {
         let store = try await store()

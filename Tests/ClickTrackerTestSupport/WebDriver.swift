@@ -99,6 +99,27 @@ public final class WebDriver: Sendable {
         try await command(.GET, "/url")["value"] as? String ?? ""
     }
 
+    /// The handle of the current window (tab).
+    public func windowHandle() async throws -> String {
+        try await command(.GET, "/window")["value"] as? String ?? ""
+    }
+
+    /// Opens a new tab and switches to it, which hides the previous one; returns its handle.
+    @discardableResult
+    public func openTab() async throws -> String {
+        let created = try await command(.POST, "/window/new", ["type": "tab"])
+        guard let value = created["value"] as? [String: Any], let handle = value["handle"] as? String else {
+            throw Failure(description: "no new tab: \(created)")
+        }
+        try await switchToWindow(handle)
+        return handle
+    }
+
+    /// Switches to a window (tab), which makes it the visible one.
+    public func switchToWindow(_ handle: String) async throws {
+        _ = try await command(.POST, "/window", ["handle": handle])
+    }
+
     /// Runs JavaScript in the page and returns its result.
     @discardableResult
     public func execute(_ script: String) async throws -> Any? {

@@ -36,7 +36,7 @@ public enum TrackingScript {
         function measure(){var m=n();
         if(shown()&&d.hasFocus()&&m-input<idle){act+=Math.min(m-tick,2e3);
         sc=Math.max(sc,Math.min(100,Math.round((w.scrollY+w.innerHeight)*100/d.documentElement.scrollHeight)));
-        if(e&&e.getBoundingClientRect().top<w.innerHeight)end=1}
+        if(e&&e.getBoundingClientRect().top<=w.innerHeight)end=1}
         tick=m;view();
         if(location.pathname!=path){report("end");st=3;path=location.pathname;
         send("next",path).then(function(r){return r.status==200&&r.text()}).then(function(x){if(x){k=x;reset();view()}})}}
