@@ -35,6 +35,16 @@ struct PageFingerprintTests {
         }
     }
 
+    @Test("With a <main> element only its text counts: a greeting in the header is not a new version")
+    func main() {
+        let alice = "<body><header>Signed in as alice</header><main class=\"doc\"><h1>Budget</h1><p>Figures.</p></main><footer>x</footer></body>"
+        let bob = alice.replacingOccurrences(of: "alice", with: "bob")
+        #expect(Self.version([alice]) == Self.version([bob]))
+        #expect(Self.version([alice]).words == 2)
+        #expect(Self.version([alice.replacingOccurrences(of: "Figures.", with: "Other figures.")]) != Self.version([alice]))
+        #expect(Self.version(["<body><header>Signed in as alice</header><p>Figures.</p></body>"]).words == 5)
+    }
+
     @Test("Markup, white space and per-render attributes are not a new version; a change of text is")
     func changes() {
         let base = Self.version([Self.page])

@@ -4,8 +4,34 @@ import NIOCore
 /// Follows an HTML document as it streams and works out its ``DocumentVersion``: the words of
 /// its text (outside tags, comments, `<script>` and `<style>`), counted and hashed with white
 /// space collapsed, so a change of markup or of a per-render attribute (a CSRF token, a nonce)
-/// is not a new version, while any change of the text is.
+/// is not a new version, while any change of the text is. When the page has a `<main>` element,
+/// only the text inside it counts, so a header that greets the reader by name does not make
+/// each reader's copy a version of its own.
 public struct PageFingerprint: Sendable {
+    /// The words of one part of the page, hashed.
+    private struct Text {
+        var hasher = SHA256()
+        var words = 0
+        var buffer: [UInt8] = []
+
+        mutating func startWord() {
+            if words > 0 { buffer.append(UInt8(ascii: " ")) }
+            words += 1
+        }
+
+        mutating func flush() {
+            guard !buffer.isEmpty else { return }
+            hasher.update(data: buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
+
+        func version() -> DocumentVersion {
+            var hasher = hasher
+            if !buffer.isEmpty { hasher.update(data: buffer) }
+            return DocumentVersion(id: Base64URL.encode(Array(hasher.finalize().prefix(12))), words: words)
+        }
+    }
+
     private enum State {
         case text
         case tag
@@ -14,8 +40,10 @@ public struct PageFingerprint: Sendable {
     }
 
     private var state = State.text
-    private var hasher = SHA256()
-    private var words = 0
+    private var page = Text()
+    private var main = Text()
+    private var sawMain = false
+    private var inMain = false
     private var inWord = false
     /// The start of the current tag's name, lower-cased (enough to tell `script`, `style` and `!--`).
     private var tagName: [UInt8] = []
@@ -23,24 +51,20 @@ public struct PageFingerprint: Sendable {
     /// While in a comment or raw text: the closing sequence and how much of it matched so far.
     private var closing: [UInt8] = []
     private var matched = 0
-    private var buffer: [UInt8] = []
 
     /// Starts a fingerprint.
     public init() {}
 
     /// Takes the next bytes of the document.
     public mutating func update(_ bytes: ByteBufferView) {
-        buffer.reserveCapacity(bytes.count)
         for byte in bytes { take(byte) }
-        flush()
+        page.flush()
+        main.flush()
     }
 
-    /// The version of everything taken so far.
+    /// The version of everything taken so far (of the `<main>` element's text, if there was one).
     public func version() -> DocumentVersion {
-        var hasher = hasher
-        if !buffer.isEmpty { hasher.update(data: buffer) }
-        let digest = Array(hasher.finalize().prefix(12))
-        return DocumentVersion(id: Base64URL.encode(digest), words: words)
+        sawMain ? main.version() : page.version()
     }
 
     private mutating func take(_ byte: UInt8) {
@@ -56,17 +80,23 @@ public struct PageFingerprint: Sendable {
                 inWord = false
             } else {
                 if !inWord {
-                    if words > 0 { buffer.append(UInt8(ascii: " ")) }
-                    words += 1
+                    page.startWord()
+                    if inMain { main.startWord() }
                     inWord = true
                 }
-                buffer.append(byte)
+                page.buffer.append(byte)
+                if inMain { main.buffer.append(byte) }
             }
         case .tag:
             if byte == UInt8(ascii: ">") {
                 state = .text
                 if tagName == Array("script".utf8) || tagName == Array("style".utf8) {
                     enterRawText(closing: "</" + String(decoding: tagName, as: UTF8.self))
+                } else if tagName == Array("main".utf8) {
+                    sawMain = true
+                    inMain = true
+                } else if tagName == Array("/main".utf8) {
+                    inMain = false
                 }
             } else if !nameEnded {
                 if Self.isSpace(byte) || (byte == UInt8(ascii: "/") && !tagName.isEmpty) || tagName.count == 8 {
@@ -89,19 +119,16 @@ public struct PageFingerprint: Sendable {
                 matched = lowered == closing[0] ? 1 : 0
             }
         }
-        if buffer.count >= 4096 { flush() }
+        if page.buffer.count >= 4096 {
+            page.flush()
+            main.flush()
+        }
     }
 
     private mutating func enterRawText(closing: String, state: State = .rawText) {
         self.state = state
         self.closing = Array(closing.utf8)
         matched = 0
-    }
-
-    private mutating func flush() {
-        guard !buffer.isEmpty else { return }
-        hasher.update(data: buffer)
-        buffer.removeAll(keepingCapacity: true)
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool {
