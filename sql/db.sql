@@ -199,6 +199,7 @@ $$;
 
 -- What each member read of each version of a document ('' = unknown version): the sum of the
 -- member's views of it, and the member's acknowledgement ("I have read this"), if given.
+-- credited_at is when active time was last credited: renders open side by side share the clock.
 CREATE TABLE IF NOT EXISTS reading (
     member              text        NOT NULL,
     document_id         bigint      NOT NULL REFERENCES document (id),
@@ -213,17 +214,18 @@ CREATE TABLE IF NOT EXISTS reading (
     automated           boolean     NOT NULL DEFAULT false,
     acknowledged_at     timestamptz,
     acknowledged_render text,
+    credited_at         timestamptz NOT NULL,
     PRIMARY KEY (member, document_id, version)
 );
 CREATE INDEX IF NOT EXISTS reading_document ON reading (document_id);
 
 -- Upgrading from version 1: the summary of the views recorded so far.
 INSERT INTO reading (member, document_id, version, words, views, first_view, last_view,
-                     active_ms, max_scroll, reached_end, automated)
+                     active_ms, max_scroll, reached_end, automated, credited_at)
 SELECT v.member, v.document_id, coalesce(v.version, ''),
        (array_agg(v.words ORDER BY v.issued_at DESC) FILTER (WHERE v.words IS NOT NULL))[1],
        count(*), min(v.viewed_at), max(v.viewed_at),
-       sum(v.active_ms), max(v.max_scroll), bool_or(v.reached_end), bool_or(v.automated)
+       sum(v.active_ms), max(v.max_scroll), bool_or(v.reached_end), bool_or(v.automated), max(v.viewed_at)
 FROM view v
 WHERE NOT EXISTS (SELECT 1 FROM clicktracker_schema WHERE version >= 2)
     AND NOT EXISTS (SELECT 1 FROM reading)
@@ -244,10 +246,12 @@ DROP FUNCTION IF EXISTS clicktracker_record(text[], text[], text[], text[], text
 -- Views are recorded first, so a report may follow its view in the same batch; render ids
 -- already stored are skipped, so replaying a batch changes nothing. Attention starts with the
 -- view's values (zeros for a live view). A report is credited at most the time since the
--- previous report and since the render was issued. The other events are applied in input
+-- previous report and since the render was issued, and the member's reading at most the time
+-- since it was last credited. The other events are applied in input
 -- order; only their render id, time received and attention are used (the view row holds the
--- member and document). Rows are locked in key order so concurrent batches from several
--- instances do not deadlock.
+-- member and document). Rows are locked in key order, views before readings, so concurrent
+-- batches from several instances do not deadlock; should two still do, PostgreSQL aborts one,
+-- and the instance's ingest queue writes its events again one by one (nothing is lost).
 CREATE OR REPLACE FUNCTION clicktracker_record(
     p_kinds      text[],
     p_members    text[],
@@ -276,6 +280,7 @@ DECLARE
     allowed    bigint;
     new_active bigint;
     new_scroll integer;
+    credit     bigint;
 BEGIN
     IF coalesce(cardinality(p_members), 0) <> n OR coalesce(cardinality(p_keys), 0) <> n
         OR coalesce(cardinality(p_paths), 0) <> n OR coalesce(cardinality(p_titles), 0) <> n
@@ -289,6 +294,20 @@ BEGIN
     END IF;
     IF EXISTS (SELECT 1 FROM unnest(p_kinds) AS k WHERE k IS NULL OR k NOT IN ('view', 'report', 'end', 'ack')) THEN
         RAISE EXCEPTION 'clicktracker_record: unknown event kind';
+    END IF;
+
+    -- The views of the reports, page ends and acknowledgements, then their readings, are locked
+    -- first, each in key order, before anything else is written (views before readings, as
+    -- everywhere below), so concurrent batches from several instances do not deadlock.
+    others := ARRAY(SELECT DISTINCT u.render_id FROM unnest(p_kinds, p_render_ids) AS u (kind, render_id) WHERE u.kind <> 'view');
+    IF cardinality(others) > 0 THEN
+        PERFORM 1 FROM view WHERE render_id = ANY (others) ORDER BY render_id FOR UPDATE;
+        PERFORM 1 FROM reading r
+        WHERE (r.member, r.document_id, r.version) IN (
+            SELECT w.member, w.document_id, coalesce(w.version, '') FROM view w WHERE w.render_id = ANY (others)
+        )
+        ORDER BY r.member, r.document_id, r.version
+        FOR UPDATE;
     END IF;
 
     -- The views.
@@ -350,11 +369,11 @@ BEGIN
     ),
     readings AS (
         INSERT INTO reading (member, document_id, version, words, views, first_view, last_view,
-                             active_ms, max_scroll, reached_end, automated)
+                             active_ms, max_scroll, reached_end, automated, credited_at)
         SELECT r.member, r.document_id, coalesce(r.version, ''),
                (array_agg(r.words ORDER BY r.i DESC) FILTER (WHERE r.words IS NOT NULL))[1],
                count(*), min(r.received), max(r.received),
-               sum(r.active), max(r.scroll), bool_or(r.reached_end), bool_or(r.automated)
+               sum(r.active), max(r.scroll), bool_or(r.reached_end), bool_or(r.automated), min(r.received)
         FROM recorded_views r
         GROUP BY r.member, r.document_id, coalesce(r.version, '')
         ORDER BY r.member, r.document_id, coalesce(r.version, '')
@@ -381,26 +400,15 @@ BEGIN
         GROUP BY r.key
     ),
     moved AS (
+        -- A render without a version (a single-page app's) keeps the one known.
         UPDATE document d SET path = l.path, title = coalesce(l.title, d.title), seen_at = l.issued,
-                              version = l.version, words = l.words
+                              version = coalesce(l.version, d.version), words = coalesce(l.words, d.words)
         FROM latest l
         WHERE d.key = l.key AND d.seen_at < l.issued
     )
     SELECT coalesce(array_agg(r.i), '{}') INTO recorded FROM recorded_views r;
 
-    -- The reports, page ends and acknowledgements: their views and readings are locked first,
-    -- in key order, then each is applied in input order.
-    others := ARRAY(SELECT DISTINCT u.render_id FROM unnest(p_kinds, p_render_ids) AS u (kind, render_id) WHERE u.kind <> 'view');
-    IF cardinality(others) > 0 THEN
-        PERFORM 1 FROM view WHERE render_id = ANY (others) ORDER BY render_id FOR UPDATE;
-        PERFORM 1 FROM reading r
-        WHERE (r.member, r.document_id, r.version) IN (
-            SELECT w.member, w.document_id, coalesce(w.version, '') FROM view w WHERE w.render_id = ANY (others)
-        )
-        ORDER BY r.member, r.document_id, r.version
-        FOR UPDATE;
-    END IF;
-
+    -- Then the other events, in input order.
     FOR e IN 1 .. n LOOP
         IF p_kinds[e] = 'view' THEN
             outcomes[e] := CASE WHEN e = ANY (recorded) THEN 'recorded' ELSE 'unchanged' END;
@@ -438,8 +446,16 @@ BEGIN
                 reported_at = greatest(v.reported_at, p_received[e]),
                 finished    = (p_kinds[e] = 'end')
             WHERE id = v.id;
+            -- The member's reading of this version is credited no more than the time since it was
+            -- last credited, so renders open side by side never add up to more than time passed.
+            SELECT least(new_active - v.active_ms,
+                         greatest(0, floor((extract(epoch FROM p_received[e]) - extract(epoch FROM r.credited_at)) * 1000)::bigint))
+            INTO credit
+            FROM reading r
+            WHERE r.member = v.member AND r.document_id = v.document_id AND r.version = coalesce(v.version, '');
             UPDATE reading r SET
-                active_ms   = r.active_ms + (new_active - v.active_ms),
+                active_ms   = r.active_ms + coalesce(credit, 0),
+                credited_at = CASE WHEN credit > 0 THEN greatest(r.credited_at, p_received[e]) ELSE r.credited_at END,
                 max_scroll  = greatest(r.max_scroll, new_scroll),
                 reached_end = r.reached_end OR coalesce(p_ends[e], false),
                 automated   = r.automated OR coalesce(p_automated[e], false)

@@ -38,11 +38,17 @@ public struct ClickTracker: Sendable {
     /// Why a beacon was refused; nothing was recorded.
     public enum BeaconError: Error, CustomStringConvertible {
         case invalidToken(ViewTokenSigner.VerificationError)
+        /// The page's section does not ask readers to confirm.
+        case acknowledgementNotAsked
+        /// A single-page app asked for its next view before its first was recorded.
+        case viewNotRecorded
         case notAccepted(any Error)
 
         public var description: String {
             switch self {
             case .invalidToken(let error): "\(error)"
+            case .acknowledgementNotAsked: "this page does not ask readers to confirm"
+            case .viewNotRecorded: "no view of this page was recorded; reload the page"
             case .notAccepted(let error): "the beacon could not be recorded: \(error)"
             }
         }
@@ -126,7 +132,8 @@ public struct ClickTracker: Sendable {
 
     /// Verifies a beacon's token for the signed-in member and records what it says durably.
     ///
-    /// Returns only after the event's batch is committed (or spooled).
+    /// Returns only after the event's batch is committed (or spooled). An acknowledgement is taken
+    /// only for a page whose section asks readers to confirm.
     /// - Parameters:
     ///   - kind: What the beacon says.
     ///   - token: The token the browser sent.
@@ -151,7 +158,15 @@ public struct ClickTracker: Sendable {
         }
         let event = claims.event(kind, viewedAt: now, attention: reported)
         do {
+            if kind == .acknowledgement {
+                let path = try SectionPath(claims.document.path)
+                guard try await trackingSection(for: path)?.policy.requiresAcknowledgement == true else {
+                    throw BeaconError.acknowledgementNotAsked
+                }
+            }
             return (event, try await queue.submit(event))
+        } catch let error as BeaconError {
+            throw error
         } catch {
             throw .notAccepted(error)
         }
@@ -164,16 +179,30 @@ public struct ClickTracker: Sendable {
     }
 
     /// A token for the next view of a single-page app that moved to `path` by the History API,
-    /// or `nil` when that path is not tracked.
+    /// or `nil` when that path is not tracked in the same section as the app's page.
+    ///
+    /// The server never sees the new page, so it vouches for the move only as far as it can: the
+    /// current view must be the member's, unexpired and recorded, and the new path must lie in
+    /// the same tracked section.
     /// - Parameters:
-    ///   - token: The current view's token, which must be the member's and unexpired.
+    ///   - token: The current view's token.
     ///   - path: The page's new path.
     ///   - member: The member signed in on the request.
     ///   - now: The time of the request.
-    public func nextToken(after token: String, path: SectionPath, member: String, now: Date = Date()) async throws -> String? {
-        _ = try verify(token, member: member, now: now)
-        guard try await trackingSection(for: path) != nil else { return nil }
-        return signer.mint(member: member, document: DocumentReference(path: path.value), url: path.value, now: now)
+    public func nextToken(after token: String, path: SectionPath, member: String, now: Date = Date()) async throws(BeaconError) -> String? {
+        let claims = try verify(token, member: member, now: now)
+        do {
+            guard try await storage.countRecorded(renderIDs: [claims.renderID]) == 1 else { throw BeaconError.viewNotRecorded }
+            let section = try await trackingSection(for: path)
+            guard let section, try await trackingSection(for: SectionPath(claims.document.path))?.path == section.path else {
+                return nil
+            }
+            return signer.mint(member: member, document: DocumentReference(path: path.value), url: path.value, now: now)
+        } catch let error as BeaconError {
+            throw error
+        } catch {
+            throw .notAccepted(error)
+        }
     }
 
     private func verify(_ token: String, member: String, now: Date) throws(BeaconError) -> ViewToken {

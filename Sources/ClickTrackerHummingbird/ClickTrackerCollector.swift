@@ -59,7 +59,7 @@ public struct ClickTrackerCollector<Context: ClickTrackerRequestContext>: Sendab
             return Self.problem(.badRequest, "the beacon carries no token")
         }
         let event = form["event"]
-        if event == "next" { return try await next(token: token, form: form, member: member) }
+        if event == "next" { return await next(token: token, form: form, member: member) }
         guard let kind = event.flatMap(ViewEvent.Kind.init(rawValue:)) else {
             return Self.problem(.badRequest, "unknown or missing event; expected view, report, end, ack or next")
         }
@@ -78,6 +78,8 @@ public struct ClickTrackerCollector<Context: ClickTrackerRequestContext>: Sendab
                 return Self.problem(.badRequest, "\(error)")
             case .invalidToken:
                 return Self.problem(.forbidden, "\(error)")
+            case .acknowledgementNotAsked, .viewNotRecorded:
+                return Self.problem(.conflict, "\(error)")
             case .notAccepted:
                 context.logger.error("Beacon not recorded: \(error)")
                 var response = Self.problem(.serviceUnavailable, "the beacon could not be recorded now; try again")
@@ -101,7 +103,7 @@ public struct ClickTrackerCollector<Context: ClickTrackerRequestContext>: Sendab
 
     /// A token for the new path of a single-page app: `200` with the token, `204` when the
     /// path is not tracked.
-    private func next(token: String, form: FormFields, member: String) async throws -> Response {
+    private func next(token: String, form: FormFields, member: String) async -> Response {
         guard let path = form["path"].flatMap({ try? SectionPath(urlPath: $0) }) else {
             return Self.problem(.badRequest, "the next view needs the page's new path")
         }
@@ -110,9 +112,16 @@ public struct ClickTrackerCollector<Context: ClickTrackerRequestContext>: Sendab
                 return Response(status: .noContent)
             }
             return Self.message(next)
-        } catch let error as ClickTracker.BeaconError {
-            if case .invalidToken(.malformed) = error { return Self.problem(.badRequest, "\(error)") }
-            return Self.problem(.forbidden, "\(error)")
+        } catch {
+            switch error {
+            case .invalidToken(.malformed): return Self.problem(.badRequest, "\(error)")
+            case .invalidToken: return Self.problem(.forbidden, "\(error)")
+            case .acknowledgementNotAsked, .viewNotRecorded: return Self.problem(.conflict, "\(error)")
+            case .notAccepted:
+                var response = Self.problem(.serviceUnavailable, "the next view cannot be started now; try again")
+                response.headers[.retryAfter] = "5"
+                return response
+            }
         }
     }
 

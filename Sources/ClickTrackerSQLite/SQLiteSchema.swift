@@ -78,13 +78,14 @@ enum SQLiteSchema {
                 automated INTEGER NOT NULL DEFAULT 0,
                 acknowledged_at INTEGER,
                 acknowledged_render TEXT,
+                credited_at INTEGER NOT NULL,
                 PRIMARY KEY (member, document_id, version)
             )
             """,
             "CREATE INDEX reading_document ON reading(document_id)",
             """
-            INSERT INTO reading (member, document_id, version, views, first_view, last_view)
-            SELECT member, document_id, '', count(*), min(viewed_at), max(viewed_at) FROM view GROUP BY member, document_id
+            INSERT INTO reading (member, document_id, version, views, first_view, last_view, credited_at)
+            SELECT member, document_id, '', count(*), min(viewed_at), max(viewed_at), max(viewed_at) FROM view GROUP BY member, document_id
             """,
         ],
     ]

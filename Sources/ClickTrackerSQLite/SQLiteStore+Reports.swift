@@ -4,14 +4,17 @@ import SQLiteNIO
 
 extension SQLiteStore {
     /// Applies reports and acknowledgements in order, inside the batch's transaction: each
-    /// render's progress is read once, advanced by ``RenderProgress/apply(_:final:receivedAt:)``,
-    /// and written back with the active time it added to the reading summary.
+    /// render's progress is read once and advanced by ``RenderProgress/apply(_:final:receivedAt:)``;
+    /// the time a render gains is credited to the reader's summary only up to the time since the
+    /// summary was last credited, so renders open side by side never add up to more than the
+    /// time that passed.
     static func applyReports(_ events: [ViewEvent], on connection: SQLiteConnection) async throws -> [RecordOutcome] {
         var renders = try await progress(of: Set(events.map(\.renderID)), on: connection)
-        var changed: Set<String> = []
+        var readings = try await readings(of: Set(renders.values.map(\.reading)), on: connection)
+        var changedRenders: Set<String> = []
         var outcomes: [RecordOutcome] = []
         for event in events {
-            guard var render = renders[event.renderID] else {
+            guard var render = renders[event.renderID], var reading = readings[render.reading] else {
                 outcomes.append(.unknownRender)
                 continue
             }
@@ -22,7 +25,7 @@ extension SQLiteStore {
                     WHERE member = ? AND document_id = ? AND version = ? AND acknowledged_at IS NULL
                     RETURNING 1 AS updated
                     """,
-                    [.integer(milliseconds(event.viewedAt)), .text(event.renderID)] + render.readingKey
+                    [.integer(milliseconds(event.viewedAt)), .text(event.renderID)] + render.reading.bindings
                 )
                 outcomes.append(rows.isEmpty ? .unchanged : .recorded)
                 continue
@@ -30,13 +33,13 @@ extension SQLiteStore {
             let (outcome, added) = render.progress.apply(event.attention ?? .none, final: event.kind == .end, receivedAt: event.viewedAt)
             outcomes.append(outcome)
             guard outcome == .recorded else { continue }
-            render.addedMilliseconds += added
+            reading.credit(added, at: event.viewedAt, from: render.progress)
             renders[event.renderID] = render
-            changed.insert(event.renderID)
+            readings[render.reading] = reading
+            changedRenders.insert(event.renderID)
         }
-        for renderID in changed.sorted() {
-            guard let render = renders[renderID] else { continue }
-            let progress = render.progress
+        for renderID in changedRenders.sorted() {
+            guard let progress = renders[renderID]?.progress else { continue }
             _ = try await connection.query(
                 """
                 UPDATE view SET active_ms = ?, max_scroll = ?, reached_end = ?, automated = ?, report_seq = ?, reported_at = ?, finished = ?
@@ -48,26 +51,60 @@ extension SQLiteStore {
                     .integer(progress.finished ? 1 : 0), .text(renderID),
                 ]
             )
+        }
+        for (key, reading) in readings where reading.changed {
             _ = try await connection.query(
                 """
                 UPDATE reading SET active_ms = active_ms + ?, max_scroll = max(max_scroll, ?), reached_end = reached_end OR ?,
-                                   automated = automated OR ?
+                                   automated = automated OR ?, credited_at = ?
                 WHERE member = ? AND document_id = ? AND version = ?
                 """,
                 [
-                    .integer(render.addedMilliseconds), .integer(progress.maximumScroll), .integer(progress.reachedEnd ? 1 : 0),
-                    .integer(progress.automated ? 1 : 0),
-                ] + render.readingKey
+                    .integer(reading.added), .integer(reading.maximumScroll), .integer(reading.reachedEnd ? 1 : 0),
+                    .integer(reading.automated ? 1 : 0), .integer(milliseconds(reading.creditedAt)),
+                ] + key.bindings
             )
         }
         return outcomes
     }
 
+    /// The reading row (member, document, version) a render adds to.
+    struct ReadingKey: Hashable {
+        var member: String
+        var documentID: Int
+        var version: String
+
+        var bindings: [SQLiteData] { [.text(member), .integer(documentID), .text(version)] }
+    }
+
     /// A recorded render's progress and the reading row it adds to.
     struct Render {
         var progress: RenderProgress
-        var readingKey: [SQLiteData]
-        var addedMilliseconds = 0
+        var reading: ReadingKey
+    }
+
+    /// What a batch adds to one reading row.
+    struct ReadingCredit {
+        /// Up to when active time has been credited.
+        var creditedAt: Date
+        var added = 0
+        var maximumScroll = 0
+        var reachedEnd = false
+        var automated = false
+        var changed = false
+
+        /// Credits a render's `added` milliseconds, received at `time`, no more than the time since the last credit.
+        mutating func credit(_ milliseconds: Int, at time: Date, from progress: RenderProgress) {
+            let credited = min(milliseconds, max(0, Int((time.timeIntervalSince(creditedAt) * 1000).rounded(.down))))
+            if credited > 0 {
+                added += credited
+                creditedAt = max(creditedAt, time)
+            }
+            maximumScroll = max(maximumScroll, progress.maximumScroll)
+            reachedEnd = reachedEnd || progress.reachedEnd
+            automated = automated || progress.automated
+            changed = true
+        }
     }
 
     private static func progress(of renderIDs: Set<String>, on connection: SQLiteConnection) async throws -> [String: Render] {
@@ -95,12 +132,26 @@ extension SQLiteStore {
                     reportedAt: date(row.column("reported_at")),
                     finished: integer("finished") != 0
                 )
-                let key: [SQLiteData] = [
-                    .text(row.column("member")?.string ?? ""), .integer(integer("document_id")), .text(row.column("version")?.string ?? ""),
-                ]
-                renders[renderID] = Render(progress: progress, readingKey: key)
+                let key = ReadingKey(
+                    member: row.column("member")?.string ?? "",
+                    documentID: integer("document_id"),
+                    version: row.column("version")?.string ?? ""
+                )
+                renders[renderID] = Render(progress: progress, reading: key)
             }
         }
         return renders
+    }
+
+    private static func readings(of keys: Set<ReadingKey>, on connection: SQLiteConnection) async throws -> [ReadingKey: ReadingCredit] {
+        var readings: [ReadingKey: ReadingCredit] = [:]
+        for key in keys {
+            let rows = try await connection.query(
+                "SELECT credited_at FROM reading WHERE member = ? AND document_id = ? AND version = ?",
+                key.bindings
+            )
+            if let row = rows.first { readings[key] = ReadingCredit(creditedAt: date(row.column("credited_at"))) }
+        }
+        return readings
     }
 }

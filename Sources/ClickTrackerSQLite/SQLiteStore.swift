@@ -177,8 +177,8 @@ public final class SQLiteStore: ClickStorage {
             _ = try await connection.query(
                 """
                 INSERT INTO reading (member, document_id, version, words, views, first_view, last_view,
-                                     active_ms, max_scroll, reached_end, automated)
-                VALUES \(placeholders(rows: chunk.count, columns: 11))
+                                     active_ms, max_scroll, reached_end, automated, credited_at)
+                VALUES \(placeholders(rows: chunk.count, columns: 12))
                 ON CONFLICT (member, document_id, version) DO UPDATE SET
                     words = coalesce(excluded.words, reading.words),
                     views = reading.views + excluded.views,
@@ -194,18 +194,20 @@ public final class SQLiteStore: ClickStorage {
                         .text(summary.member), .integer(summary.documentID), .text(summary.version), optional(summary.words),
                         .integer(summary.views), .integer(summary.firstView), .integer(summary.lastView),
                         .integer(summary.activeMilliseconds), .integer(summary.maximumScroll), .integer(summary.reachedEnd ? 1 : 0),
-                        .integer(summary.automated ? 1 : 0),
+                        .integer(summary.automated ? 1 : 0), .integer(summary.firstView),
                     ]
                 }
             )
         }
 
-        // Path, title and version follow the newest render, never a replayed or older one.
+        // Path, title and version follow the newest render, never a replayed or older one; a
+        // render without a version (a single-page app's) keeps the one known.
         for latest in latestDocuments(recorded) {
             let issuedAt = SQLiteData.integer(milliseconds(latest.issuedAt))
             _ = try await connection.query(
                 """
-                UPDATE document SET path = ?, title = coalesce(?, title), seen_at = ?, version = ?, words = ?
+                UPDATE document SET path = ?, title = coalesce(?, title), seen_at = ?, version = coalesce(?, version),
+                                    words = coalesce(?, words)
                 WHERE id = ? AND seen_at < ?
                 """,
                 [

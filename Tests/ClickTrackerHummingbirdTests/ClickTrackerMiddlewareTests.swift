@@ -322,6 +322,9 @@ struct ClickTrackerMiddlewareTests {
             }
             #expect(try await send("event=view&token=\(token)&q=1&a=0&s=0&r=0&w=1").status == .noContent)
             #expect(try await send("event=report&token=\(token)&q=2&a=500&s=30&r=0&w=1").status == .noContent)
+            // Only a section that asks for confirmation takes one.
+            #expect(try await send("event=ack&token=\(token)").status == .conflict)
+            try await fixture.store.setPolicy(ReadingPolicy(requiresAcknowledgement: true), for: try SectionPath("/papers"))
             let first = try await send("event=ack&token=\(token)")
             #expect(first.status == .ok && String(buffer: first.body) == "Thank you: your confirmation is recorded.")
             let second = try await send("event=ack&token=\(token)")
@@ -337,6 +340,11 @@ struct ClickTrackerMiddlewareTests {
             let claims = try fixture.tracker.signer.verify(String(buffer: next.body), member: "alice")
             #expect(claims.url == "/papers/b.html" && claims.document.path == "/papers/b.html")
             #expect(try await send("event=next&token=\(token)&path=/public/b.html").status == .noContent)
+            // The next view needs a recorded first one.
+            let unviewed = try #require(
+                Self.token(in: String(buffer: try await client.execute(uri: "/papers/a.html", method: .get, headers: Self.member).body))
+            )
+            #expect(try await send("event=next&token=\(unviewed)&path=/papers/b.html").status == .conflict)
         }
     }
 

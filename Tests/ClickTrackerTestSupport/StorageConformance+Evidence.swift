@@ -74,6 +74,18 @@ extension StorageConformance {
         #expect(bobs.maximumScroll == 100 && bobs.reachedEnd && !bobs.automated)
         // The access log is unchanged by reports.
         #expect(try await log(store, "/papers").entries.map(\.count) == [1, 1])
+
+        // Two renders open side by side share the clock: 15 s pass, 15 s count, not 23.
+        let left = Self.event("carol", "/papers/c.html", at: 200, render: "r-c1")
+        let right = Self.event("carol", "/papers/c.html", at: 201, render: "r-c2")
+        try await store.record([left, right])
+        #expect(
+            try await store.record([report(left, at: 210, active: 10_000), report(right, at: 210, active: 9_000)]) == [.recorded, .recorded]
+        )
+        #expect(try await store.record([report(right, at: 215, sequence: 2, active: 14_000)]) == [.recorded])
+        let carol = try #require(try await readers(store, "/papers").first { $0.member == "carol" }?.versions.first)
+        #expect(carol.activeMilliseconds == 15_000)
+        #expect(carol.views == 2)
     }
 
     static func versionsAndAcknowledgements(_ store: any ClickStorage, _ second: any ClickStorage) async throws {
@@ -104,9 +116,10 @@ extension StorageConformance {
         #expect(aliceSummary.versions[0].acknowledgedAt == t0.addingTimeInterval(40))
         #expect(aliceSummary.versions[0].words == 500)
         let verdict = aliceSummary.verdict(.standard)
-        #expect(verdict.level == .acknowledged && verdict.isEarlierVersion && verdict.label == "acknowledged an earlier version")
-        #expect(verdict.counts)
-        #expect(!aliceSummary.verdict(ReadingPolicy(requiresRereading: true)).counts)
+        // She confirmed without spending the reading time: acknowledged, but it does not count.
+        #expect(verdict.level == .acknowledged && verdict.isEarlierVersion)
+        #expect(verdict.label == "acknowledged an earlier version (not read)")
+        #expect(!verdict.counts)
         let bobSummary = summaries[1]
         #expect(bobSummary.views == 2)
         #expect(bobSummary.versions.map(\.version) == ["version-2", "version-1"])
@@ -114,6 +127,9 @@ extension StorageConformance {
         #expect(bobSummary.versions[0].activeMilliseconds == 30_000)
         #expect(bobSummary.versions[1].acknowledgedAt == nil)
         #expect(bobSummary.verdict(.standard).level == .acknowledged && !bobSummary.verdict(.standard).isEarlierVersion)
+        // 750 words need three minutes; bob spent 30 s.
+        #expect(!bobSummary.verdict(.standard).counts)
+        #expect(bobSummary.verdict(ReadingPolicy(wordsPerMinute: 1500, requiresAcknowledgement: true)).counts)
 
         // Exported views carry their version and the acknowledgement made from them.
         var exported: [StoredView] = []

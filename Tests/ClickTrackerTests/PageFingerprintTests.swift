@@ -23,6 +23,9 @@ struct PageFingerprintTests {
         #expect(Self.version([Self.page]).words == 5)
         #expect(Self.version(["no markup at all"]).words == 4)
         #expect(Self.version([""]).words == 0)
+        #expect(Self.version(["<!-- odd dashes --->one<!---->two"]).words == 2)
+        #expect(Self.version(["<a title=\"x > y\" data-n='1>2'>three</a> four"]).words == 2)
+        #expect(Self.version(["<script>if (a </scrip> b) {}</script>five"]).words == 1)
     }
 
     @Test("However the chunks fall, the version is the same")
@@ -96,7 +99,13 @@ struct ReadingVerdictTests {
         #expect(Self.summary([Self.evidence(version: "v1", words: 500, active: 120_000)]).verdict(policy).level == .read)
         #expect(Self.summary([Self.evidence(version: "v1", words: 500, active: 29_999, end: true)]).verdict(policy).level == .opened)
         #expect(Self.summary([Self.evidence(version: "v1", words: 500, active: 30_000, end: true)]).verdict(policy).level == .read)
-        #expect(Self.summary([Self.evidence(version: "v1", words: 500, active: 0, acknowledged: true)]).verdict(policy).level == .acknowledged)
+        let unread = Self.summary([Self.evidence(version: "v1", words: 500, active: 0, acknowledged: true)]).verdict(policy)
+        #expect(unread.level == .acknowledged && unread.label == "acknowledged (not read)" && !unread.counts)
+        // A page with no words in its HTML needs the cap, not nothing.
+        #expect(Self.summary([Self.evidence(version: "v1", words: 0, active: 1_000)]).verdict(policy).level == .opened)
+        let asking = ReadingPolicy(requiresAcknowledgement: true)
+        #expect(!Self.summary([Self.evidence(version: "v1", words: 500, active: 120_000)]).verdict(asking).counts)
+        #expect(Self.summary([Self.evidence(version: "v1", words: 500, active: 120_000, acknowledged: true)]).verdict(asking).counts)
     }
 
     @Test("The current version's evidence counts; an earlier version's is shown as such, and may stop counting")

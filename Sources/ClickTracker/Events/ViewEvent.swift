@@ -4,8 +4,8 @@ import Foundation
 /// acknowledgement.
 ///
 /// The member, document, URL, render and version come from a view token the server minted and
-/// verified, never from the browser; only ``attention`` is reported by the page, and the store
-/// clamps it.
+/// verified (for a single-page app's later views, minted for the path the app moved to); only
+/// ``attention`` is reported by the page, and the store clamps it.
 public struct ViewEvent: Sendable, Hashable, Codable {
     /// What the beacon says.
     public enum Kind: String, Sendable, Hashable, Codable {

@@ -48,6 +48,8 @@ public struct PageFingerprint: Sendable {
     /// The start of the current tag's name, lower-cased (enough to tell `script`, `style` and `!--`).
     private var tagName: [UInt8] = []
     private var nameEnded = false
+    /// The quote that opened the attribute value being read, if any: a `>` inside it is text.
+    private var quote: UInt8?
     /// While in a comment or raw text: the closing sequence and how much of it matched so far.
     private var closing: [UInt8] = []
     private var matched = 0
@@ -75,6 +77,7 @@ public struct PageFingerprint: Sendable {
                 state = .tag
                 tagName.removeAll(keepingCapacity: true)
                 nameEnded = false
+                quote = nil
                 inWord = false
             } else if Self.isSpace(byte) {
                 inWord = false
@@ -88,7 +91,11 @@ public struct PageFingerprint: Sendable {
                 if inMain { main.buffer.append(byte) }
             }
         case .tag:
-            if byte == UInt8(ascii: ">") {
+            if let open = quote {
+                if byte == open { quote = nil }
+            } else if nameEnded, byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+                quote = byte
+            } else if byte == UInt8(ascii: ">") {
                 state = .text
                 if tagName == Array("script".utf8) || tagName == Array("style".utf8) {
                     enterRawText(closing: "</" + String(decoding: tagName, as: UTF8.self))
@@ -114,9 +121,13 @@ public struct PageFingerprint: Sendable {
                     state = state == .comment ? .text : .tag
                     tagName.removeAll(keepingCapacity: true)
                     nameEnded = true
+                    quote = nil
                 }
-            } else {
-                matched = lowered == closing[0] ? 1 : 0
+            } else if lowered != closing[0] {
+                matched = 0
+            } else if !closing.prefix(matched).allSatisfy({ $0 == lowered }) {
+                // A repeat of the first byte keeps what matched (`--->` still closes a comment).
+                matched = 1
             }
         }
         if page.buffer.count >= 4096 {

@@ -2,7 +2,8 @@
 ///
 /// A read needs active time of at least the document's words ÷ ``wordsPerMinute`` (never more than
 /// ``maximumSeconds``; that cap alone when the word count is unknown), or the end of the document
-/// reached after at least ``minimumSeconds`` of active time.
+/// reached after at least ``minimumSeconds`` of active time; and, when the section asks for it,
+/// the reader's confirmation.
 public struct ReadingPolicy: Sendable, Hashable, Codable {
     /// Reading speed assumed for the time a document needs.
     public var wordsPerMinute: Int
@@ -33,10 +34,11 @@ public struct ReadingPolicy: Sendable, Hashable, Codable {
     /// The defaults: 250 words per minute, at most 10 minutes, 30 seconds with the end reached.
     public static let standard = ReadingPolicy()
 
-    /// The active time a document of `words` words needs, in milliseconds.
+    /// The active time a document of `words` words needs, in milliseconds; the cap when the count
+    /// is unknown or zero (a page drawn by its own scripts has no words in its HTML).
     public func requiredMilliseconds(words: Int?) -> Int {
         let cap = maximumSeconds * 1000
-        guard let words else { return cap }
+        guard let words, words > 0 else { return cap }
         return min(cap, words * 60_000 / wordsPerMinute)
     }
 }

@@ -1,12 +1,12 @@
 /// How far a person got with a document, and the evidence it rests on.
 public struct ReadingVerdict: Sendable, Hashable {
-    /// The levels, each implying the ones before.
+    /// The levels, from the weakest.
     public enum Level: String, Sendable, Hashable, Comparable, CaseIterable {
         /// The page was rendered and shown.
         case opened
         /// Enough active time, or the end reached after the minimum active time.
         case read
-        /// The reader confirmed reading it.
+        /// The reader confirmed reading it (whether the time was spent too is ``ReadingVerdict/spentReadingTime``).
         case acknowledged
 
         private var rank: Int {
@@ -28,8 +28,11 @@ public struct ReadingVerdict: Sendable, Hashable {
     public var isEarlierVersion: Bool
     /// The active time the document needed under the policy, in milliseconds.
     public var requiredMilliseconds: Int
-    /// Whether this counts as having read the current document under the section's policy:
-    /// read or acknowledged, and (when the section requires re-reading) of the current version.
+    /// Whether the evidence meets the policy's reading time (or the end after the minimum time).
+    public var spentReadingTime: Bool
+    /// Whether this counts as having read the document under the section's policy: the reading
+    /// time spent, confirmed when the section asks for it, and of the current version when the
+    /// section requires re-reading.
     public var counts: Bool
 
     /// Judges a summary under a policy.
@@ -50,25 +53,23 @@ public struct ReadingVerdict: Sendable, Hashable {
                 acknowledgedAt: nil
             )
         let required = policy.requiredMilliseconds(words: evidence.words)
-        let minimum = policy.minimumSeconds * 1000
         let active = evidence.activeMilliseconds
-        let level: Level =
-            if evidence.acknowledgedAt != nil {
-                .acknowledged
-            } else if active >= required || (evidence.reachedEnd && active >= minimum) {
-                .read
-            } else {
-                .opened
-            }
-        self.level = level
+        let spent = active >= required || (evidence.reachedEnd && active >= policy.minimumSeconds * 1000)
+        let acknowledged = evidence.acknowledgedAt != nil
+        self.level = acknowledged ? .acknowledged : spent ? .read : .opened
         self.evidence = evidence
         self.isEarlierVersion = current == nil && summary.currentVersion != nil
         self.requiredMilliseconds = required
-        self.counts = level >= .read && !(isEarlierVersion && policy.requiresRereading)
+        self.spentReadingTime = spent
+        self.counts = spent && (acknowledged || !policy.requiresAcknowledgement) && !(isEarlierVersion && policy.requiresRereading)
     }
 
-    /// The verdict as reports show it, e.g. "read" or "read an earlier version".
+    /// The verdict as reports show it, e.g. "read", "read an earlier version" or
+    /// "acknowledged (not read)".
     public var label: String {
-        isEarlierVersion ? "\(level.rawValue) an earlier version" : level.rawValue
+        var label = level.rawValue
+        if isEarlierVersion { label += " an earlier version" }
+        if level == .acknowledged, !spentReadingTime { label += " (not read)" }
+        return label
     }
 }

@@ -187,7 +187,7 @@ struct TrackingController: Sendable {
             "display": reader.document.title.map { "\($0) (\(reader.document.path))" } ?? reader.document.path,
             "verdict": verdict.label,
             "level": verdict.level.rawValue,
-            "counts": verdict.counts,
+            "counts": verdict.counts ? "yes" : "no",
             "active": "\(duration(evidence.activeMilliseconds)) of \(duration(verdict.requiredMilliseconds))",
             "scroll": "\(evidence.maximumScroll)%",
             "end": evidence.reachedEnd ? "yes" : "no",
