@@ -40,7 +40,9 @@ public final class SQLiteStore: ClickStorage {
     public static func open(path: String, logger: Logger = Logger(label: "clicktracker.sqlite")) async throws -> SQLiteStore {
         let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         do {
-            for pragma in ["PRAGMA busy_timeout = 10000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"] {
+            // Waiting for the write lock happens in `beginImmediate`, off the thread pool; SQLite
+            // itself waits only briefly, so a blocked writer never holds a pool thread for long.
+            for pragma in ["PRAGMA busy_timeout = 50", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"] {
                 _ = try await writer.query(pragma)
             }
             try await migrate(writer)
@@ -54,7 +56,11 @@ public final class SQLiteStore: ClickStorage {
     }
 
     private static func migrate(_ connection: SQLiteConnection) async throws {
-        _ = try await connection.query("BEGIN IMMEDIATE")
+        // A current file is opened without taking the write lock.
+        if try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer == SQLiteSchema.currentVersion {
+            return
+        }
+        try await beginImmediate(connection)
         do {
             let version = try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
             guard version <= SQLiteSchema.currentVersion else {
@@ -388,7 +394,7 @@ public final class SQLiteStore: ClickStorage {
     private func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
         let connection = writer
         return try await writeLock.withLock {
-            _ = try await connection.query("BEGIN IMMEDIATE")
+            try await Self.beginImmediate(connection)
             do {
                 let result = try await body(connection)
                 _ = try await connection.query("COMMIT")
@@ -396,6 +402,23 @@ public final class SQLiteStore: ClickStorage {
             } catch {
                 _ = try? await connection.query("ROLLBACK")
                 throw error
+            }
+        }
+    }
+
+    /// Starts a write transaction, waiting up to ten seconds for another process or store
+    /// instance to finish theirs: SQLite's own wait is kept short, and the rest of the wait is
+    /// a task sleep, which leaves the thread pool free for the connection holding the lock.
+    static func beginImmediate(_ connection: SQLiteConnection) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        var pause = Duration.milliseconds(2)
+        while true {
+            do {
+                _ = try await connection.query("BEGIN IMMEDIATE")
+                return
+            } catch let error as SQLiteError where error.reason == .busy && ContinuousClock.now < deadline {
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .milliseconds(50))
             }
         }
     }
