@@ -8,15 +8,16 @@ import NIOCore
 /// only the text inside it counts, so a header that greets the reader by name does not make
 /// each reader's copy a version of its own.
 public struct PageFingerprint: Sendable {
-    /// The words of one part of the page, hashed.
+    /// The words of one part of the page, hashed (each word with a space before it).
     private struct Text {
         var hasher = SHA256()
         var words = 0
         var buffer: [UInt8] = []
 
-        mutating func startWord() {
-            if words > 0 { buffer.append(UInt8(ascii: " ")) }
-            words += 1
+        mutating func take(_ normalized: UnsafeBufferPointer<UInt8>, words: Int) {
+            buffer.append(contentsOf: normalized)
+            self.words += words
+            if buffer.count >= 16_384 { flush() }
         }
 
         mutating func flush() {
@@ -59,7 +60,9 @@ public struct PageFingerprint: Sendable {
 
     /// Takes the next bytes of the document.
     public mutating func update(_ bytes: ByteBufferView) {
-        for byte in bytes { take(byte) }
+        if bytes.withContiguousStorageIfAvailable({ take($0) }) == nil {
+            Array(bytes).withUnsafeBufferPointer { take($0) }
+        }
         page.flush()
         main.flush()
     }
@@ -69,27 +72,69 @@ public struct PageFingerprint: Sendable {
         sawMain ? main.version() : page.version()
     }
 
-    private mutating func take(_ byte: UInt8) {
-        let lowered = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
-        switch state {
-        case .text:
-            if byte == UInt8(ascii: "<") {
+    private static let script = Array("script".utf8)
+    private static let style = Array("style".utf8)
+    private static let mainOpen = Array("main".utf8)
+    private static let mainClose = Array("/main".utf8)
+    private static let commentOpen = Array("!--".utf8)
+
+    private mutating func take(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var index = 0
+        while index < bytes.count {
+            guard state == .text else {
+                takeMarkup(bytes[index])
+                index += 1
+                continue
+            }
+            // Text runs to the next `<`.
+            var end = index
+            while end < bytes.count, bytes[end] != UInt8(ascii: "<") { end += 1 }
+            if end > index { takeText(UnsafeBufferPointer(rebasing: bytes[index..<end])) }
+            index = end
+            if index < bytes.count {
                 state = .tag
                 tagName.removeAll(keepingCapacity: true)
                 nameEnded = false
                 quote = nil
                 inWord = false
-            } else if Self.isSpace(byte) {
-                inWord = false
-            } else {
+                index += 1
+            }
+        }
+    }
+
+    /// Collapses a run of text to its words, each with one space before it, and hashes them.
+    private mutating func takeText(_ run: UnsafeBufferPointer<UInt8>) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: run.count * 2) { output in
+            var count = 0
+            var words = 0
+            var inWord = self.inWord
+            for byte in run {
+                if Self.isSpace(byte) {
+                    inWord = false
+                    continue
+                }
                 if !inWord {
-                    page.startWord()
-                    if inMain { main.startWord() }
+                    output[count] = UInt8(ascii: " ")
+                    count += 1
+                    words += 1
                     inWord = true
                 }
-                page.buffer.append(byte)
-                if inMain { main.buffer.append(byte) }
+                output[count] = byte
+                count += 1
             }
+            self.inWord = inWord
+            let normalized = UnsafeBufferPointer(rebasing: output[..<count])
+            page.take(normalized, words: words)
+            if inMain { main.take(normalized, words: words) }
+        }
+    }
+
+    /// Follows one byte inside a tag, a comment or a script or style element.
+    private mutating func takeMarkup(_ byte: UInt8) {
+        let lowered = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+        switch state {
+        case .text:
+            break
         case .tag:
             if let open = quote {
                 if byte == open { quote = nil }
@@ -97,12 +142,12 @@ public struct PageFingerprint: Sendable {
                 quote = byte
             } else if byte == UInt8(ascii: ">") {
                 state = .text
-                if tagName == Array("script".utf8) || tagName == Array("style".utf8) {
-                    enterRawText(closing: "</" + String(decoding: tagName, as: UTF8.self))
-                } else if tagName == Array("main".utf8) {
+                if tagName == Self.script || tagName == Self.style {
+                    enterRawText(closing: [UInt8(ascii: "<"), UInt8(ascii: "/")] + tagName)
+                } else if tagName == Self.mainOpen {
                     sawMain = true
                     inMain = true
-                } else if tagName == Array("/main".utf8) {
+                } else if tagName == Self.mainClose {
                     inMain = false
                 }
             } else if !nameEnded {
@@ -110,7 +155,7 @@ public struct PageFingerprint: Sendable {
                     nameEnded = true
                 } else {
                     tagName.append(lowered)
-                    if tagName == Array("!--".utf8) { enterRawText(closing: "-->", state: .comment) }
+                    if tagName == Self.commentOpen { enterRawText(closing: Array("-->".utf8), state: .comment) }
                 }
             }
         case .comment, .rawText:
@@ -130,19 +175,16 @@ public struct PageFingerprint: Sendable {
                 matched = 1
             }
         }
-        if page.buffer.count >= 4096 {
-            page.flush()
-            main.flush()
-        }
     }
 
-    private mutating func enterRawText(closing: String, state: State = .rawText) {
+    private mutating func enterRawText(closing: [UInt8], state: State = .rawText) {
         self.state = state
-        self.closing = Array(closing.utf8)
+        self.closing = closing
         matched = 0
     }
 
+    @inline(__always)
     private static func isSpace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0C
+        byte <= 0x20 && (byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0C)
     }
 }
