@@ -82,49 +82,28 @@ public struct ReaderSummary: Sendable, Hashable {
 }
 
 /// What to read from the readers report: a section, an ordering and one page.
-public struct ReadersQuery: Sendable, Hashable {
-    /// The column the report is ordered by.
-    public enum Order: String, Sendable, CaseIterable {
-        case member
-        case document
-        case views
-        case firstView = "first"
-        case lastView = "last"
-    }
+public typealias ReadersQuery = ReportQuery<ReadersOrder>
 
-    /// Documents at or below this section.
-    public var section: SectionPath
-    /// Ordering column; member and document path break ties.
-    public var order: Order
-    /// `true` for descending order.
-    public var descending: Bool
-    /// Rows per page.
-    public var limit: Int
-    /// Rows to skip.
-    public var offset: Int
+/// The columns the readers report sorts by; member, document path and id break ties.
+public enum ReadersOrder: String, ReportOrder {
+    case member
+    case document
+    case views
+    case firstView = "first"
+    case lastView = "last"
 
-    /// Creates a query.
-    public init(section: SectionPath, order: Order = .member, descending: Bool = false, limit: Int = 20, offset: Int = 0) {
-        self.section = section
-        self.order = order
-        self.descending = descending
-        self.limit = max(1, limit)
-        self.offset = max(0, offset)
-    }
+    public static var first: Self { .member }
+    public static var sqlTieBreakers: [String] { ["member", "path", "document_id"] }
 
-    /// The `ORDER BY` list the SQL stores use, over result columns `member`, `path`, `views`,
-    /// `first_view` and `last_view`. Built only from the enumeration, never from input.
-    public var sqlOrderBy: String {
-        let column =
-            switch order {
-            case .member: "member"
-            case .document: "path"
-            case .views: "views"
-            case .firstView: "first_view"
-            case .lastView: "last_view"
-            }
-        let direction = descending ? "DESC" : "ASC"
-        return "\(column) \(direction), member \(direction), path \(direction), document_id \(direction)"
+    /// Over result columns named `member`, `path`, `views`, `first_view` and `last_view`.
+    public var sqlColumn: String {
+        switch self {
+        case .member: "member"
+        case .document: "path"
+        case .views: "views"
+        case .firstView: "first_view"
+        case .lastView: "last_view"
+        }
     }
 }
 

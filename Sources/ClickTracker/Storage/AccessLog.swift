@@ -1,56 +1,28 @@
 import Foundation
 
 /// What to read from the access log: a section, an ordering and one page.
-public struct AccessLogQuery: Sendable, Hashable {
-    /// The column the access log is ordered by.
-    public enum Order: String, Sendable, CaseIterable {
-        case member
-        case url
-        case count
-        case firstAccess = "first"
-        case lastAccess = "last"
-    }
+public typealias AccessLogQuery = ReportQuery<AccessLogOrder>
 
-    /// Reads under this section (the document itself or anything below it at a `/` boundary).
-    public var section: SectionPath
-    /// Ordering column.
-    public var order: Order
-    /// `true` for descending order.
-    public var descending: Bool
-    /// Rows per page.
-    public var limit: Int
-    /// Rows to skip.
-    public var offset: Int
+/// The columns the access log sorts by; member and URL break ties.
+public enum AccessLogOrder: String, ReportOrder {
+    case member
+    case url
+    case count
+    case firstAccess = "first"
+    case lastAccess = "last"
 
-    /// The `ORDER BY` list the SQL stores use, over result columns named `member`, `url`,
-    /// `count`, `first_access` and `last_access`; member and URL break ties. Built only from the
-    /// enumeration, never from input.
-    public var sqlOrderBy: String {
-        let column =
-            switch order {
-            case .member: "member"
-            case .url: "url"
-            case .count: "count"
-            case .firstAccess: "first_access"
-            case .lastAccess: "last_access"
-            }
-        let direction = descending ? "DESC" : "ASC"
-        return "\(column) \(direction), member \(direction), url \(direction)"
-    }
+    public static var first: Self { .member }
+    public static var sqlTieBreakers: [String] { ["member", "url"] }
 
-    /// Creates a query.
-    public init(
-        section: SectionPath,
-        order: Order = .member,
-        descending: Bool = false,
-        limit: Int = 20,
-        offset: Int = 0
-    ) {
-        self.section = section
-        self.order = order
-        self.descending = descending
-        self.limit = max(1, limit)
-        self.offset = max(0, offset)
+    /// Over result columns named `member`, `url`, `count`, `first_access` and `last_access`.
+    public var sqlColumn: String {
+        switch self {
+        case .member: "member"
+        case .url: "url"
+        case .count: "count"
+        case .firstAccess: "first_access"
+        case .lastAccess: "last_access"
+        }
     }
 }
 

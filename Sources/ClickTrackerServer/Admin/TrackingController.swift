@@ -56,9 +56,6 @@ struct TrackingController: Sendable {
         guard let path = parameters["path"].flatMap({ try? SectionPath(String($0)) }) else {
             return admin.badRequest("The path parameter must be an absolute path such as /papers.", context: context)
         }
-        let order = parameters["sort"].flatMap { AccessLogQuery.Order(rawValue: String($0)) } ?? .member
-        let descending = parameters["order"] == "desc"
-        let page = min(max(1, parameters["page"].flatMap { Int(String($0)) } ?? 1), 1_000_000)
         let section = try await tracker.trackingSection(for: path)
         var values: [String: Any] = ["path": path.value, "pathURL": path.urlEncoded]
         switch section?.path {
@@ -75,32 +72,17 @@ struct TrackingController: Sendable {
         }
         if let section {
             values["policy"] = Self.policyValues(section.policy, editable: section.path == path)
-            let readersQuery = ReadersQuery(
-                section: path,
-                order: parameters["readers-sort"].flatMap { ReadersQuery.Order(rawValue: String($0)) } ?? .member,
-                descending: parameters["readers-order"] == "desc",
-                limit: Self.pageSize,
-                offset: (min(max(1, parameters["readers-page"].flatMap { Int(String($0)) } ?? 1), 1_000_000) - 1) * Self.pageSize
-            )
-            values["readers"] = try await readersValues(readersQuery, policy: section.policy)
-            let query = AccessLogQuery(
-                section: path,
-                order: order,
-                descending: descending,
-                limit: Self.pageSize,
-                offset: (page - 1) * Self.pageSize
-            )
-            let log = try await tracker.storage.accessLog(query)
+            let base = trackingURL(path.value)
+            let readers = ReportTable<ReadersOrder>(parameters, prefix: "readers-", section: path, pageSize: Self.pageSize, base: base)
+            values["readers"] = try await readersValues(readers, policy: section.policy)
+            let table = ReportTable<AccessLogOrder>(parameters, section: path, pageSize: Self.pageSize, base: base)
+            let log = try await tracker.storage.accessLog(table.query)
             values["tracked"] = true
             values["rows"] = log.entries.map(Self.row)
-            values["columns"] = columns(path: path, order: order, descending: descending)
-            let first = log.total == 0 ? 0 : query.offset + 1
-            values["range"] = "Rows \(first)–\(query.offset + log.entries.count) of \(log.total)"
-            let pageURL = { (page: Int) in
-                "\(trackingURL(path.value))&sort=\(order.rawValue)&order=\(descending ? "desc" : "asc")&page=\(page)"
-            }
-            if page > 1 { values["previous"] = pageURL(page - 1) }
-            if query.offset + log.entries.count < log.total { values["next"] = pageURL(page + 1) }
+            values["columns"] = table.columns([
+                (.member, "Member"), (.url, "URL"), (.count, "Times accessed"), (.firstAccess, "First access"), (.lastAccess, "Last access"),
+            ])
+            values.merge(table.pager(rows: log.entries.count, total: log.total)) { _, new in new }
         }
         return pages.page("tracking", values, context: context)
     }
@@ -126,53 +108,18 @@ struct TrackingController: Sendable {
         return .redirect(to: trackingURL(path.value), type: .found)
     }
 
-    /// Column headers: a click sorts by the column, a second click reverses the order.
-    private func columns(path: SectionPath, order: AccessLogQuery.Order, descending: Bool) -> [[String: Any]] {
-        let labels: [(AccessLogQuery.Order, String)] = [
-            (.member, "Member"), (.url, "URL"), (.count, "Times accessed"), (.firstAccess, "First access"), (.lastAccess, "Last access"),
-        ]
-        return labels.map { column, label in
-            let isCurrent = column == order
-            let nextDescending = isCurrent ? !descending : false
-            return [
-                "label": label,
-                "url": "\(trackingURL(path.value))&sort=\(column.rawValue)&order=\(nextDescending ? "desc" : "asc")",
-                "arrow": isCurrent ? (descending ? " ▼" : " ▲") : "",
-            ]
-        }
-    }
-
     /// The readers table: per person and document, the verdict and its evidence.
-    private func readersValues(_ query: ReadersQuery, policy: ReadingPolicy) async throws -> [String: Any] {
-        let page = try await tracker.storage.readers(query)
-        let base = trackingURL(query.section.value)
-        let pageURL = { (page: Int) in
-            "\(base)&readers-sort=\(query.order.rawValue)&readers-order=\(query.descending ? "desc" : "asc")&readers-page=\(page)"
-        }
-        let current = query.offset / query.limit + 1
+    private func readersValues(_ table: ReportTable<ReadersOrder>, policy: ReadingPolicy) async throws -> [String: Any] {
+        let page = try await tracker.storage.readers(table.query)
+        let columns = table.columns([
+            (.member, "Member"), (.document, "Document"), (.views, "Views"), (.firstView, "First view"), (.lastView, "Last view"),
+        ])
         var values: [String: Any] = [
             "rows": page.readers.map { Self.readerRow($0, policy: policy) },
-            "range": "Rows \(page.total == 0 ? 0 : query.offset + 1)–\(query.offset + page.readers.count) of \(page.total)",
+            // Keyed, as the table puts other columns between the sortable ones.
+            "columns": Dictionary(uniqueKeysWithValues: columns.map { ($0["key"] as? String ?? "", $0) }),
         ]
-        let labels: [(ReadersQuery.Order, String)] = [
-            (.member, "Member"), (.document, "Document"), (.views, "Views"), (.firstView, "First view"), (.lastView, "Last view"),
-        ]
-        values["columns"] = Dictionary(
-            uniqueKeysWithValues: labels.map { column, label in
-                let isCurrent = column == query.order
-                let descending = isCurrent ? !query.descending : false
-                return (
-                    column.rawValue,
-                    [
-                        "label": label,
-                        "url": "\(base)&readers-sort=\(column.rawValue)&readers-order=\(descending ? "desc" : "asc")",
-                        "arrow": isCurrent ? (query.descending ? " ▼" : " ▲") : "",
-                    ]
-                )
-            }
-        )
-        if current > 1 { values["previous"] = pageURL(current - 1) }
-        if query.offset + page.readers.count < page.total { values["next"] = pageURL(current + 1) }
+        values.merge(table.pager(rows: page.readers.count, total: page.total)) { _, new in new }
         return values
     }
 

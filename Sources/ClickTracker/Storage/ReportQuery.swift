@@ -1,0 +1,42 @@
+/// A column a report can be sorted by.
+public protocol ReportOrder: RawRepresentable<String>, Sendable, Hashable, CaseIterable {
+    /// The result column the SQL stores sort by.
+    var sqlColumn: String { get }
+    /// Result columns that break ties, in order.
+    static var sqlTieBreakers: [String] { get }
+    /// The order a report starts in.
+    static var first: Self { get }
+}
+
+/// What to read from a report: a section, an ordering and one page.
+public struct ReportQuery<Column: ReportOrder>: Sendable, Hashable {
+    /// The columns this report sorts by.
+    public typealias Order = Column
+
+    /// Documents at or below this section (at a `/` boundary).
+    public var section: SectionPath
+    /// Ordering column.
+    public var order: Order
+    /// `true` for descending order.
+    public var descending: Bool
+    /// Rows per page.
+    public var limit: Int
+    /// Rows to skip.
+    public var offset: Int
+
+    /// Creates a query.
+    public init(section: SectionPath, order: Order = .first, descending: Bool = false, limit: Int = 20, offset: Int = 0) {
+        self.section = section
+        self.order = order
+        self.descending = descending
+        self.limit = max(1, limit)
+        self.offset = max(0, offset)
+    }
+
+    /// The `ORDER BY` list the SQL stores use: the column, then the tie-breakers, all in the
+    /// same direction. Built only from the enumeration, never from input.
+    public var sqlOrderBy: String {
+        let direction = descending ? "DESC" : "ASC"
+        return ([order.sqlColumn] + Order.sqlTieBreakers).map { "\($0) \(direction)" }.joined(separator: ", ")
+    }
+}
