@@ -1,4 +1,4 @@
--- ClickTracker: PostgreSQL schema, version 2.
+-- ClickTracker: PostgreSQL schema, version 3.
 --
 -- Load by hand:   psql -v ON_ERROR_STOP=1 -f sql/db.sql DBNAME
 -- Loading it again is safe: it creates only what is missing, replaces the function with the same
@@ -24,8 +24,8 @@ DECLARE
     found integer;
 BEGIN
     SELECT max(version) INTO found FROM clicktracker_schema;
-    IF found > 2 THEN
-        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 2); upgrade clicktracker', found;
+    IF found > 3 THEN
+        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 3); upgrade clicktracker', found;
     END IF;
 END
 $$;
@@ -468,6 +468,70 @@ BEGIN
 END
 $$;
 
-INSERT INTO clicktracker_schema (version) VALUES (2) ON CONFLICT (version) DO NOTHING;
+-- Version 2 to 3: a directory of people and named groups of members.
+
+-- People: a member's display name and email, shown in reports instead of the bare id.
+CREATE TABLE IF NOT EXISTS person (
+    member       text PRIMARY KEY,
+    display_name text,
+    email        text,
+    updated_at   timestamptz NOT NULL DEFAULT now()
+);
+
+-- Named groups of members (a committee, a board).
+CREATE TABLE IF NOT EXISTS member_group (
+    id         bigserial   PRIMARY KEY,
+    name       text        NOT NULL UNIQUE,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS group_member (
+    group_id bigint NOT NULL REFERENCES member_group (id) ON DELETE CASCADE,
+    member   text   NOT NULL,
+    PRIMARY KEY (group_id, member)
+);
+CREATE INDEX IF NOT EXISTS group_member_member ON group_member (member);
+
+-- Sets a group's members to exactly the given ones (creating the group), and records their
+-- display names and emails (an empty string leaves a stored value as it is). Returns the group's id.
+-- The arrays are the columns of the list, one element per member; of a member given twice, the
+-- last name and email count. People are never deleted. Rows are written in key order (people,
+-- then the group, whose row is locked so calls for one group take turns, then its members), so
+-- concurrent calls from several instances do not deadlock.
+CREATE OR REPLACE FUNCTION clicktracker_set_group(p_name text, p_members text[], p_display_names text[], p_emails text[]) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    n   integer := coalesce(cardinality(p_members), 0);
+    gid bigint;
+BEGIN
+    IF coalesce(cardinality(p_display_names), 0) <> n OR coalesce(cardinality(p_emails), 0) <> n THEN
+        RAISE EXCEPTION 'clicktracker_set_group: the arrays differ in length';
+    END IF;
+    IF p_name IS NULL OR array_position(p_members, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'clicktracker_set_group: a NULL group name or member';
+    END IF;
+
+    INSERT INTO person (member, display_name, email, updated_at)
+    SELECT DISTINCT ON (u.member) u.member, nullif(u.display_name, ''), nullif(u.email, ''), now()
+    FROM unnest(p_members, p_display_names, p_emails) WITH ORDINALITY AS u (member, display_name, email, i)
+    ORDER BY u.member, u.i DESC
+    ON CONFLICT (member) DO UPDATE SET
+        display_name = coalesce(excluded.display_name, person.display_name),
+        email        = coalesce(excluded.email, person.email),
+        updated_at   = now();
+
+    INSERT INTO member_group (name) VALUES (p_name) ON CONFLICT (name) DO NOTHING;
+    SELECT id INTO gid FROM member_group WHERE name = p_name FOR NO KEY UPDATE;
+
+    DELETE FROM group_member WHERE group_id = gid AND member <> ALL (coalesce(p_members, '{}'));
+    INSERT INTO group_member (group_id, member)
+    SELECT gid, m.member
+    FROM (SELECT DISTINCT u.member FROM unnest(p_members) AS u (member)) AS m
+    ORDER BY m.member
+    ON CONFLICT DO NOTHING;
+    RETURN gid;
+END
+$$;
+
+INSERT INTO clicktracker_schema (version) VALUES (3) ON CONFLICT (version) DO NOTHING;
 
 COMMIT;

@@ -88,6 +88,32 @@ enum SQLiteSchema {
             SELECT member, document_id, '', count(*), min(viewed_at), max(viewed_at), max(viewed_at) FROM view GROUP BY member, document_id
             """,
         ],
+        // Version 3: people (display names, emails) and named groups of members.
+        [
+            """
+            CREATE TABLE person (
+                member TEXT PRIMARY KEY,
+                display_name TEXT,
+                email TEXT,
+                updated_at INTEGER NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE member_group (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                created_at INTEGER NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE group_member (
+                group_id INTEGER NOT NULL REFERENCES member_group(id) ON DELETE CASCADE,
+                member TEXT NOT NULL,
+                PRIMARY KEY (group_id, member)
+            )
+            """,
+            "CREATE INDEX group_member_member ON group_member(member)",
+        ],
     ]
 
     /// The version this binary writes.

@@ -391,7 +391,7 @@ public final class SQLiteStore: ClickStorage {
     }
 
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` on the writer, rolling back if it throws.
-    private func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
         let connection = writer
         return try await writeLock.withLock {
             try await Self.beginImmediate(connection)

@@ -82,7 +82,7 @@ struct PostgresStoreTests {
     @Test("A database with a newer schema is refused by sql/db.sql")
     func newerSchemaRefused() async throws {
         let (port, database) = try await Self.database()
-        try PostgresServer.psql(port: port, database: database, ["-c", "INSERT INTO clicktracker_schema (version) VALUES (3)"])
+        try PostgresServer.psql(port: port, database: database, ["-c", "INSERT INTO clicktracker_schema (version) VALUES (4)"])
         #expect(throws: PostgresServer.Failure.self) {
             try PostgresServer.psql(port: port, database: database, ["-f", Self.schema])
         }
@@ -134,7 +134,7 @@ struct PostgresSchemaTests {
                 ]
             )
             #expect(try await PostgresSchema.initialise(connection, logger: logger) == .upgraded(from: 1))
-            #expect(try await PostgresSchema.installedVersion(connection, logger: logger) == 2)
+            #expect(try await PostgresSchema.installedVersion(connection, logger: logger) == PostgresSchema.version)
 
             let store = PostgresStore(configuration: try PostgresStoreTests.dsn(port: port, database: database).clientConfiguration)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -183,7 +183,7 @@ struct PostgresSchemaTests {
             #expect(try await PostgresSchema.initialise(connection, logger: logger) == .created)
             #expect(try await PostgresSchema.installedVersion(connection, logger: logger) == PostgresSchema.version)
             #expect(try await PostgresSchema.initialise(connection, logger: logger) == .current)
-            try PostgresServer.psql(port: port, database: database, ["-c", "INSERT INTO clicktracker_schema (version) VALUES (3)"])
+            try PostgresServer.psql(port: port, database: database, ["-c", "INSERT INTO clicktracker_schema (version) VALUES (4)"])
             await #expect(throws: PostgresSchema.SetupError.self) { try await PostgresSchema.initialise(connection, logger: logger) }
         }
     }

@@ -11,6 +11,8 @@ public actor InMemoryStore: ClickStorage {
     private var progress: [String: RenderProgress] = [:]
     private var acknowledged: Set<[String]> = []
     private var sections: [SectionPath: ReadingPolicy] = [:]
+    private var people: [String: Person] = [:]
+    private var groupMembers: [String: Set<String>] = [:]
 
     public init() {}
 
@@ -116,6 +118,34 @@ public actor InMemoryStore: ClickStorage {
 
     public func setPolicy(_ policy: ReadingPolicy, for section: SectionPath) async throws {
         if sections[section] != nil { sections[section] = policy }
+    }
+
+    public func people(_ members: [String]) async throws -> [String: Person] {
+        people.filter { members.contains($0.key) }
+    }
+
+    public func groups() async throws -> [MemberGroup] {
+        groupMembers.keys.sorted().map { MemberGroup(name: $0, size: groupMembers[$0]!.count) }
+    }
+
+    public func members(ofGroup name: String) async throws -> [Person]? {
+        groupMembers[name].map { $0.sorted().map { people[$0] ?? Person(member: $0) } }
+    }
+
+    public func setGroup(_ name: String, members: [Person]) async throws {
+        for person in members {
+            let known = people[person.member]
+            people[person.member] = Person(
+                member: person.member,
+                displayName: person.displayName ?? known?.displayName,
+                email: person.email ?? known?.email
+            )
+        }
+        groupMembers[name] = Set(members.map(\.member))
+    }
+
+    public func deleteGroup(_ name: String) async throws -> Bool {
+        groupMembers.removeValue(forKey: name) != nil
     }
 
     public func statistics() async throws -> StorageStatistics {

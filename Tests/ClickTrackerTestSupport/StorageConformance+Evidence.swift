@@ -174,4 +174,35 @@ extension StorageConformance {
         #expect(byDocument.first?.document.path == "/r/4.html")
         #expect(try await store.readers(ReadersQuery(section: try SectionPath("/r"), offset: 100)) == ReadersPage(readers: [], total: 15))
     }
+
+    static func groups(_ store: any ClickStorage, _ second: any ClickStorage) async throws {
+        #expect(try await store.groups().isEmpty)
+        #expect(try await store.members(ofGroup: "board") == nil)
+        try await store.setGroup(
+            "board",
+            members: [Person(member: "carol"), Person(member: "alice", displayName: "Alice Archer", email: "alice@example.org")]
+        )
+        try await store.setGroup("audit committee", members: [Person(member: "alice")])
+        #expect(try await second.groups() == [MemberGroup(name: "audit committee", size: 1), MemberGroup(name: "board", size: 2)])
+        #expect(
+            try await second.members(ofGroup: "board")
+                == [Person(member: "alice", displayName: "Alice Archer", email: "alice@example.org"), Person(member: "carol")]
+        )
+        // Replaced as a whole; an unknown name or email leaves the stored one.
+        try await store.setGroup(
+            "board",
+            members: [Person(member: "bob", displayName: "Bob Baker"), Person(member: "carol", email: "c@example.org")]
+        )
+        #expect(try await store.members(ofGroup: "board")?.map(\.member) == ["bob", "carol"])
+        let people = try await second.people(["alice", "bob", "carol", "dave"])
+        #expect(people["alice"] == Person(member: "alice", displayName: "Alice Archer", email: "alice@example.org"))
+        #expect(people["bob"]?.label == "Bob Baker" && people["carol"]?.email == "c@example.org" && people["dave"] == nil)
+        // Emptied, then deleted; the other group and the people stay.
+        try await store.setGroup("board", members: [])
+        #expect(try await store.members(ofGroup: "board") == [])
+        #expect(try await store.deleteGroup("board"))
+        #expect(try await !store.deleteGroup("board"))
+        #expect(try await store.groups().map(\.name) == ["audit committee"])
+        #expect(try await store.people(["bob"]).count == 1)
+    }
 }

@@ -21,6 +21,7 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
     case reports
     case versionsAndAcknowledgements
     case readers
+    case groups
 
     public var testDescription: String {
         switch self {
@@ -37,6 +38,7 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         case .reports: "reports add clamped active time once each, in order; unknown and finished renders are refused"
         case .versionsAndAcknowledgements: "reads are kept per document version; an acknowledgement is recorded once per version"
         case .readers: "the readers report pages and orders per member and document, within the section"
+        case .groups: "a group's members are replaced as a whole; people keep their names and emails; groups are deleted alone"
         }
     }
 
@@ -60,6 +62,7 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         case .reports: try await Self.reports(store, second)
         case .versionsAndAcknowledgements: try await Self.versionsAndAcknowledgements(store, second)
         case .readers: try await Self.readers(store, second)
+        case .groups: try await Self.groups(store, second)
         }
     }
 

@@ -66,6 +66,11 @@ actor GatedStore: ClickStorage {
     func trackedSections() async throws -> [TrackedSection] { [] }
     func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {}
     func setPolicy(_ policy: ReadingPolicy, for section: SectionPath) async throws {}
+    func people(_ members: [String]) async throws -> [String: Person] { [:] }
+    func groups() async throws -> [MemberGroup] { [] }
+    func members(ofGroup name: String) async throws -> [Person]? { nil }
+    func setGroup(_ name: String, members: [Person]) async throws {}
+    func deleteGroup(_ name: String) async throws -> Bool { false }
     func statistics() async throws -> StorageStatistics { StorageStatistics(documents: 0, views: 0, clickRows: 0, clicks: 0, sections: 0) }
     func views(after position: Int64, limit: Int) async throws -> [StoredView] { [] }
     func countRecorded(renderIDs: [String]) async throws -> Int { 0 }

@@ -41,6 +41,23 @@ public protocol ClickStorage: Sendable {
     ///   - section: The marked section.
     func setPolicy(_ policy: ReadingPolicy, for section: SectionPath) async throws
 
+    /// The people known among `members` (those with a name or email recorded), by member id.
+    func people(_ members: [String]) async throws -> [String: Person]
+
+    /// All groups, by name, with their sizes.
+    func groups() async throws -> [MemberGroup]
+
+    /// A group's members, ordered by member id, or `nil` when there is no such group.
+    func members(ofGroup name: String) async throws -> [Person]?
+
+    /// Sets a group's members to exactly `members` (creating the group), in one transaction,
+    /// and records their names and emails (an unknown one leaves the stored value as it is).
+    func setGroup(_ name: String, members: [Person]) async throws
+
+    /// Deletes a group (its people stay known); `false` when there was none.
+    @discardableResult
+    func deleteGroup(_ name: String) async throws -> Bool
+
     /// Counts of what the store holds.
     func statistics() async throws -> StorageStatistics
 

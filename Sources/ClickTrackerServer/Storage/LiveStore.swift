@@ -88,6 +88,26 @@ final class LiveStore: ClickStorage {
         try await use { try await $0.setTracked(section, tracked) }
     }
 
+    func people(_ members: [String]) async throws -> [String: Person] {
+        try await use { try await $0.people(members) }
+    }
+
+    func groups() async throws -> [MemberGroup] {
+        try await use { try await $0.groups() }
+    }
+
+    func members(ofGroup name: String) async throws -> [Person]? {
+        try await use { try await $0.members(ofGroup: name) }
+    }
+
+    func setGroup(_ name: String, members: [Person]) async throws {
+        try await use { try await $0.setGroup(name, members: members) }
+    }
+
+    func deleteGroup(_ name: String) async throws -> Bool {
+        try await use { try await $0.deleteGroup(name) }
+    }
+
     func statistics() async throws -> StorageStatistics {
         try await use { try await $0.statistics() }
     }

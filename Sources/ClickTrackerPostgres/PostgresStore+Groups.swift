@@ -1,0 +1,84 @@
+import ClickTracker
+import Foundation
+import PostgresNIO
+
+extension PostgresStore {
+    public func people(_ members: [String]) async throws -> [String: Person] {
+        let (client, logger) = (client, logger)
+        return try await run(.report) {
+            let rows = try await client.query(
+                "SELECT member, display_name, email FROM person WHERE member = ANY(\(Array(Set(members))))",
+                logger: logger
+            )
+            var people: [String: Person] = [:]
+            for try await (member, name, email) in rows.decode((String, String?, String?).self) {
+                people[member] = Person(member: member, displayName: name, email: email)
+            }
+            return people
+        }
+    }
+
+    public func groups() async throws -> [MemberGroup] {
+        let (client, logger) = (client, logger)
+        return try await run(.report) {
+            let rows = try await client.query(
+                """
+                SELECT g.name, (SELECT count(*) FROM group_member m WHERE m.group_id = g.id)
+                FROM member_group g ORDER BY g.name COLLATE "C"
+                """,
+                logger: logger
+            )
+            var groups: [MemberGroup] = []
+            for try await (name, size) in rows.decode((String, Int).self) { groups.append(MemberGroup(name: name, size: size)) }
+            return groups
+        }
+    }
+
+    public func members(ofGroup name: String) async throws -> [Person]? {
+        let (client, logger) = (client, logger)
+        return try await run(.report) {
+            var exists = false
+            for try await _ in try await client.query("SELECT 1 FROM member_group WHERE name = \(name)", logger: logger).decode(Int.self) {
+                exists = true
+            }
+            guard exists else { return nil }
+            let rows = try await client.query(
+                """
+                SELECT m.member, p.display_name, p.email
+                FROM member_group g JOIN group_member m ON m.group_id = g.id LEFT JOIN person p ON p.member = m.member
+                WHERE g.name = \(name) ORDER BY m.member COLLATE "C"
+                """,
+                logger: logger
+            )
+            var people: [Person] = []
+            for try await (member, displayName, email) in rows.decode((String, String?, String?).self) {
+                people.append(Person(member: member, displayName: displayName, email: email))
+            }
+            return people
+        }
+    }
+
+    public func setGroup(_ name: String, members: [Person]) async throws {
+        let (client, logger) = (client, logger)
+        try await run(.report) {
+            _ = try await client.query(
+                """
+                SELECT clicktracker_set_group(\(name), \(members.map(\.member)), \(members.map { $0.displayName ?? "" }),
+                                              \(members.map { $0.email ?? "" }))
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    @discardableResult
+    public func deleteGroup(_ name: String) async throws -> Bool {
+        let (client, logger) = (client, logger)
+        return try await run(.report) {
+            var deleted = false
+            let rows = try await client.query("DELETE FROM member_group WHERE name = \(name) RETURNING id", logger: logger)
+            for try await _ in rows.decode(Int64.self) { deleted = true }
+            return deleted
+        }
+    }
+}
