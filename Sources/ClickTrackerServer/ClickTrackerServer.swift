@@ -104,6 +104,7 @@ public enum ClickTrackerServer {
         let admin = AdminGate(signer: signer, pages: pages, queue: tracker.queue)
         TrackingController(tracker: tracker, folder: folder, admin: admin, pages: pages).addRoutes(to: router)
         StorageController(storage: storage, admin: admin, pages: pages).addRoutes(to: router)
+        GroupsController(storage: tracker.storage, admin: admin, pages: pages).addRoutes(to: router)
         if let folder {
             SiteController(folder: folder, ignoredPaths: configuration.ignoredPaths.compactMap { try? SectionPath($0) }, pages: pages)
                 .addRoutes(to: router)

@@ -51,6 +51,27 @@ struct CommandLineTests {
         #expect(try await Self.run(["user", "list", "--users", users]).output == "alice\tmember\nchair\tadmin\n")
     }
 
+    @Test("group import sets a group from CSV in the configured store; list, export and delete; bad files change nothing")
+    func groups() async throws {
+        let directory = try TemporaryDirectory("cli-groups")
+        defer { directory.remove() }
+        let config = try directory.write("clicktracker.json", #"{ "database": "tracking.sqlite" }"#)
+        let csv = try directory.write("board.csv", "user,name,email\nalice,\"Archer, Alice\",alice@example.org\nbob,Bob Baker,\n")
+        let imported = try await Self.run(["group", "import", csv, "--config", config])
+        #expect(imported.status == 0 && imported.output == "Group board: 2 members\n", "\(imported.output)")
+        #expect(try await Self.run(["group", "list", "--config", config]).output == "board\t2\n")
+        let exported = try await Self.run(["group", "export", "board", "--config", config])
+        #expect(exported.output == "user,name,email\r\nalice,\"Archer, Alice\",alice@example.org\r\nbob,Bob Baker,\r\n")
+
+        let bad = try directory.write("bad.csv", "name,email\nx,y\n")
+        let refused = try await Self.run(["group", "import", bad, "--name", "board", "--config", config])
+        #expect(refused.status != 0 && refused.output.contains("no user column"))
+        #expect(try await Self.run(["group", "list", "--config", config]).output == "board\t2\n")
+        #expect(try await Self.run(["group", "export", "nobody", "--config", config]).output.contains("there is no group named nobody"))
+        #expect(try await Self.run(["group", "delete", "board", "--config", config]).status == 0)
+        #expect(try await Self.run(["group", "list", "--config", config]).output == "")
+    }
+
     @Test("Bad input gives a clear error and changes nothing")
     func badInput() async throws {
         let directory = try TemporaryDirectory("cli-bad")

@@ -34,9 +34,9 @@ struct AdminGate: Sendable {
         }
     }
 
-    /// The submitted form, or `nil` if its CSRF token is missing or invalid.
-    func verifiedForm(_ request: Request, _ context: ServerRequestContext) async throws -> FormFields? {
-        let form = try await AuthController.form(request)
+    /// The submitted form (at most `limit` bytes), or `nil` if its CSRF token is missing or invalid.
+    func verifiedForm(_ request: Request, _ context: ServerRequestContext, limit: Int = 16 * 1024) async throws -> FormFields? {
+        let form = try await AuthController.form(request, limit: limit)
         guard let nonce = context.sessionNonce, signer.isValidCSRFToken(form["csrf"], for: nonce) else { return nil }
         return form
     }

@@ -78,7 +78,8 @@ struct TrackingController: Sendable {
             let table = ReportTable<AccessLogOrder>(parameters, section: path, pageSize: Self.pageSize, base: base)
             let log = try await tracker.storage.accessLog(table.query)
             values["tracked"] = true
-            values["rows"] = log.entries.map(Self.row)
+            let people = try await tracker.storage.people(log.entries.map(\.member))
+            values["rows"] = log.entries.map { Self.named(Self.row($0), people[$0.member]) }
             values["columns"] = table.columns([
                 (.member, "Member"), (.url, "URL"), (.count, "Times accessed"), (.firstAccess, "First access"), (.lastAccess, "Last access"),
             ])
@@ -111,16 +112,23 @@ struct TrackingController: Sendable {
     /// The readers table: per person and document, the verdict and its evidence.
     private func readersValues(_ table: ReportTable<ReadersOrder>, policy: ReadingPolicy) async throws -> [String: Any] {
         let page = try await tracker.storage.readers(table.query)
+        let people = try await tracker.storage.people(page.readers.map(\.member))
         let columns = table.columns([
             (.member, "Member"), (.document, "Document"), (.views, "Views"), (.firstView, "First view"), (.lastView, "Last view"),
         ])
         var values: [String: Any] = [
-            "rows": page.readers.map { Self.readerRow($0, policy: policy) },
+            "rows": page.readers.map { Self.named(Self.readerRow($0, policy: policy), people[$0.member]) },
             // Keyed, as the table puts other columns between the sortable ones.
             "columns": Dictionary(uniqueKeysWithValues: columns.map { ($0["key"] as? String ?? "", $0) }),
         ]
         values.merge(table.pager(rows: page.readers.count, total: page.total)) { _, new in new }
         return values
+    }
+
+    /// A row with the member's display name added, when known (the templates show it beside the id).
+    static func named(_ row: [String: Any], _ person: Person?) -> [String: Any] {
+        guard let name = person?.displayName else { return row }
+        return row.merging(["name": name]) { _, new in new }
     }
 
     static func readerRow(_ reader: ReaderSummary, policy: ReadingPolicy) -> [String: Any] {

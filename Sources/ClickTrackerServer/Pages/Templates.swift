@@ -8,6 +8,8 @@ enum Templates {
         "overview": overview,
         "tracking": tracking,
         "storage": storage,
+        "groups": groups,
+        "group": group,
     ]
 
     static let layout = """
@@ -38,6 +40,7 @@ enum Templates {
         .tree li { list-style: none; }
         .actions { display: flex; gap: 1rem; align-items: end; flex-wrap: wrap; }
         input[name=dsn] { width: 28rem; max-width: 100%; }
+        textarea { font: 14px/1.4 ui-monospace, monospace; width: 100%; min-height: 10rem; }
         progress { width: 20rem; }
         .muted { color: #667; }
         </style>
@@ -45,7 +48,7 @@ enum Templates {
         <body>
         <header>
           <strong>ClickTracker</strong>
-          {{#user}}<a href="/">Documents</a>{{#isAdmin}}<a href="{{prefix}}/">Tracking</a><a href="{{prefix}}/storage">Storage</a>{{/isAdmin}}
+          {{#user}}<a href="/">Documents</a>{{#isAdmin}}<a href="{{prefix}}/">Tracking</a><a href="{{prefix}}/groups">Groups</a><a href="{{prefix}}/storage">Storage</a>{{/isAdmin}}
           <span class="who">Signed in as {{name}}
             <form method="post" action="{{prefix}}/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button>Sign out</button></form>
           </span>{{/user}}
@@ -169,7 +172,7 @@ enum Templates {
         <table id="readers">
           <thead><tr>{{#columns.member}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.member}}{{#columns.document}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.document}}<th>Verdict</th><th>Counts as read</th><th>Active time</th><th>Scrolled</th><th>Reached end</th><th>Acknowledged</th><th>Version</th><th>Automated</th>{{#columns.views}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.views}}{{#columns.first}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.first}}{{#columns.last}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.last}}</tr></thead>
           <tbody>
-          {{#rows}}<tr><td class="member">{{member}}</td><td class="document">{{#link}}<a href="{{url}}">{{/link}}{{display}}{{#link}}</a>{{/link}}</td><td class="verdict" data-level="{{level}}">{{verdict}}</td><td class="counts">{{counts}}</td><td class="active">{{active}}</td><td class="scroll">{{scroll}}</td><td class="end">{{end}}</td><td class="acknowledged">{{acknowledged}}</td><td class="version">{{version}}</td><td class="automated">{{automated}}</td><td class="views">{{views}}</td><td>{{first}}</td><td>{{last}}</td></tr>{{/rows}}
+          {{#rows}}<tr><td class="member">{{#name}}{{name}} <span class="muted">{{member}}</span>{{/name}}{{^name}}{{member}}{{/name}}</td><td class="document">{{#link}}<a href="{{url}}">{{/link}}{{display}}{{#link}}</a>{{/link}}</td><td class="verdict" data-level="{{level}}">{{verdict}}</td><td class="counts">{{counts}}</td><td class="active">{{active}}</td><td class="scroll">{{scroll}}</td><td class="end">{{end}}</td><td class="acknowledged">{{acknowledged}}</td><td class="version">{{version}}</td><td class="automated">{{automated}}</td><td class="views">{{views}}</td><td>{{first}}</td><td>{{last}}</td></tr>{{/rows}}
           {{^rows}}<tr><td colspan="13" class="muted">Nobody has read anything here yet.</td></tr>{{/rows}}
           </tbody>
         </table>
@@ -179,12 +182,68 @@ enum Templates {
         <table id="access-log">
           <thead><tr>{{#columns}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns}}</tr></thead>
           <tbody>
-          {{#rows}}<tr><td class="member">{{member}}</td><td class="url">{{#link}}<a href="{{url}}">{{/link}}{{display}}{{#link}}</a>{{/link}}</td><td class="count">{{count}}</td><td>{{first}}</td><td>{{last}}</td></tr>{{/rows}}
+          {{#rows}}<tr><td class="member">{{#name}}{{name}} <span class="muted">{{member}}</span>{{/name}}{{^name}}{{member}}{{/name}}</td><td class="url">{{#link}}<a href="{{url}}">{{/link}}{{display}}{{#link}}</a>{{/link}}</td><td class="count">{{count}}</td><td>{{first}}</td><td>{{last}}</td></tr>{{/rows}}
           {{^rows}}<tr><td colspan="5" class="muted">Nobody has read anything here yet.</td></tr>{{/rows}}
           </tbody>
         </table>
         <div class="pager"><span>{{range}}</span>{{#previous}}<a href="{{previous}}">← Previous</a>{{/previous}}{{#next}}<a href="{{next}}">Next →</a>{{/next}}</div>
         {{/tracked}}
+        {{/content}}
+        {{/layout}}
+        """
+
+    static let groups = """
+        {{% CONTENT_TYPE: HTML_SCALARS}}{{<layout}}
+        {{$title}}Groups · ClickTracker{{/title}}
+        {{$content}}
+        <h1>Groups</h1>
+        <p>Named lists of readers — a committee, a board — with the names and emails reports show instead of user ids.</p>
+        <table id="groups">
+          <thead><tr><th>Group</th><th>Members</th></tr></thead>
+          <tbody>
+          {{#groups}}<tr><td><a href="{{url}}">{{name}}</a></td><td>{{size}}</td></tr>{{/groups}}
+          {{^groups}}<tr><td colspan="2" class="muted">No groups yet.</td></tr>{{/groups}}
+          </tbody>
+        </table>
+        <h2>New group</h2>
+        <form method="post" action="{{prefix}}/groups">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="set">
+          <label for="group-name">Name</label><input type="text" id="group-name" name="name" maxlength="100" required>
+          <label for="group-csv">Members as CSV: a header row <code>user,name,email</code>, then one person a row</label>
+          <textarea id="group-csv" name="csv" spellcheck="false" required>user,name,email
+        </textarea>
+          <button class="primary" id="create-group">Create group</button>
+        </form>
+        {{/content}}
+        {{/layout}}
+        """
+
+    static let group = """
+        {{% CONTENT_TYPE: HTML_SCALARS}}{{<layout}}
+        {{$title}}{{name}} · Groups · ClickTracker{{/title}}
+        {{$content}}
+        <h1>Group: {{name}}</h1>
+        <p><a href="{{prefix}}/groups">All groups</a> · <a href="{{exportURL}}" id="export-group">Download CSV</a></p>
+        <table id="members">
+          <thead><tr><th>User</th><th>Name</th><th>Email</th></tr></thead>
+          <tbody>
+          {{#members}}<tr><td class="member">{{member}}</td><td>{{displayName}}</td><td>{{email}}</td></tr>{{/members}}
+          {{^members}}<tr><td colspan="3" class="muted">This group has no members.</td></tr>{{/members}}
+          </tbody>
+        </table>
+        <h2>Change the members</h2>
+        <form method="post" action="{{prefix}}/groups">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="set">
+          <input type="hidden" name="name" value="{{name}}">
+          <label for="group-csv">The group becomes exactly these people (CSV: <code>user,name,email</code>)</label>
+          <textarea id="group-csv" name="csv" spellcheck="false" required>{{csv}}</textarea>
+          <button class="primary" id="save-group">Save members</button>
+        </form>
+        <form method="post" action="{{prefix}}/groups">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="delete">
+          <input type="hidden" name="name" value="{{name}}">
+          <button id="delete-group">Delete this group</button>
+        </form>
         {{/content}}
         {{/layout}}
         """

@@ -103,9 +103,9 @@ struct AuthController: Sendable {
     }
 
     /// The fields of a form body of at most 16 KiB.
-    static func form(_ request: Request) async throws -> FormFields {
+    static func form(_ request: Request, limit: Int = 16 * 1024) async throws -> FormFields {
         do {
-            return FormFields(String(buffer: try await request.body.collect(upTo: 16 * 1024)))
+            return FormFields(String(buffer: try await request.body.collect(upTo: limit)))
         } catch {
             throw HTTPError(.contentTooLarge, message: "The form is too large.")
         }
