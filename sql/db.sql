@@ -468,7 +468,7 @@ BEGIN
 END
 $$;
 
--- Version 2 to 3: a directory of people and named groups of members.
+-- Version 2 to 3: a directory of people and named groups of members, and reading requests.
 
 -- People: a member's display name and email, shown in reports instead of the bare id.
 CREATE TABLE IF NOT EXISTS person (
@@ -531,6 +531,28 @@ BEGIN
     RETURN gid;
 END
 $$;
+
+-- An index for reports over one document's or section's views per member.
+CREATE INDEX IF NOT EXISTS view_document ON view (document_id, member);
+
+-- Reading requests: who is expected to read a document or section (a group, and/or listed
+-- members) by a deadline (the meeting), shown in the deadline's time zone. group_name is not a
+-- foreign key: a request keeps naming its group even if the group is deleted and recreated.
+CREATE TABLE IF NOT EXISTS reading_request (
+    id         bigserial   PRIMARY KEY,
+    title      text        NOT NULL,
+    path       text        COLLATE "C" NOT NULL,
+    group_name text,
+    deadline   timestamptz NOT NULL,
+    time_zone  text        NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    created_by text        NOT NULL
+);
+CREATE TABLE IF NOT EXISTS request_member (
+    request_id bigint NOT NULL REFERENCES reading_request (id) ON DELETE CASCADE,
+    member     text   NOT NULL,
+    PRIMARY KEY (request_id, member)
+);
 
 INSERT INTO clicktracker_schema (version) VALUES (3) ON CONFLICT (version) DO NOTHING;
 

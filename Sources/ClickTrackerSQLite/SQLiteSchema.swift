@@ -88,7 +88,7 @@ enum SQLiteSchema {
             SELECT member, document_id, '', count(*), min(viewed_at), max(viewed_at), max(viewed_at) FROM view GROUP BY member, document_id
             """,
         ],
-        // Version 3: people (display names, emails) and named groups of members.
+        // Version 3: people (display names, emails), named groups of members, reading requests.
         [
             """
             CREATE TABLE person (
@@ -113,6 +113,26 @@ enum SQLiteSchema {
             )
             """,
             "CREATE INDEX group_member_member ON group_member(member)",
+            "CREATE INDEX view_document ON view(document_id, member)",
+            """
+            CREATE TABLE reading_request (
+                id INTEGER PRIMARY KEY,
+                title TEXT NOT NULL,
+                path TEXT NOT NULL,
+                group_name TEXT,
+                deadline INTEGER NOT NULL,
+                time_zone TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                created_by TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE request_member (
+                request_id INTEGER NOT NULL REFERENCES reading_request(id) ON DELETE CASCADE,
+                member TEXT NOT NULL,
+                PRIMARY KEY (request_id, member)
+            )
+            """,
         ],
     ]
 

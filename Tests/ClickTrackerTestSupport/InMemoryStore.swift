@@ -1,4 +1,5 @@
 import ClickTracker
+import Foundation
 
 /// A store in memory, for unit tests of the code around storage. The real stores are proven
 /// by their own tests against real databases.
@@ -13,6 +14,7 @@ public actor InMemoryStore: ClickStorage {
     private var sections: [SectionPath: ReadingPolicy] = [:]
     private var people: [String: Person] = [:]
     private var groupMembers: [String: Set<String>] = [:]
+    private var requests: [ReadingRequest] = []
 
     public init() {}
 
@@ -146,6 +148,29 @@ public actor InMemoryStore: ClickStorage {
 
     public func deleteGroup(_ name: String) async throws -> Bool {
         groupMembers.removeValue(forKey: name) != nil
+    }
+
+    public func readingRequests() async throws -> [ReadingRequest] { requests.sorted { $0.deadline < $1.deadline } }
+
+    public func readingRequest(id: Int64) async throws -> ReadingRequest? { requests.first { $0.id == id } }
+
+    public func addReadingRequest(_ request: ReadingRequest) async throws -> Int64 {
+        var stored = request
+        stored.id = Int64(requests.count + 1)
+        requests.append(stored)
+        return stored.id
+    }
+
+    public func deleteReadingRequest(id: Int64) async throws -> Bool {
+        let count = requests.count
+        requests.removeAll { $0.id == id }
+        return requests.count < count
+    }
+
+    /// The documents only: evidence is proven by the real stores.
+    public func requestEvidence(section: SectionPath, members: [String], until: Date?) async throws -> RequestEvidence {
+        let documents = Set(events.map(\.document)).filter { (try? SectionPath($0.path)).map(section.contains) ?? false }
+        return RequestEvidence(documents: documents.sorted { $0.path < $1.path }, readers: [])
     }
 
     public func statistics() async throws -> StorageStatistics {

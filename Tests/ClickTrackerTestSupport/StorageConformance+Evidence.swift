@@ -205,4 +205,56 @@ extension StorageConformance {
         #expect(try await store.groups().map(\.name) == ["audit committee"])
         #expect(try await store.people(["bob"]).count == 1)
     }
+
+    static func requests(_ store: any ClickStorage, _ second: any ClickStorage) async throws {
+        let request = ReadingRequest(
+            title: "Board, 3 December",
+            path: try SectionPath("/p"),
+            group: "board",
+            members: ["dave", "carol", "dave"],
+            deadline: t0.addingTimeInterval(100),
+            timeZone: "Europe/Berlin",
+            createdAt: t0,
+            createdBy: "chair"
+        )
+        let id = try await store.addReadingRequest(request)
+        let later = try await store.addReadingRequest(
+            ReadingRequest(
+                title: "Later",
+                path: try SectionPath("/q"),
+                group: nil,
+                members: [],
+                deadline: t0.addingTimeInterval(500),
+                timeZone: "UTC",
+                createdBy: "chair"
+            )
+        )
+        var expected = request
+        expected.id = id
+        expected.members = ["carol", "dave"]
+        #expect(try await second.readingRequest(id: id) == expected)
+        #expect(try await second.readingRequests().map(\.id) == [id, later])
+        #expect(try await store.deleteReadingRequest(id: later))
+        #expect(try await !store.deleteReadingRequest(id: later))
+        #expect(try await store.readingRequest(id: later) == nil)
+
+        // alice reads a before the deadline and confirms; bob opens it after; carol reads b; dave reads outside.
+        let alice = Self.event("alice", "/p/a", at: 10, title: "A", render: "ra")
+        let bob = Self.event("bob", "/p/a", at: 150, render: "rb")
+        let carol = Self.event("carol", "/p/b", at: 20, render: "rc")
+        let dave = Self.event("dave", "/elsewhere", at: 20, render: "rd")
+        try await store.record([alice, bob, carol, dave, report(alice, at: 20, active: 10_000), report(alice, .acknowledgement, at: 50)])
+        try await store.record([report(carol, .acknowledgement, at: 120)])
+        let members = ["alice", "bob", "carol", "dave", "erin"]
+        let byDeadline = try await second.requestEvidence(section: try SectionPath("/p"), members: members, until: t0.addingTimeInterval(100))
+        #expect(byDeadline.documents.map(\.path) == ["/p/a", "/p/b"])
+        #expect(byDeadline.readers.map { "\($0.member) \($0.document.path)" } == ["alice /p/a", "carol /p/b"])
+        let aliceByDeadline = try #require(byDeadline.readers.first?.versions.first)
+        #expect(aliceByDeadline.activeMilliseconds == 10_000 && aliceByDeadline.acknowledgedAt == t0.addingTimeInterval(50))
+        #expect(byDeadline.readers.last?.versions.first?.acknowledgedAt == nil)
+        let now = try await second.requestEvidence(section: try SectionPath("/p"), members: members, until: nil)
+        #expect(now.readers.map { "\($0.member) \($0.document.path)" } == ["alice /p/a", "bob /p/a", "carol /p/b"])
+        #expect(now.readers.last?.versions.first?.acknowledgedAt == t0.addingTimeInterval(120))
+        #expect(now.readers.first?.document.title == "A")
+    }
 }

@@ -22,6 +22,7 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
     case versionsAndAcknowledgements
     case readers
     case groups
+    case requests
 
     public var testDescription: String {
         switch self {
@@ -39,6 +40,7 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         case .versionsAndAcknowledgements: "reads are kept per document version; an acknowledgement is recorded once per version"
         case .readers: "the readers report pages and orders per member and document, within the section"
         case .groups: "a group's members are replaced as a whole; people keep their names and emails; groups are deleted alone"
+        case .requests: "reading requests are stored and deleted; evidence by a deadline counts only what was viewed and acknowledged by then"
         }
     }
 
@@ -63,6 +65,7 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         case .versionsAndAcknowledgements: try await Self.versionsAndAcknowledgements(store, second)
         case .readers: try await Self.readers(store, second)
         case .groups: try await Self.groups(store, second)
+        case .requests: try await Self.requests(store, second)
         }
     }
 

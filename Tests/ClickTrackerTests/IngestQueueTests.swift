@@ -71,6 +71,13 @@ actor GatedStore: ClickStorage {
     func members(ofGroup name: String) async throws -> [Person]? { nil }
     func setGroup(_ name: String, members: [Person]) async throws {}
     func deleteGroup(_ name: String) async throws -> Bool { false }
+    func readingRequests() async throws -> [ReadingRequest] { [] }
+    func readingRequest(id: Int64) async throws -> ReadingRequest? { nil }
+    func addReadingRequest(_ request: ReadingRequest) async throws -> Int64 { 0 }
+    func deleteReadingRequest(id: Int64) async throws -> Bool { false }
+    func requestEvidence(section: SectionPath, members: [String], until: Date?) async throws -> RequestEvidence {
+        RequestEvidence(documents: [], readers: [])
+    }
     func statistics() async throws -> StorageStatistics { StorageStatistics(documents: 0, views: 0, clickRows: 0, clicks: 0, sections: 0) }
     func views(after position: Int64, limit: Int) async throws -> [StoredView] { [] }
     func countRecorded(renderIDs: [String]) async throws -> Int { 0 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A place that keeps verified reads and the tracked sections: the seed's `IClickStorage`, grown.
 ///
 /// Every store passes the same conformance suite. Implementations must be safe to call
@@ -57,6 +59,25 @@ public protocol ClickStorage: Sendable {
     /// Deletes a group (its people stay known); `false` when there was none.
     @discardableResult
     func deleteGroup(_ name: String) async throws -> Bool
+
+    /// All reading requests, nearest deadline first.
+    func readingRequests() async throws -> [ReadingRequest]
+
+    /// One reading request, or `nil` when there is none with that id.
+    func readingRequest(id: Int64) async throws -> ReadingRequest?
+
+    /// Stores a new reading request; returns its id.
+    @discardableResult
+    func addReadingRequest(_ request: ReadingRequest) async throws -> Int64
+
+    /// Deletes a reading request; `false` when there was none.
+    @discardableResult
+    func deleteReadingRequest(id: Int64) async throws -> Bool
+
+    /// What `members` had read of the documents at or below `section` by `until` (everything
+    /// when `nil`): the views received by then, their attention (never more than the reader's
+    /// summary holds), and acknowledgements made by then.
+    func requestEvidence(section: SectionPath, members: [String], until: Date?) async throws -> RequestEvidence
 
     /// Counts of what the store holds.
     func statistics() async throws -> StorageStatistics

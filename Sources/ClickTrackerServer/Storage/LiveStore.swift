@@ -1,4 +1,5 @@
 import ClickTracker
+import Foundation
 import Synchronization
 
 /// The store the server runs on, replaceable while the server runs (the control panel's
@@ -106,6 +107,26 @@ final class LiveStore: ClickStorage {
 
     func deleteGroup(_ name: String) async throws -> Bool {
         try await use { try await $0.deleteGroup(name) }
+    }
+
+    func readingRequests() async throws -> [ReadingRequest] {
+        try await use { try await $0.readingRequests() }
+    }
+
+    func readingRequest(id: Int64) async throws -> ReadingRequest? {
+        try await use { try await $0.readingRequest(id: id) }
+    }
+
+    func addReadingRequest(_ request: ReadingRequest) async throws -> Int64 {
+        try await use { try await $0.addReadingRequest(request) }
+    }
+
+    func deleteReadingRequest(id: Int64) async throws -> Bool {
+        try await use { try await $0.deleteReadingRequest(id: id) }
+    }
+
+    func requestEvidence(section: SectionPath, members: [String], until: Date?) async throws -> RequestEvidence {
+        try await use { try await $0.requestEvidence(section: section, members: members, until: until) }
     }
 
     func statistics() async throws -> StorageStatistics {
