@@ -80,6 +80,14 @@ struct ServerFixture {
         return readers
     }
 
+    /// The reading requests, straight from the database.
+    func readingRequests() async throws -> [ReadingRequest] {
+        let store = try await store()
+        let requests = try await store.readingRequests()
+        try await store.close()
+        return requests
+    }
+
     /// Marks a section with a policy in the database, before the server starts.
     func track(_ section: String, policy: ReadingPolicy) async throws {
         let store = try await store()

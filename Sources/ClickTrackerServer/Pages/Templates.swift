@@ -10,6 +10,8 @@ enum Templates {
         "storage": storage,
         "groups": groups,
         "group": group,
+        "requests": requests,
+        "request": request,
     ]
 
     static let layout = """
@@ -41,6 +43,8 @@ enum Templates {
         .actions { display: flex; gap: 1rem; align-items: end; flex-wrap: wrap; }
         input[name=dsn] { width: 28rem; max-width: 100%; }
         textarea { font: 14px/1.4 ui-monospace, monospace; width: 100%; min-height: 10rem; }
+        .not-opened { color: #b00; } .opened { color: #a60; } .read, .acknowledged { color: #070; }
+        .counts { display: flex; gap: 1.5rem; flex-wrap: wrap; }
         progress { width: 20rem; }
         .muted { color: #667; }
         </style>
@@ -48,7 +52,7 @@ enum Templates {
         <body>
         <header>
           <strong>ClickTracker</strong>
-          {{#user}}<a href="/">Documents</a>{{#isAdmin}}<a href="{{prefix}}/">Tracking</a><a href="{{prefix}}/groups">Groups</a><a href="{{prefix}}/storage">Storage</a>{{/isAdmin}}
+          {{#user}}<a href="/">Documents</a>{{#isAdmin}}<a href="{{prefix}}/">Tracking</a><a href="{{prefix}}/requests">Requests</a><a href="{{prefix}}/groups">Groups</a><a href="{{prefix}}/storage">Storage</a>{{/isAdmin}}
           <span class="who">Signed in as {{name}}
             <form method="post" action="{{prefix}}/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button>Sign out</button></form>
           </span>{{/user}}
@@ -243,6 +247,67 @@ enum Templates {
           <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="delete">
           <input type="hidden" name="name" value="{{name}}">
           <button id="delete-group">Delete this group</button>
+        </form>
+        {{/content}}
+        {{/layout}}
+        """
+
+    static let requests = """
+        {{% CONTENT_TYPE: HTML_SCALARS}}{{<layout}}
+        {{$title}}Reading requests · ClickTracker{{/title}}
+        {{$content}}
+        <h1>Reading requests</h1>
+        <p>Who must have read a document or a section by when — the papers for a meeting.</p>
+        <table id="requests">
+          <thead><tr><th>Request</th><th>Document or section</th><th>Readers</th><th>Deadline</th></tr></thead>
+          <tbody>
+          {{#requests}}<tr><td><a href="{{url}}">{{title}}</a></td><td>{{path}}</td><td>{{readers}}</td><td>{{deadline}}</td></tr>{{/requests}}
+          {{^requests}}<tr><td colspan="4" class="muted">No reading requests yet.</td></tr>{{/requests}}
+          </tbody>
+        </table>
+        <h2>New request</h2>
+        <form method="post" action="{{prefix}}/requests">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="create">
+          <label for="request-title">Title</label><input type="text" id="request-title" name="title" maxlength="200" placeholder="Board meeting, 3 December" required>
+          <label for="request-path">Document or section</label><input type="text" id="request-path" name="path" placeholder="/papers" required>
+          <label for="request-group">Group</label>
+          <select id="request-group" name="group"><option value="">(none)</option>{{#groups}}<option>{{.}}</option>{{/groups}}</select>
+          <label for="request-members">Other members (user ids, separated by commas)</label><input type="text" id="request-members" name="members">
+          <div class="actions">
+            <div><label for="request-date">Deadline: date</label><input type="date" id="request-date" name="date" required></div>
+            <div><label for="request-time">time</label><input type="time" id="request-time" name="time" required></div>
+            <div><label for="request-zone">time zone</label><input type="text" id="request-zone" name="time-zone" value="{{timeZone}}" required></div>
+          </div>
+          <button class="primary" id="create-request">Create request</button>
+        </form>
+        {{/content}}
+        {{/layout}}
+        """
+
+    static let request = """
+        {{% CONTENT_TYPE: HTML_SCALARS}}{{<layout}}
+        {{$title}}{{title}} · Reading requests · ClickTracker{{/title}}
+        {{$content}}
+        <h1>{{title}}</h1>
+        <p><a href="{{trackingURL}}">{{path}}</a>{{#group}} · group {{group}}{{/group}} · deadline {{deadline}}</p>
+        {{#untracked}}<p class="state error">{{path}} is not tracked: nothing there is recorded. Enable tracking for it.</p>{{/untracked}}
+        <div class="state" id="summary">
+          <p><strong>{{summary}}</strong>{{#documentCount}} ({{documentCount}} documents){{/documentCount}}.</p>
+          <p class="counts"><span class="opened">{{opened}} only opened it</span><span class="not-opened">{{notOpened}} have not opened it</span><span>{{late}} caught up after the deadline</span></p>
+          <label for="deadline-progress">{{#passed}}The deadline has passed.{{/passed}}{{^passed}}Time to the deadline used: {{percent}}%{{/passed}}</label>
+          <progress id="deadline-progress" max="100" value="{{percent}}">{{percent}}%</progress>
+        </div>
+        <p><a href="{{csvURL}}" id="request-csv">Download CSV</a> · <a href="{{jsonURL}}" id="request-json">JSON</a></p>
+        <table id="request-readers">
+          <thead><tr><th>Reader</th><th>At the deadline</th><th>Since</th><th>Documents read by the deadline</th><th>Last view</th></tr></thead>
+          <tbody>
+          {{#rows}}<tr><td class="member">{{#name}}{{name}} <span class="muted">{{member}}</span>{{/name}}{{^name}}{{member}}{{/name}}</td><td class="stage {{stageClass}}">{{stage}}</td><td class="late">{{now}}</td><td>{{documents}}</td><td>{{lastView}}</td></tr>{{/rows}}
+          {{^rows}}<tr><td colspan="5" class="muted">Nobody is expected to read it: the group is empty or gone.</td></tr>{{/rows}}
+          </tbody>
+        </table>
+        <form method="post" action="{{prefix}}/requests">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="delete"><input type="hidden" name="id" value="{{id}}">
+          <button id="delete-request">Delete this request</button>
         </form>
         {{/content}}
         {{/layout}}
