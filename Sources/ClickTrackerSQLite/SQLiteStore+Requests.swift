@@ -72,57 +72,58 @@ extension SQLiteStore {
     public func requestEvidence(section: SectionPath, members: [String], until: Date?) async throws -> RequestEvidence {
         let (filter, binds) = Self.sectionFilter(section)
         let documentRows = try await reader.query(
-            "SELECT d.key AS key, d.path AS path, d.title AS title FROM document d WHERE \(filter) ORDER BY d.path, d.key",
+            "SELECT d.id AS id, d.key AS key, d.path AS path, d.title AS title, d.version AS version FROM document d WHERE \(filter) ORDER BY d.path, d.key",
             binds
         )
-        let documents = documentRows.map { row in
-            DocumentReference(key: row.column("key")?.string, path: row.column("path")?.string ?? "", title: row.column("title")?.string)
+        var documents: [Int: (reference: DocumentReference, current: String?)] = [:]
+        for row in documentRows {
+            let reference = DocumentReference(key: row.column("key")?.string, path: row.column("path")?.string ?? "", title: row.column("title")?.string)
+            documents[row.column("id")?.integer ?? 0] = (reference, row.column("version")?.string)
         }
+        let ordered = documentRows.compactMap { documents[$0.column("id")?.integer ?? 0]?.reference }
         let limit = until.map { SQLiteData.integer(Self.milliseconds($0)) } ?? .integer(Int.max)
-        var versions: [[String]: (document: DocumentReference, current: String?, evidence: [ReaderSummary.VersionEvidence])] = [:]
-        for chunk in Array(Set(members)).chunks(of: Self.rowsPerStatement) {
+        var versions: [ReaderKey: [ReaderSummary.VersionEvidence]] = [:]
+        // One statement reads the section's views once (few, large member lists); `+v.member`
+        // keeps SQLite from driving it by member: a section's documents (index view_document)
+        // narrow it far more than a group does.
+        for chunk in Array(Set(members)).chunks(of: 10_000) {
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
             let rows = try await reader.query(
                 """
-                SELECT v.member AS member, d.key AS key, d.path AS path, d.title AS title, d.version AS current_version,
-                       coalesce(v.version, '') AS version, max(v.words) AS words, count(*) AS views, min(v.viewed_at) AS first_view,
-                       max(v.viewed_at) AS last_view, min(sum(v.active_ms), coalesce(max(r.active_ms), sum(v.active_ms))) AS active_ms,
-                       max(v.max_scroll) AS max_scroll, max(v.reached_end) AS reached_end, max(v.automated) AS automated,
-                       CASE WHEN max(r.acknowledged_at) <= ? THEN max(r.acknowledged_at) END AS acknowledged_at
+                SELECT v.member, v.document_id, coalesce(v.version, ''), max(v.words), count(*), min(v.viewed_at), max(v.viewed_at),
+                       min(sum(v.active_ms), coalesce(max(r.active_ms), sum(v.active_ms))), max(v.max_scroll), max(v.reached_end),
+                       max(v.automated), CASE WHEN max(r.acknowledged_at) <= ? THEN max(r.acknowledged_at) END
                 FROM view v JOIN document d ON d.id = v.document_id
                 LEFT JOIN reading r ON r.member = v.member AND r.document_id = v.document_id AND r.version = coalesce(v.version, '')
-                WHERE \(filter) AND v.member IN (\(placeholders)) AND v.viewed_at <= ?
+                WHERE \(filter) AND +v.member IN (\(placeholders)) AND v.viewed_at <= ?
                 GROUP BY v.member, v.document_id, coalesce(v.version, '')
                 """,
                 [limit] + binds + chunk.map(SQLiteData.text) + [limit]
             )
             for row in rows {
-                func integer(_ name: String) -> Int { row.column(name)?.integer ?? 0 }
-                let member = row.column("member")?.string ?? ""
-                let document = DocumentReference(
-                    key: row.column("key")?.string,
-                    path: row.column("path")?.string ?? "",
-                    title: row.column("title")?.string
-                )
-                let version = row.column("version")?.string ?? ""
+                // By position: twelve columns, in the order selected.
+                let data = row.columns.map(\.data)
+                guard data.count == 12, let member = data[0].string, let documentID = data[1].integer else { continue }
+                let version = data[2].string ?? ""
                 let evidence = ReaderSummary.VersionEvidence(
                     version: version.isEmpty ? nil : version,
-                    words: row.column("words")?.integer,
-                    views: integer("views"),
-                    firstView: Self.date(row.column("first_view")),
-                    lastView: Self.date(row.column("last_view")),
-                    activeMilliseconds: integer("active_ms"),
-                    maximumScroll: integer("max_scroll"),
-                    reachedEnd: integer("reached_end") != 0,
-                    automated: integer("automated") != 0,
-                    acknowledgedAt: row.column("acknowledged_at")?.integer.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+                    words: data[3].integer,
+                    views: data[4].integer ?? 0,
+                    firstView: Self.date(data[5]),
+                    lastView: Self.date(data[6]),
+                    activeMilliseconds: data[7].integer ?? 0,
+                    maximumScroll: data[8].integer ?? 0,
+                    reachedEnd: data[9].integer == 1,
+                    automated: data[10].integer == 1,
+                    acknowledgedAt: data[11].integer.map { Date(timeIntervalSince1970: Double($0) / 1000) }
                 )
-                versions[[member, document.key], default: (document, row.column("current_version")?.string, [])].evidence.append(evidence)
+                versions[ReaderKey(member: member, documentID: documentID), default: []].append(evidence)
             }
         }
-        let readers = versions.map { key, value in
-            ReaderSummary(member: key[0], document: value.document, currentVersion: value.current, versions: value.evidence)
+        let readers = versions.compactMap { key, evidence -> ReaderSummary? in
+            guard let document = documents[key.documentID] else { return nil }
+            return ReaderSummary(member: key.member, document: document.reference, currentVersion: document.current, versions: evidence)
         }
-        return RequestEvidence(documents: documents, readers: readers.sorted { ($0.member, $0.document.path) < ($1.member, $1.document.path) })
+        return RequestEvidence(documents: ordered, readers: readers.sorted { ($0.member, $0.document.path) < ($1.member, $1.document.path) })
     }
 }
