@@ -77,7 +77,11 @@ extension SQLiteStore {
         )
         var documents: [Int: (reference: DocumentReference, current: String?)] = [:]
         for row in documentRows {
-            let reference = DocumentReference(key: row.column("key")?.string, path: row.column("path")?.string ?? "", title: row.column("title")?.string)
+            let reference = DocumentReference(
+                key: row.column("key")?.string,
+                path: row.column("path")?.string ?? "",
+                title: row.column("title")?.string
+            )
             documents[row.column("id")?.integer ?? 0] = (reference, row.column("version")?.string)
         }
         let ordered = documentRows.compactMap { documents[$0.column("id")?.integer ?? 0]?.reference }
