@@ -16,7 +16,8 @@ extension PostgresStore {
             SELECT r.member AS member, r.document_id AS document_id, min(d.path) AS path, sum(r.views)::bigint AS views,
                    min(r.first_view) AS first_view, max(r.last_view) AS last_view, count(*) OVER () AS total
             FROM reading r JOIN document d ON d.id = r.document_id
-            WHERE \(everything) OR d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper))
+            WHERE (\(everything) OR d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper)))
+              AND (\(query.member)::text IS NULL OR r.member = \(query.member))
             GROUP BY r.member, r.document_id
             ORDER BY \(unescaped: query.sqlOrderBy)
             LIMIT \(query.limit) OFFSET \(query.offset)
@@ -34,7 +35,8 @@ extension PostgresStore {
                 """
                 SELECT count(*) FROM (
                     SELECT 1 FROM reading r JOIN document d ON d.id = r.document_id
-                    WHERE \(everything) OR d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper))
+                    WHERE (\(everything) OR d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper)))
+                      AND (\(query.member)::text IS NULL OR r.member = \(query.member))
                     GROUP BY r.member, r.document_id
                 ) AS groups
                 """,

@@ -127,7 +127,8 @@ public final class PostgresStore: ClickStorage, Service {
                    max(c.last_access) AS last_access,
                    count(*) OVER () AS total
             FROM click c JOIN document d ON d.id = c.document_id
-            WHERE \(everything) OR d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper))
+            WHERE (\(everything) OR d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper)))
+              AND (\(query.member)::text IS NULL OR c.member = \(query.member))
             GROUP BY c.member, c.url
             ORDER BY \(unescaped: query.sqlOrderBy)
             LIMIT \(query.limit) OFFSET \(query.offset)
@@ -141,17 +142,18 @@ public final class PostgresStore: ClickStorage, Service {
             total = all
         }
         if entries.isEmpty, query.offset > 0 {
-            total = try await groupCount(exact: exact, lower: lower, upper: upper, everything: everything)
+            total = try await groupCount(exact: exact, lower: lower, upper: upper, everything: everything, member: query.member)
         }
         return AccessLogPage(entries: entries, total: total)
     }
 
-    private func groupCount(exact: String, lower: String, upper: String, everything: Bool) async throws -> Int {
+    private func groupCount(exact: String, lower: String, upper: String, everything: Bool, member: String?) async throws -> Int {
         let rows = try await client.query(
             """
             SELECT count(*) FROM (
                 SELECT 1 FROM click c JOIN document d ON d.id = c.document_id
-                WHERE \(everything) OR d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper))
+                WHERE (\(everything) OR d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper)))
+                  AND (\(member)::text IS NULL OR c.member = \(member))
                 GROUP BY c.member, c.url
             ) AS groups
             """,

@@ -4,7 +4,10 @@ import SQLiteNIO
 
 extension SQLiteStore {
     public func readers(_ query: ReadersQuery) async throws -> ReadersPage {
-        let (filter, binds) = Self.sectionFilter(query.section)
+        let (section, sectionBinds) = Self.sectionFilter(query.section)
+        let (filter, binds) = (
+            "\(section) AND (? IS NULL OR r.member = ?)", sectionBinds + [Self.optional(query.member), Self.optional(query.member)]
+        )
         let groups = try await reader.query(
             """
             SELECT r.member AS member, r.document_id AS document_id, d.path AS path, sum(r.views) AS views,

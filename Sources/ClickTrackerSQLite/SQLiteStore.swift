@@ -226,7 +226,10 @@ public final class SQLiteStore: ClickStorage {
     }
 
     public func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
-        let (filter, binds) = Self.sectionFilter(query.section)
+        let (section, sectionBinds) = Self.sectionFilter(query.section)
+        let (filter, binds) = (
+            "\(section) AND (? IS NULL OR c.member = ?)", sectionBinds + [Self.optional(query.member), Self.optional(query.member)]
+        )
         let rows = try await reader.query(
             """
             SELECT c.member AS member, c.url AS url, max(d.title) AS title, sum(c.count) AS count,

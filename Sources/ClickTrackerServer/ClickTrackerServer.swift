@@ -106,6 +106,7 @@ public enum ClickTrackerServer {
         StorageController(storage: storage, admin: admin, pages: pages).addRoutes(to: router)
         GroupsController(storage: tracker.storage, admin: admin, pages: pages).addRoutes(to: router)
         RequestsController(tracker: tracker, admin: admin, pages: pages).addRoutes(to: router)
+        ReadsController(tracker: tracker, admin: admin, pages: pages).addRoutes(to: router)
         if let folder {
             SiteController(folder: folder, ignoredPaths: configuration.ignoredPaths.compactMap { try? SectionPath($0) }, pages: pages)
                 .addRoutes(to: router)

@@ -173,6 +173,12 @@ extension StorageConformance {
         let byDocument = try await readers(store, "/r", .document, descending: true)
         #expect(byDocument.first?.document.path == "/r/4.html")
         #expect(try await store.readers(ReadersQuery(section: try SectionPath("/r"), offset: 100)) == ReadersPage(readers: [], total: 15))
+        // One person's history, in both reports.
+        let history = try await store.readers(ReadersQuery(section: .root, member: "m2"))
+        #expect(history.total == 3 && history.readers.map(\.document.path) == ["/r/0.html", "/r/1.html", "/r/2.html"])
+        let log = try await second.accessLog(AccessLogQuery(section: try SectionPath("/r"), member: "m0", order: .url))
+        #expect(log.total == 1 && log.entries.first?.count == 2)
+        #expect(try await store.readers(ReadersQuery(section: .root, member: "nobody")).total == 0)
     }
 
     static func groups(_ store: any ClickStorage, _ second: any ClickStorage) async throws {

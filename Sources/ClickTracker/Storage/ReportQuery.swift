@@ -23,10 +23,20 @@ public struct ReportQuery<Column: ReportOrder>: Sendable, Hashable {
     public var limit: Int
     /// Rows to skip.
     public var offset: Int
+    /// Only this member's rows, when set (a person's history).
+    public var member: String?
 
     /// Creates a query.
-    public init(section: SectionPath, order: Order = .first, descending: Bool = false, limit: Int = 20, offset: Int = 0) {
+    public init(
+        section: SectionPath,
+        member: String? = nil,
+        order: Order = .first,
+        descending: Bool = false,
+        limit: Int = 20,
+        offset: Int = 0
+    ) {
         self.section = section
+        self.member = member
         self.order = order
         self.descending = descending
         self.limit = max(1, limit)

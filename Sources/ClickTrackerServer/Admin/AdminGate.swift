@@ -19,6 +19,12 @@ struct AdminGate: Sendable {
         guard user.isAdmin else {
             return message("Not allowed", "Only administrators may see tracking, reports and settings.", context: context, status: .forbidden)
         }
+        return try await handleAny(request, context, body)
+    }
+
+    /// Runs `body` for any signed-in user (it checks what they may see), answering an
+    /// unreachable database with a clear page.
+    func handleAny(_ request: Request, _ context: ServerRequestContext, _ body: () async throws -> Response) async throws -> Response {
         do {
             return try await body()
         } catch let error as StorageUnavailable {

@@ -12,12 +12,13 @@ struct ReportTable<Order: ReportOrder> {
     let query: ReportQuery<Order>
 
     /// Reads the table's ordering and page from the request's query parameters.
-    init(_ parameters: Parameters, prefix: String = "", section: SectionPath, pageSize: Int, base: String) {
+    init(_ parameters: Parameters, prefix: String = "", section: SectionPath, pageSize: Int, base: String, member: String? = nil) {
         let page = min(max(1, parameters["\(prefix)page"].flatMap { Int(String($0)) } ?? 1), 1_000_000)
         self.base = base
         self.prefix = prefix
         self.query = ReportQuery(
             section: section,
+            member: member,
             order: parameters["\(prefix)sort"].flatMap { Order(rawValue: String($0)) } ?? .first,
             descending: parameters["\(prefix)order"] == "desc",
             limit: pageSize,

@@ -12,6 +12,7 @@ enum Templates {
         "group": group,
         "requests": requests,
         "request": request,
+        "reads": reads,
     ]
 
     static let layout = """
@@ -52,7 +53,7 @@ enum Templates {
         <body>
         <header>
           <strong>ClickTracker</strong>
-          {{#user}}<a href="/">Documents</a>{{#isAdmin}}<a href="{{prefix}}/">Tracking</a><a href="{{prefix}}/requests">Requests</a><a href="{{prefix}}/groups">Groups</a><a href="{{prefix}}/storage">Storage</a>{{/isAdmin}}
+          {{#user}}<a href="/">Documents</a><a href="{{prefix}}/reads">My reads</a>{{#isAdmin}}<a href="{{prefix}}/">Tracking</a><a href="{{prefix}}/requests">Requests</a><a href="{{prefix}}/groups">Groups</a><a href="{{prefix}}/storage">Storage</a>{{/isAdmin}}
           <span class="who">Signed in as {{name}}
             <form method="post" action="{{prefix}}/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button>Sign out</button></form>
           </span>{{/user}}
@@ -309,6 +310,24 @@ enum Templates {
           <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="delete"><input type="hidden" name="id" value="{{id}}">
           <button id="delete-request">Delete this request</button>
         </form>
+        {{/content}}
+        {{/layout}}
+        """
+
+    static let reads = """
+        {{% CONTENT_TYPE: HTML_SCALARS}}{{<layout}}
+        {{$title}}Reads of {{name}} · ClickTracker{{/title}}
+        {{$content}}
+        <h1>{{#isOwn}}My reads{{/isOwn}}{{^isOwn}}Reads of {{name}}{{/isOwn}}</h1>
+        <p class="muted">{{member}}: every tracked document read, with the evidence the server recorded and the verdict under its section's policy.</p>
+        <table id="reads">
+          <thead><tr>{{#columns.document}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.document}}<th>Verdict</th><th>Counts as read</th><th>Active time</th><th>Scrolled</th><th>Reached end</th><th>Acknowledged</th><th>Version</th>{{#columns.views}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.views}}{{#columns.first}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.first}}{{#columns.last}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.last}}</tr></thead>
+          <tbody>
+          {{#rows}}<tr><td class="document">{{#link}}<a href="{{url}}">{{/link}}{{display}}{{#link}}</a>{{/link}}</td><td class="verdict" data-level="{{level}}">{{verdict}}</td><td class="counts">{{counts}}</td><td class="active">{{active}}</td><td class="scroll">{{scroll}}</td><td class="end">{{end}}</td><td class="acknowledged">{{acknowledged}}</td><td class="version">{{version}}</td><td class="views">{{views}}</td><td>{{first}}</td><td>{{last}}</td></tr>{{/rows}}
+          {{^rows}}<tr><td colspan="11" class="muted">No reads recorded.</td></tr>{{/rows}}
+          </tbody>
+        </table>
+        <div class="pager"><span>{{range}}</span>{{#previous}}<a href="{{previous}}">← Previous</a>{{/previous}}{{#next}}<a href="{{next}}">Next →</a>{{/next}}</div>
         {{/content}}
         {{/layout}}
         """

@@ -1,0 +1,60 @@
+import ClickTracker
+import ClickTrackerHummingbird
+import Foundation
+import Hummingbird
+
+/// A person's history: what they read, when, with the evidence and verdict. Every signed-in
+/// user sees their own ("My reads"); only administrators see someone else's.
+struct ReadsController: Sendable {
+    static let pageSize = 50
+
+    let tracker: ClickTracker
+    let admin: AdminGate
+    let pages: PageRenderer
+
+    var prefix: String { pages.collectorPath }
+
+    func addRoutes(to router: Router<ServerRequestContext>) {
+        router.get(RouterPath("\(prefix)/reads")) { request, context in
+            try await history(request, context: context)
+        }
+    }
+
+    func history(_ request: Request, context: ServerRequestContext) async throws -> Response {
+        context.clickTracker.ignore()
+        guard let user = context.user else {
+            return .redirect(to: "\(prefix)/login?next=\(SiteController.queryValue("\(prefix)/reads"))", type: .found)
+        }
+        let parameters = request.uri.queryParameters
+        let member = parameters["member"].map(String.init) ?? user.name
+        guard member == user.name || user.isAdmin else {
+            return admin.message("Not allowed", "You can see your own reads only.", context: context, status: .forbidden)
+        }
+        // Admins get the database-unreachable page; a reader's own page goes through the same gate's handling.
+        return try await admin.handleAny(request, context) {
+            let base = "\(prefix)/reads?member=\(SiteController.queryValue(member))"
+            let table = ReportTable<ReadersOrder>(parameters, section: .root, pageSize: Self.pageSize, base: base, member: member)
+            let page = try await tracker.storage.readers(table.query)
+            let sections = try await tracker.storage.trackedSections()
+            let rules = TrackingRules(sections: sections.map(\.path))
+            let policies = Dictionary(sections.map { ($0.path, $0.policy) }) { first, _ in first }
+            let person = try await tracker.storage.people([member])[member]
+            var values: [String: Any] = [
+                "member": member,
+                "name": person?.displayName ?? member,
+                "isOwn": member == user.name,
+                "rows": page.readers.map { reader -> [String: Any] in
+                    let section = (try? SectionPath(reader.document.path)).flatMap(rules.trackingSection(for:))
+                    return TrackingController.readerRow(reader, policy: section.flatMap { policies[$0] } ?? .standard)
+                },
+                "columns": Dictionary(
+                    uniqueKeysWithValues: table.columns([
+                        (.document, "Document"), (.views, "Views"), (.firstView, "First view"), (.lastView, "Last view"),
+                    ]).map { ($0["key"] as? String ?? "", $0) }
+                ),
+            ]
+            values.merge(table.pager(rows: page.readers.count, total: page.total)) { _, new in new }
+            return pages.page("reads", values, context: context)
+        }
+    }
+}
