@@ -77,6 +77,11 @@ struct RequestsPageTests {
             // Those who had not read it first: bob (late) and dave, then the chair (opened), then alice.
             #expect(order == ["&lt;b&gt;Bob&lt;/b&gt; ", "dave", "Chair Person ", "Alice Archer "])
             #expect(page.contains("<td class=\"stage not-opened\">not opened</td><td class=\"late\">read, after the deadline</td>"))
+            // The chart: a step up for each of the three who opened it, and the deadline.
+            let points = try #require(page.components(separatedBy: "points=\"").dropFirst().first?.prefix { $0 != "\"" })
+            let steps = points.split(separator: " ").count
+            #expect(steps == 8)
+            #expect(page.contains("3 of 4 expected readers had opened it by now"))
 
             let exported = try await admin.get(url + "?format=csv")
             #expect(exported.header("Content-Type") == "text/csv; charset=utf-8")

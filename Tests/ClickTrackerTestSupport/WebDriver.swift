@@ -99,6 +99,16 @@ public final class WebDriver: Sendable {
         try await command(.GET, "/url")["value"] as? String ?? ""
     }
 
+    /// Lets the browser save downloads (from links answered with `Content-Disposition:
+    /// attachment`) into `directory`, through the Chrome DevTools protocol.
+    public func allowDownloads(into directory: String) async throws {
+        _ = try await command(
+            .POST,
+            "/goog/cdp/execute",
+            ["cmd": "Page.setDownloadBehavior", "params": ["behavior": "allow", "downloadPath": directory]]
+        )
+    }
+
     /// The handle of the current window (tab).
     public func windowHandle() async throws -> String {
         try await command(.GET, "/window")["value"] as? String ?? ""

@@ -22,7 +22,8 @@ public struct RequestStatus: Sendable, Hashable {
     /// Documents in scope that counted as read by the deadline, and now.
     public var documentsReadAtDeadline: Int
     public var documentsReadNow: Int
-    /// Their last view of any document in scope, if any.
+    /// Their first and last views of any document in scope, if any.
+    public var firstView: Date?
     public var lastView: Date?
 
     /// `true` when the reader reached a further stage only after the deadline.
@@ -54,13 +55,15 @@ public struct RequestStatus: Sendable, Hashable {
         let statuses = people.map { person in
             let (deadlineStage, deadlineRead) = stage(deadlineIndex[person.member] ?? [:], documents: documents, policy: policy)
             let (nowStage, nowRead) = stage(nowIndex[person.member] ?? [:], documents: documents, policy: policy)
-            let lastView = nowIndex[person.member]?.values.compactMap(\.lastView).max()
+            let views = nowIndex[person.member]?.values
+            let (firstView, lastView) = (views?.compactMap(\.firstView).min(), views?.compactMap(\.lastView).max())
             return RequestStatus(
                 person: person,
                 atDeadline: deadlineStage,
                 now: max(nowStage, deadlineStage),
                 documentsReadAtDeadline: deadlineRead,
                 documentsReadNow: max(nowRead, deadlineRead),
+                firstView: firstView,
                 lastView: lastView
             )
         }

@@ -110,6 +110,14 @@ struct RequestsController: Sendable {
             "late": counts.late,
             "documentCount": report.documents.count,
             "rows": rows,
+            "chart": ReadsChart.values(
+                firstViews: report.statuses.compactMap(\.firstView),
+                total: report.statuses.count,
+                from: request.createdAt,
+                deadline: request.deadline,
+                now: now,
+                timeZone: request.timeZone
+            ),
             "csvURL": "\(prefix)/requests/\(request.id)?format=csv",
             "jsonURL": "\(prefix)/requests/\(request.id)?format=json",
         ]

@@ -298,6 +298,23 @@ enum Templates {
           <label for="deadline-progress">{{#passed}}The deadline has passed.{{/passed}}{{^passed}}Time to the deadline used: {{percent}}%{{/passed}}</label>
           <progress id="deadline-progress" max="100" value="{{percent}}">{{percent}}%</progress>
         </div>
+        {{#chart}}
+        <figure id="reads-chart">
+          <svg viewBox="0 0 600 140" width="600" height="140" role="img" aria-labelledby="reads-chart-title">
+            <title id="reads-chart-title">{{description}}</title>
+            <line x1="40" y1="110" x2="590" y2="110" stroke="#99a"></line>
+            <line x1="40" y1="12" x2="40" y2="110" stroke="#99a"></line>
+            <polyline fill="none" stroke="#3a6ff7" stroke-width="2" points="{{points}}"></polyline>
+            <line x1="{{deadlineX}}" y1="8" x2="{{deadlineX}}" y2="110" stroke="#d33" stroke-dasharray="4 3"></line>
+            <text x="{{deadlineX}}" y="124" text-anchor="middle" font-size="11">deadline</text>
+            <text x="34" y="16" text-anchor="end" font-size="11">{{total}}</text>
+            <text x="34" y="110" text-anchor="end" font-size="11">0</text>
+            <text x="40" y="136" font-size="11">{{start}}</text>
+            <text x="590" y="136" text-anchor="end" font-size="11">{{end}}</text>
+          </svg>
+          <figcaption class="muted">Expected readers who had opened it, over time. {{description}}</figcaption>
+        </figure>
+        {{/chart}}
         <p><a href="{{csvURL}}" id="request-csv">Download CSV</a> · <a href="{{jsonURL}}" id="request-json">JSON</a></p>
         <table id="request-readers">
           <thead><tr><th>Reader</th><th>At the deadline</th><th>Since</th><th>Documents read by the deadline</th><th>Last view</th></tr></thead>

@@ -1,0 +1,63 @@
+import ClickTracker
+import ClickTrackerTestSupport
+import Foundation
+import Testing
+
+/// The reading request page in a real headless Chromium.
+@Suite("Reading request page in a real browser (headless Chromium)", .serialized)
+struct RequestBrowserTests {
+    let browserTests = BrowserTests()
+
+    @Test("The request page renders with its chart, and its CSV downloads")
+    func requestPage() async throws {
+        let fixture = try await ServerFixture()
+        defer { fixture.remove() }
+        let store = try await fixture.store()
+        try await store.setTracked(try SectionPath("/papers"), true)
+        try await store.setGroup("board", members: [Person(member: "alice", displayName: "Alice Archer"), Person(member: "bob")])
+        let id = try await store.addReadingRequest(
+            ReadingRequest(
+                title: "Board, 3 December",
+                path: try SectionPath("/papers"),
+                group: "board",
+                members: [],
+                deadline: Date().addingTimeInterval(86_400),
+                timeZone: "Europe/Berlin",
+                createdAt: Date().addingTimeInterval(-86_400),
+                createdBy: "chair"
+            )
+        )
+        try await store.close()
+        try await fixture.withServer { port in
+            let alice = HTTPSession(port: port)
+            try await alice.signIn("alice")
+            let token = try #require(viewToken(in: try await alice.get("/papers/budget.html").body))
+            #expect(try await alice.post("/_clicktracker/beacon", form: [("event", "view"), ("token", token)]).status == 204)
+            await alice.close()
+
+            try await browserTests.withBrowser { browser in
+                try await browserTests.signIn(browser, port: port, as: "chair")
+                try await browser.navigate(to: "http://127.0.0.1:\(port)/_clicktracker/requests/\(id)")
+                try await browserTests.waitForLoad(browser)
+                #expect(
+                    try await browser.execute("return document.querySelector('#summary strong').textContent") as? String
+                        == "0 of 2 had read it by the deadline"
+                )
+                let chartWidth = try await browser.execute("return document.querySelector('#reads-chart polyline').getBBox().width") as? Double
+                #expect((chartWidth ?? 0) > 100, "the chart's line is \(chartWidth ?? 0) wide")
+                #expect(try await browser.execute("return document.querySelectorAll('#request-readers tbody tr').length") as? Int == 2)
+                // The page's policy allows no script requests; the CSV is downloaded as a user would, by its link.
+                let downloads = try TemporaryDirectory("downloads")
+                defer { downloads.remove() }
+                try await browser.allowDownloads(into: downloads.path)
+                try await browser.click("#request-csv")
+                let file = downloads.file("request-\(id).csv")
+                let saved = try await eventually { FileManager.default.fileExists(atPath: file) }
+                #expect(saved, "the CSV was not downloaded")
+                let csv = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+                #expect(csv.hasPrefix("user,name,email,status_at_deadline"))
+                #expect(csv.contains("alice,Alice Archer,,opened,no,opened,0,0,"))
+            }
+        }
+    }
+}
