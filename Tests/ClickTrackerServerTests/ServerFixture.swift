@@ -108,6 +108,15 @@ struct ServerFixture {
 }
 
 extension HTTPSession {
+    /// Opens a tracked page and sends its view beacon, as the page's script would; returns its token.
+    @discardableResult
+    func view(_ path: String) async throws -> String {
+        guard let token = viewToken(in: try await get(path).body) else { throw FixtureError("\(path) carries no view token") }
+        let beacon = try await post("/_clicktracker/beacon", form: [("event", "view"), ("token", token)])
+        guard beacon.status == 204 else { throw FixtureError("the view beacon for \(path) was answered \(beacon.status)") }
+        return token
+    }
+
     /// Signs in through the form, as a browser would; returns the final reply.
     @discardableResult
     func signIn(_ name: String, password: String? = nil, next: String = "/") async throws -> Reply {
