@@ -72,6 +72,27 @@ extension PostgresStore {
     }
 
     @discardableResult
+    public func purge(member: String) async throws -> Int {
+        let (client, logger) = (client, logger)
+        return try await run(.report) {
+            let rows = try await client.query(
+                """
+                WITH views AS (DELETE FROM view WHERE member = \(member) RETURNING 1),
+                     clicks AS (DELETE FROM click WHERE member = \(member)),
+                     readings AS (DELETE FROM reading WHERE member = \(member)),
+                     groups AS (DELETE FROM group_member WHERE member = \(member)),
+                     requests AS (DELETE FROM request_member WHERE member = \(member)),
+                     people AS (DELETE FROM person WHERE member = \(member))
+                SELECT count(*) FROM views
+                """,
+                logger: logger
+            )
+            for try await count in rows.decode(Int.self) { return count }
+            return 0
+        }
+    }
+
+    @discardableResult
     public func deleteGroup(_ name: String) async throws -> Bool {
         let (client, logger) = (client, logger)
         return try await run(.report) {

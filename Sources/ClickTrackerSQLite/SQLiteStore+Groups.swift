@@ -76,6 +76,17 @@ extension SQLiteStore {
         }
     }
 
+    @discardableResult
+    public func purge(member: String) async throws -> Int {
+        try await transaction { connection in
+            let views = try await connection.query("DELETE FROM view WHERE member = ? RETURNING id", [.text(member)]).count
+            for table in ["click", "reading", "group_member", "request_member", "person"] {
+                _ = try await connection.query("DELETE FROM \(table) WHERE member = ?", [.text(member)])
+            }
+            return views
+        }
+    }
+
     private static func person(_ row: SQLiteRow) -> Person? {
         guard let member = row.column("member")?.string else { return nil }
         return Person(member: member, displayName: row.column("display_name")?.string, email: row.column("email")?.string)

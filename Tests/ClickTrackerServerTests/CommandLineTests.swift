@@ -1,7 +1,9 @@
+import ClickTracker
 import ClickTrackerTestSupport
 import Foundation
 import Testing
 
+@testable import ClickTrackerSQLite
 @testable import ClickTrackerServer
 
 /// The `clicktracker` binary, run as a user would.
@@ -70,6 +72,25 @@ struct CommandLineTests {
         #expect(try await Self.run(["group", "export", "nobody", "--config", config]).output.contains("there is no group named nobody"))
         #expect(try await Self.run(["group", "delete", "board", "--config", config]).status == 0)
         #expect(try await Self.run(["group", "list", "--config", config]).output == "")
+    }
+
+    @Test("purge --user removes one person's data only with --yes, and nobody else's")
+    func purge() async throws {
+        let directory = try TemporaryDirectory("cli-purge")
+        defer { directory.remove() }
+        let config = try directory.write("clicktracker.json", #"{ "database": "tracking.sqlite" }"#)
+        let store = try await SQLiteStore.open(path: directory.file("tracking.sqlite"))
+        try await store.record([
+            StorageConformance.event("alice", "/p/a"), StorageConformance.event("alice", "/p/b"), StorageConformance.event("bob", "/p/a"),
+        ])
+        try await store.close()
+        let unconfirmed = try await Self.run(["purge", "--user", "alice", "--config", config])
+        #expect(unconfirmed.status != 0 && unconfirmed.output.contains("add --yes to confirm"))
+        let purged = try await Self.run(["purge", "--user", "alice", "--yes", "--config", config])
+        #expect(purged.status == 0 && purged.output == "Removed everything kept about alice (2 views)\n", "\(purged.output)")
+        let reopened = try await SQLiteStore.open(path: directory.file("tracking.sqlite"))
+        #expect(try await reopened.accessLog(AccessLogQuery(section: .root)).entries.map(\.member) == ["bob"])
+        try await reopened.close()
     }
 
     @Test("Bad input gives a clear error and changes nothing")

@@ -173,6 +173,14 @@ public actor InMemoryStore: ClickStorage {
         return RequestEvidence(documents: documents.sorted { $0.path < $1.path }, readers: [])
     }
 
+    public func purge(member: String) async throws -> Int {
+        let removed = events.filter { $0.member == member }.count
+        batches = batches.map { $0.filter { $0.member != member } }
+        people[member] = nil
+        for name in groupMembers.keys { groupMembers[name]?.remove(member) }
+        return removed
+    }
+
     public func statistics() async throws -> StorageStatistics {
         let clicks = Set(events.map { [$0.member, $0.document.key, $0.url] })
         return StorageStatistics(

@@ -262,5 +262,18 @@ extension StorageConformance {
         #expect(now.readers.map { "\($0.member) \($0.document.path)" } == ["alice /p/a", "bob /p/a", "carol /p/b"])
         #expect(now.readers.last?.versions.first?.acknowledgedAt == t0.addingTimeInterval(120))
         #expect(now.readers.first?.document.title == "A")
+
+        // Purging alice removes every trace of her and nothing of anyone else.
+        try await store.setGroup("board", members: [Person(member: "alice", displayName: "Alice"), Person(member: "bob")])
+        #expect(try await store.purge(member: "alice") == 1)
+        #expect(try await store.purge(member: "alice") == 0)
+        let after = try await second.requestEvidence(section: try SectionPath("/p"), members: members, until: nil)
+        #expect(after.readers.map(\.member) == ["bob", "carol"])
+        #expect(try await store.readers(ReadersQuery(section: .root, member: "alice")).total == 0)
+        #expect(try await store.accessLog(AccessLogQuery(section: .root, member: "alice")).total == 0)
+        #expect(try await store.people(["alice"]).isEmpty)
+        #expect(try await store.members(ofGroup: "board")?.map(\.member) == ["bob"])
+        #expect(try await store.readingRequest(id: id)?.members == ["carol", "dave"])
+        #expect(try await store.statistics().views == 3)
     }
 }

@@ -78,6 +78,7 @@ actor GatedStore: ClickStorage {
     func requestEvidence(section: SectionPath, members: [String], until: Date?) async throws -> RequestEvidence {
         RequestEvidence(documents: [], readers: [])
     }
+    func purge(member: String) async throws -> Int { 0 }
     func statistics() async throws -> StorageStatistics { StorageStatistics(documents: 0, views: 0, clickRows: 0, clicks: 0, sections: 0) }
     func views(after position: Int64, limit: Int) async throws -> [StoredView] { [] }
     func countRecorded(renderIDs: [String]) async throws -> Int { 0 }

@@ -79,6 +79,12 @@ public protocol ClickStorage: Sendable {
     /// summary holds), and acknowledgements made by then.
     func requestEvidence(section: SectionPath, members: [String], until: Date?) async throws -> RequestEvidence
 
+    /// Removes everything kept about one member — views, access log, reading summaries and
+    /// acknowledgements, name and email, group and request memberships — in one transaction.
+    /// - Returns: How many views were removed.
+    @discardableResult
+    func purge(member: String) async throws -> Int
+
     /// Counts of what the store holds.
     func statistics() async throws -> StorageStatistics
 

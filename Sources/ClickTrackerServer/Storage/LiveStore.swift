@@ -129,6 +129,10 @@ final class LiveStore: ClickStorage {
         try await use { try await $0.requestEvidence(section: section, members: members, until: until) }
     }
 
+    func purge(member: String) async throws -> Int {
+        try await use { try await $0.purge(member: member) }
+    }
+
     func statistics() async throws -> StorageStatistics {
         try await use { try await $0.statistics() }
     }
