@@ -36,7 +36,13 @@ struct RequestBrowserTests {
 
             try await browserTests.withBrowser { browser in
                 try await browserTests.signIn(browser, port: port, as: "chair")
-                try await browser.navigate(to: "http://127.0.0.1:\(port)/_clicktracker/requests/\(id)")
+                // The overview lists the open request.
+                try await browser.navigate(to: "http://127.0.0.1:\(port)/_clicktracker/")
+                try await browserTests.waitForLoad(browser)
+                #expect(try await browser.execute("return document.querySelector('#open-requests a').textContent") as? String == "Board, 3 December")
+                try await browser.click("#open-requests a")
+                let opened = try await eventually { try await browser.currentURL().hasSuffix("/_clicktracker/requests/\(id)") }
+                #expect(opened)
                 try await browserTests.waitForLoad(browser)
                 #expect(
                     try await browser.execute("return document.querySelector('#summary strong').textContent") as? String

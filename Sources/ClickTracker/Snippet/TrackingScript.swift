@@ -9,7 +9,8 @@ import Crypto
 /// `event`, `token`, `q` (a report number that grows), `a` (active milliseconds so far), `s`
 /// (furthest scroll, %), `r` (1 once the end was reached), `w` (1 when automation is detected)
 /// and `path` (for `next`). The counters are cumulative, so a lost report is made good by the next.
-/// - `view` once the page has finished loading and is visible; sent again 10 s after a failure
+/// - `view` once the page has fired its `load` event (`loadEventEnd`; a page left while still
+///   loading never does) and is visible; sent again 10 s after a failure
 ///   (given up on a 4xx); an answer that arrives after the path changed is ignored.
 /// - Active time grows each second only while the page is visible, the window focused and the
 ///   reader used scroll, keys or pointer within the idle window (a page nobody touches earns
@@ -33,13 +34,12 @@ public enum TrackingScript {
         var n=Date.now,idle=(o.idle||30)*1e3,input=0,tick=n(),wait,path=location.pathname,e=t.previousElementSibling,b=e&&e.querySelector("button"),
         bot=navigator.webdriver|/Headless/.test(navigator.userAgent),q,act,sent,sc,end,st;
         function reset(){q=act=sc=end=st=wait=0;sent=-1}
-        function shown(){return d.visibilityState=="visible"}
         function send(v,x){return fetch(p,{method:"POST",keepalive:1,body:new URLSearchParams({event:v,token:k,q:++q,a:act,s:sc,r:end,w:bot,path:x||""})})}
-        function view(){var c=k;if(!st&&shown()&&d.readyState=="complete"&&n()>wait){st=1;
+        function view(){var c=k;if(!st&&!d.hidden&&performance.timing.loadEventEnd&&n()>wait){st=1;
         send("view").then(function(r){if(c==k)st=r.ok?2:r.status>499?0:3},function(){st=0}).then(function(){wait=n()+1e4})}}
         function report(v){if(st==2&&(act>sent||v!="report")){sent=act;if(v=="end")st=3;send(v).catch(function(){sent=-1})}}
         function measure(){var m=n(),r=e&&e.getBoundingClientRect();
-        if(shown()&&d.hasFocus()&&m-input<idle){act+=Math.min(m-tick,2e3);
+        if(!d.hidden&&d.hasFocus()&&m-input<idle){act+=Math.min(m-tick,2e3);
         sc=Math.max(sc,Math.min(100,(w.scrollY+w.innerHeight)*100/d.documentElement.scrollHeight|0));
         if(r&&r.width&&r.top<=w.innerHeight)end=1}
         tick=m;view();
@@ -47,7 +47,7 @@ public enum TrackingScript {
         send("next",path).then(function(r){return r.status==200&&r.text()}).then(function(x){if(x){k=x;reset();view()}})}}
         reset();
         "scroll keydown pointerdown pointermove".split(" ").forEach(function(x){w.addEventListener(x,function(){input=n()},1)});
-        d.addEventListener("visibilitychange",function(){shown()||report("report")});
+        d.addEventListener("visibilitychange",function(){d.hidden&&report("report")});
         w.addEventListener("pagehide",function(x){report(x.persisted?"report":"end")});
         setInterval(measure,1e3);setInterval(report,(o.beat||15)*1e3,"report");
         if(b){b.hidden=0;b.onclick=function(){

@@ -44,9 +44,16 @@ struct TrackingController: Sendable {
             ]
         }
         let sectionValues = sections.map { ["path": $0.path.value, "trackingURL": trackingURL($0.path.value)] }
+        let now = Date()
+        let requests = try await tracker.storage.readingRequests().filter { $0.deadline > now }.map { request -> [String: Any] in
+            [
+                "title": request.title, "url": "\(prefix)/requests/\(request.id)", "path": request.path.value,
+                "deadline": RequestsController.format(request.deadline, timeZone: request.timeZone),
+            ]
+        }
         return pages.page(
             "overview",
-            ["sections": sectionValues, "tree": tree, "hasSite": folder != nil],
+            ["sections": sectionValues, "requests": requests, "tree": tree, "hasSite": folder != nil],
             context: context
         )
     }

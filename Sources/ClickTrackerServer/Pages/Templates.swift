@@ -118,6 +118,11 @@ enum Templates {
         {{#sections}}<li><a href="{{trackingURL}}">{{path}}</a></li>{{/sections}}
         {{^sections}}<li class="muted">Nothing is tracked yet. Mark a section below.</li>{{/sections}}
         </ul>
+        <h2>Open reading requests</h2>
+        <ul id="open-requests">
+        {{#requests}}<li><a href="{{url}}">{{title}}</a> <span class="muted">{{path}}, deadline {{deadline}}</span></li>{{/requests}}
+        {{^requests}}<li class="muted">No reading request has its deadline ahead. <a href="{{prefix}}/requests">Create one</a>.</li>{{/requests}}
+        </ul>
         <form method="post" action="{{prefix}}/tracking" class="actions">
           <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="enable">
           <div><label for="section-path">Track a section (a folder or document path, such as /papers)</label>
