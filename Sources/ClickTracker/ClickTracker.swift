@@ -172,12 +172,6 @@ public struct ClickTracker: Sendable {
         }
     }
 
-    /// Verifies a beacon's token and records the view (see ``accept(_:token:attention:member:now:)``).
-    @discardableResult
-    public func acceptView(token: String, member: String, now: Date = Date()) async throws(BeaconError) -> ViewEvent {
-        try await accept(.view, token: token, member: member, now: now).event
-    }
-
     /// A token for the next view of a single-page app that moved to `path` by the History API,
     /// or `nil` when that path is not tracked in the same section as the app's page.
     ///

@@ -1,23 +1,13 @@
 /// How far a person got with a document, and the evidence it rests on.
 public struct ReadingVerdict: Sendable, Hashable {
     /// The levels, from the weakest.
-    public enum Level: String, Sendable, Hashable, Comparable, CaseIterable {
+    public enum Level: String, Sendable, Hashable, CaseIterable {
         /// The page was rendered and shown.
         case opened
         /// Enough active time, or the end reached after the minimum active time.
         case read
         /// The reader confirmed reading it (whether the time was spent too is ``ReadingVerdict/spentReadingTime``).
         case acknowledged
-
-        private var rank: Int {
-            switch self {
-            case .opened: 0
-            case .read: 1
-            case .acknowledged: 2
-            }
-        }
-
-        public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rank < rhs.rank }
     }
 
     /// The level reached with the version the verdict rests on.

@@ -13,6 +13,7 @@ enum Templates {
         "requests": requests,
         "request": request,
         "reads": reads,
+        "person": person,
     ]
 
     static let layout = """
@@ -182,7 +183,7 @@ enum Templates {
         <table id="readers">
           <thead><tr>{{#columns.member}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.member}}{{#columns.document}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.document}}<th>Verdict</th><th>Counts as read</th><th>Active time</th><th>Scrolled</th><th>Reached end</th><th>Acknowledged</th><th>Version</th><th>Automated</th>{{#columns.views}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.views}}{{#columns.first}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.first}}{{#columns.last}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.last}}</tr></thead>
           <tbody>
-          {{#rows}}<tr><td class="member">{{#name}}{{name}} <span class="muted">{{member}}</span>{{/name}}{{^name}}{{member}}{{/name}}</td><td class="document">{{#link}}<a href="{{url}}">{{/link}}{{display}}{{#link}}</a>{{/link}}</td><td class="verdict" data-level="{{level}}">{{verdict}}</td><td class="counts">{{counts}}</td><td class="active">{{active}}</td><td class="scroll">{{scroll}}</td><td class="end">{{end}}</td><td class="acknowledged">{{acknowledged}}</td><td class="version">{{version}}</td><td class="automated">{{automated}}</td><td class="views">{{views}}</td><td>{{first}}</td><td>{{last}}</td></tr>{{/rows}}
+          {{#rows}}<tr><td class="member">{{> person}}</td><td class="document">{{#link}}<a href="{{url}}">{{/link}}{{display}}{{#link}}</a>{{/link}}</td><td class="verdict" data-level="{{level}}">{{verdict}}</td><td class="counts">{{counts}}</td><td class="active">{{active}}</td><td class="scroll">{{scroll}}</td><td class="end">{{end}}</td><td class="acknowledged">{{acknowledged}}</td><td class="version">{{version}}</td><td class="automated">{{automated}}</td><td class="views">{{views}}</td><td>{{first}}</td><td>{{last}}</td></tr>{{/rows}}
           {{^rows}}<tr><td colspan="13" class="muted">Nobody has read anything here yet.</td></tr>{{/rows}}
           </tbody>
         </table>
@@ -192,7 +193,7 @@ enum Templates {
         <table id="access-log">
           <thead><tr>{{#columns}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns}}</tr></thead>
           <tbody>
-          {{#rows}}<tr><td class="member">{{#name}}{{name}} <span class="muted">{{member}}</span>{{/name}}{{^name}}{{member}}{{/name}}</td><td class="url">{{#link}}<a href="{{url}}">{{/link}}{{display}}{{#link}}</a>{{/link}}</td><td class="count">{{count}}</td><td>{{first}}</td><td>{{last}}</td></tr>{{/rows}}
+          {{#rows}}<tr><td class="member">{{> person}}</td><td class="url">{{#link}}<a href="{{url}}">{{/link}}{{display}}{{#link}}</a>{{/link}}</td><td class="count">{{count}}</td><td>{{first}}</td><td>{{last}}</td></tr>{{/rows}}
           {{^rows}}<tr><td colspan="5" class="muted">Nobody has read anything here yet.</td></tr>{{/rows}}
           </tbody>
         </table>
@@ -324,7 +325,7 @@ enum Templates {
         <table id="request-readers">
           <thead><tr><th>Reader</th><th>At the deadline</th><th>Since</th><th>Documents read by the deadline</th><th>Last view</th></tr></thead>
           <tbody>
-          {{#rows}}<tr><td class="member">{{#name}}{{name}} <span class="muted">{{member}}</span>{{/name}}{{^name}}{{member}}{{/name}}</td><td class="stage {{stageClass}}">{{stage}}</td><td class="late">{{now}}</td><td>{{documents}}</td><td>{{lastView}}</td></tr>{{/rows}}
+          {{#rows}}<tr><td class="member">{{> person}}</td><td class="stage {{stageClass}}">{{stage}}</td><td class="late">{{now}}</td><td>{{documents}}</td><td>{{lastView}}</td></tr>{{/rows}}
           {{^rows}}<tr><td colspan="5" class="muted">Nobody is expected to read it: the group is empty or gone.</td></tr>{{/rows}}
           </tbody>
         </table>
@@ -352,6 +353,11 @@ enum Templates {
         <div class="pager"><span>{{range}}</span>{{#previous}}<a href="{{previous}}">← Previous</a>{{/previous}}{{#next}}<a href="{{next}}">Next →</a>{{/next}}</div>
         {{/content}}
         {{/layout}}
+        """
+
+    /// A member's display name beside their id, or the id alone (a partial: `{{> person}}`).
+    static let person = """
+        {{% CONTENT_TYPE: HTML_SCALARS}}{{#name}}{{name}} <span class="muted">{{member}}</span>{{/name}}{{^name}}{{member}}{{/name}}
         """
 
     static let storage = """
