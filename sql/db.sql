@@ -1,4 +1,4 @@
--- ClickTracker: PostgreSQL schema, version 3.
+-- ClickTracker: PostgreSQL schema, version 4.
 --
 -- Load by hand:   psql -v ON_ERROR_STOP=1 -f sql/db.sql DBNAME
 -- Loading it again is safe: it creates only what is missing, replaces the function with the same
@@ -24,8 +24,8 @@ DECLARE
     found integer;
 BEGIN
     SELECT max(version) INTO found FROM clicktracker_schema;
-    IF found > 3 THEN
-        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 3); upgrade clicktracker', found;
+    IF found > 4 THEN
+        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 4); upgrade clicktracker', found;
     END IF;
 END
 $$;
@@ -554,6 +554,29 @@ CREATE TABLE IF NOT EXISTS request_member (
     PRIMARY KEY (request_id, member)
 );
 
-INSERT INTO clicktracker_schema (version) VALUES (3) ON CONFLICT (version) DO NOTHING;
+-- Keys for the JSON API: only a SHA-256 hash of each secret is kept. A revoked token stays listed.
+CREATE TABLE IF NOT EXISTS api_token (
+    id         bigserial   PRIMARY KEY,
+    name       text        NOT NULL,
+    token_hash text        NOT NULL UNIQUE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    created_by text        NOT NULL,
+    revoked_at timestamptz
+);
+
+-- Who looked at which report, and when.
+CREATE TABLE IF NOT EXISTS audit_entry (
+    id      bigserial   PRIMARY KEY,
+    at      timestamptz NOT NULL,
+    actor   text        NOT NULL,
+    action  text        NOT NULL,
+    subject text        NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_entry_at ON audit_entry (at);
+
+-- The retention period removes view rows by age.
+CREATE INDEX IF NOT EXISTS view_viewed_at ON view (viewed_at);
+
+INSERT INTO clicktracker_schema (version) VALUES (4) ON CONFLICT (version) DO NOTHING;
 
 COMMIT;

@@ -134,6 +134,29 @@ enum SQLiteSchema {
             )
             """,
         ],
+        // Version 4: API tokens, the audit log of report reads, retention by view time.
+        [
+            """
+            CREATE TABLE api_token (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                token_hash TEXT NOT NULL UNIQUE,
+                created_at INTEGER NOT NULL,
+                created_by TEXT NOT NULL,
+                revoked_at INTEGER
+            )
+            """,
+            """
+            CREATE TABLE audit_entry (
+                id INTEGER PRIMARY KEY,
+                at INTEGER NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                subject TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX view_viewed_at ON view(viewed_at)",
+        ],
     ]
 
     /// The version this binary writes.

@@ -70,6 +70,9 @@ public enum ClickTrackerServer {
         let proxied = configuration.upstream != nil
         router.middlewares.add(ClickTrackerMiddleware(tracker: tracker, trustsResponseMember: proxied && configuration.upstreamIdentity))
         var services: [any Service] = [TrackerService(tracker: tracker)]
+        if let days = configuration.retentionDays {
+            services.append(RetentionService(storage: tracker.storage, days: days, everything: configuration.retentionEverything, logger: logger))
+        }
         if let upstream = configuration.upstream {
             let timeout = TimeAmount.milliseconds(Int64(configuration.upstreamTimeout * 1000))
             // No read timeout: while a slow browser holds the body back, the upstream is not read
@@ -101,12 +104,15 @@ public enum ClickTrackerServer {
         }
         ClickTrackerCollector<ServerRequestContext>(tracker: tracker).addRoutes(to: router)
         AuthController(users: users, signer: signer, pages: pages, secureCookies: configuration.secureCookies).addRoutes(to: router)
-        let admin = AdminGate(signer: signer, pages: pages, queue: tracker.queue)
+        let admin = AdminGate(signer: signer, pages: pages, queue: tracker.queue, storage: tracker.storage)
         TrackingController(tracker: tracker, folder: folder, admin: admin, pages: pages).addRoutes(to: router)
         StorageController(storage: storage, admin: admin, pages: pages).addRoutes(to: router)
         GroupsController(storage: tracker.storage, admin: admin, pages: pages).addRoutes(to: router)
         RequestsController(tracker: tracker, admin: admin, pages: pages).addRoutes(to: router)
         ReadsController(tracker: tracker, admin: admin, pages: pages).addRoutes(to: router)
+        APITokensController(storage: tracker.storage, admin: admin, pages: pages).addRoutes(to: router)
+        AuditController(storage: tracker.storage, admin: admin, pages: pages).addRoutes(to: router)
+        APIController(tracker: tracker, prefix: configuration.collectorPath).addRoutes(to: router)
         if let folder {
             SiteController(folder: folder, ignoredPaths: configuration.ignoredPaths.compactMap { try? SectionPath($0) }, pages: pages)
                 .addRoutes(to: router)

@@ -82,7 +82,11 @@ struct PostgresStoreTests {
     @Test("A database with a newer schema is refused by sql/db.sql")
     func newerSchemaRefused() async throws {
         let (port, database) = try await Self.database()
-        try PostgresServer.psql(port: port, database: database, ["-c", "INSERT INTO clicktracker_schema (version) VALUES (4)"])
+        try PostgresServer.psql(
+            port: port,
+            database: database,
+            ["-c", "INSERT INTO clicktracker_schema (version) VALUES (\(PostgresSchema.version + 1))"]
+        )
         #expect(throws: PostgresServer.Failure.self) {
             try PostgresServer.psql(port: port, database: database, ["-f", Self.schema])
         }
@@ -183,7 +187,11 @@ struct PostgresSchemaTests {
             #expect(try await PostgresSchema.initialise(connection, logger: logger) == .created)
             #expect(try await PostgresSchema.installedVersion(connection, logger: logger) == PostgresSchema.version)
             #expect(try await PostgresSchema.initialise(connection, logger: logger) == .current)
-            try PostgresServer.psql(port: port, database: database, ["-c", "INSERT INTO clicktracker_schema (version) VALUES (4)"])
+            try PostgresServer.psql(
+                port: port,
+                database: database,
+                ["-c", "INSERT INTO clicktracker_schema (version) VALUES (\(PostgresSchema.version + 1))"]
+            )
             await #expect(throws: PostgresSchema.SetupError.self) { try await PostgresSchema.initialise(connection, logger: logger) }
         }
     }

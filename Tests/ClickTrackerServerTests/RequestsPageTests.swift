@@ -86,19 +86,23 @@ struct RequestsPageTests {
             #expect(exported.header("Content-Type") == "text/csv; charset=utf-8")
             let lines = exported.body.components(separatedBy: "\r\n").filter { !$0.isEmpty }
             #expect(
-                lines.first == "user,name,email,status_at_deadline,late,status_now,documents_read_at_deadline,documents_read_now,documents,last_view"
+                lines.first
+                    == "user,name,email,status_at_deadline,late,status_now,documents_read_at_deadline,documents_read_now,first_view,last_view"
             )
             #expect(lines.dropFirst().map { $0.components(separatedBy: ",")[0] } == ["bob", "dave", "chair", "alice"])
-            #expect(lines[1].hasPrefix("bob,<b>Bob</b>,,not opened,yes,read,0,1,1,"))
-            #expect(lines[2] == "dave,,,not opened,no,not opened,0,0,1,")
+            #expect(lines[1].hasPrefix("bob,<b>Bob</b>,,not opened,yes,read,0,1,20"))
+            #expect(lines[2] == "dave,,,not opened,no,not opened,0,0,,")
             let json = try #require(
                 try JSONSerialization.jsonObject(with: Data(try await admin.get(url + "?format=json").body.utf8)) as? [String: Any]
             )
-            let counts = try #require(json["counts"] as? [String: Int])
-            #expect(counts == ["expected": 4, "read": 1, "opened": 1, "not_opened": 2, "late": 1])
-            let readers = try #require(json["readers"] as? [[String: String]])
-            #expect(readers.map { $0["user"] ?? "" } == ["bob", "dave", "chair", "alice"])
-            #expect(readers.map { $0["status_at_deadline"] ?? "" } == ["not opened", "not opened", "opened", "read"])
+            let counts = ["expected", "read", "opened", "not_opened", "late", "documents"].map { json[$0] as? Int }
+            #expect(counts == [4, 1, 1, 2, 1, 1])
+            #expect(json["report"] as? String == "request" && json["id"] as? Int == Int(stored.id) && json["total"] as? Int == 4)
+            let readers = try #require(json["rows"] as? [[String: Any]])
+            #expect(readers.map { $0["user"] as? String } == ["bob", "dave", "chair", "alice"])
+            #expect(readers.map { $0["status_at_deadline"] as? String } == ["not opened", "not opened", "opened", "read"])
+            #expect(readers.map { $0["late"] as? Bool } == [true, false, false, false])
+            #expect(readers[1]["last_view"] is NSNull && readers[0]["name"] as? String == "<b>Bob</b>")
 
             let member = HTTPSession(port: port)
             try await member.signIn("alice")

@@ -15,6 +15,8 @@ public actor InMemoryStore: ClickStorage {
     private var people: [String: Person] = [:]
     private var groupMembers: [String: Set<String>] = [:]
     private var requests: [ReadingRequest] = []
+    private var tokens: [APIToken] = []
+    private var audit: [AuditEntry] = []
 
     public init() {}
 
@@ -179,6 +181,40 @@ public actor InMemoryStore: ClickStorage {
         people[member] = nil
         for name in groupMembers.keys { groupMembers[name]?.remove(member) }
         return removed
+    }
+
+    public func purgeViews(before cutoff: Date, everything: Bool) async throws -> Int {
+        let removed = events.filter { $0.viewedAt < cutoff }.count
+        batches = batches.map { $0.filter { $0.viewedAt >= cutoff } }
+        return removed
+    }
+
+    public func openings(under section: SectionPath) async throws -> [Date] {
+        let inSection = events.filter { (try? SectionPath($0.document.path)).map(section.contains) ?? false }
+        return Dictionary(grouping: inSection, by: \.member).values.compactMap { $0.map(\.viewedAt).min() }.sorted()
+    }
+
+    public func apiTokens() async throws -> [APIToken] { tokens.reversed() }
+
+    public func apiToken(hash: String) async throws -> APIToken? { tokens.first { $0.hash == hash } }
+
+    public func addAPIToken(_ token: APIToken) async throws -> Int64 {
+        var stored = token
+        stored.id = Int64(tokens.count + 1)
+        tokens.append(stored)
+        return stored.id
+    }
+
+    public func revokeAPIToken(id: Int64) async throws -> Bool {
+        guard let index = tokens.firstIndex(where: { $0.id == id && $0.revokedAt == nil }) else { return false }
+        tokens[index].revokedAt = Date()
+        return true
+    }
+
+    public func recordAudit(_ entry: AuditEntry) async throws { audit.append(entry) }
+
+    public func auditLog(limit: Int, offset: Int) async throws -> AuditPage {
+        AuditPage(entries: Array(audit.reversed().dropFirst(offset).prefix(limit)), total: audit.count)
     }
 
     public func statistics() async throws -> StorageStatistics {

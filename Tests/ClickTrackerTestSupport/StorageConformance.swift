@@ -23,6 +23,9 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
     case readers
     case groups
     case requests
+    case retention
+    case apiTokens
+    case audit
 
     public var testDescription: String {
         switch self {
@@ -41,6 +44,9 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         case .readers: "the readers report pages and orders per member and document, within the section"
         case .groups: "a group's members are replaced as a whole; people keep their names and emails; groups are deleted alone"
         case .requests: "reading requests are stored and deleted; evidence by a deadline counts only what was viewed and acknowledged by then"
+        case .retention: "a retention period removes old view rows and keeps the summaries, or removes everything older"
+        case .apiTokens: "API tokens are found by their hash and revoked once"
+        case .audit: "the audit log keeps every entry, newest first, in pages"
         }
     }
 
@@ -66,6 +72,9 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         case .readers: try await Self.readers(store, second)
         case .groups: try await Self.groups(store, second)
         case .requests: try await Self.requests(store, second)
+        case .retention: try await Self.retention(store, second)
+        case .apiTokens: try await Self.apiTokens(store, second)
+        case .audit: try await Self.audit(store, second)
         }
     }
 

@@ -79,6 +79,14 @@ actor GatedStore: ClickStorage {
         RequestEvidence(documents: [], readers: [])
     }
     func purge(member: String) async throws -> Int { 0 }
+    func purgeViews(before cutoff: Date, everything: Bool) async throws -> Int { 0 }
+    func openings(under section: SectionPath) async throws -> [Date] { [] }
+    func apiTokens() async throws -> [APIToken] { [] }
+    func apiToken(hash: String) async throws -> APIToken? { nil }
+    func addAPIToken(_ token: APIToken) async throws -> Int64 { 0 }
+    func revokeAPIToken(id: Int64) async throws -> Bool { false }
+    func recordAudit(_ entry: AuditEntry) async throws {}
+    func auditLog(limit: Int, offset: Int) async throws -> AuditPage { AuditPage(entries: [], total: 0) }
     func statistics() async throws -> StorageStatistics { StorageStatistics(documents: 0, views: 0, clickRows: 0, clicks: 0, sections: 0) }
     func views(after position: Int64, limit: Int) async throws -> [StoredView] { [] }
     func countRecorded(renderIDs: [String]) async throws -> Int { 0 }

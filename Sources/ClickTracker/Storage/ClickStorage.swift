@@ -85,6 +85,38 @@ public protocol ClickStorage: Sendable {
     @discardableResult
     func purge(member: String) async throws -> Int
 
+    /// Applies a retention period: removes the view rows older than `cutoff`. The reading
+    /// summaries and the access log are kept, unless `everything` is set: then the summaries and
+    /// access-log rows last touched before `cutoff` go too. Reading requests whose deadline is
+    /// older than `cutoff` can no longer be judged at their deadline once their views are gone.
+    /// - Returns: How many view rows were removed.
+    @discardableResult
+    func purgeViews(before cutoff: Date, everything: Bool) async throws -> Int
+
+    /// When each member first opened anything at or below `section`, oldest first (from the
+    /// reading summaries, so it outlives the view rows).
+    func openings(under section: SectionPath) async throws -> [Date]
+
+    /// All API tokens, revoked ones too, newest first.
+    func apiTokens() async throws -> [APIToken]
+
+    /// The token stored under a secret's hash, revoked or not; `nil` when there is none.
+    func apiToken(hash: String) async throws -> APIToken?
+
+    /// Stores a new API token; returns its id.
+    @discardableResult
+    func addAPIToken(_ token: APIToken) async throws -> Int64
+
+    /// Revokes an API token from now on; `false` when there was no such token or it was revoked.
+    @discardableResult
+    func revokeAPIToken(id: Int64) async throws -> Bool
+
+    /// Adds an entry to the audit log.
+    func recordAudit(_ entry: AuditEntry) async throws
+
+    /// One page of the audit log, newest first.
+    func auditLog(limit: Int, offset: Int) async throws -> AuditPage
+
     /// Counts of what the store holds.
     func statistics() async throws -> StorageStatistics
 

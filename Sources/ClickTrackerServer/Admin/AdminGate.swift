@@ -1,5 +1,6 @@
 import ClickTracker
 import ClickTrackerHummingbird
+import Foundation
 import Hummingbird
 
 /// What every admin page shares: only administrators get in, forms must carry a valid CSRF
@@ -8,6 +9,7 @@ struct AdminGate: Sendable {
     let signer: SessionSigner
     let pages: PageRenderer
     let queue: IngestQueue
+    let storage: any ClickStorage
 
     /// Runs `body` for admins; others are sent to sign in (anonymous) or refused (members).
     func handle(_ request: Request, _ context: ServerRequestContext, _ body: () async throws -> Response) async throws -> Response {
@@ -38,6 +40,19 @@ struct AdminGate: Sendable {
                 status: .serviceUnavailable
             )
         }
+    }
+
+    /// Notes in the audit log that the signed-in user looked at a report.
+    /// - Parameters:
+    ///   - action: The report and how it was read, e.g. `readers csv`.
+    ///   - subject: What it was about: a section, a request, a member.
+    func audit(_ context: ServerRequestContext, _ action: String, _ subject: String) async throws {
+        try await storage.recordAudit(AuditEntry(at: Date(), actor: context.user?.name ?? "", action: action, subject: subject))
+    }
+
+    /// The report format a download asks for (`?format=csv` or `json`); `nil` for the page.
+    static func downloadFormat(_ request: Request) -> ReportFormat? {
+        request.uri.queryParameters["format"].flatMap { ReportFormat(rawValue: String($0)) }.flatMap { $0 == .table ? nil : $0 }
     }
 
     /// The submitted form (at most `limit` bytes), or `nil` if its CSRF token is missing or invalid.

@@ -34,19 +34,23 @@ struct ReadsController: Sendable {
         return try await admin.handleAny(request, context) {
             let base = "\(prefix)/reads?member=\(SiteController.queryValue(member))"
             let table = ReportTable<ReadersOrder>(parameters, section: .root, pageSize: Self.pageSize, base: base, member: member)
+            if let format = AdminGate.downloadFormat(request) {
+                try await admin.audit(context, "history \(format.rawValue)", member)
+                let sheet = Reports.readers(tracker.storage, member: member, order: table.query.order, descending: table.query.descending)
+                return try await sheet.start().response(format, download: "reads-\(Self.fileName(member))")
+            }
+            try await admin.audit(context, "history page", member)
             let page = try await tracker.storage.readers(table.query)
-            let sections = try await tracker.storage.trackedSections()
-            let rules = TrackingRules(sections: sections.map(\.path))
-            let policies = Dictionary(sections.map { ($0.path, $0.policy) }) { first, _ in first }
+            let policies = try await SectionPolicies.load(tracker.storage)
             let person = try await tracker.storage.people([member])[member]
             var values: [String: Any] = [
                 "member": member,
                 "name": person?.displayName ?? member,
                 "isOwn": member == user.name,
-                "rows": page.readers.map { reader -> [String: Any] in
-                    let section = (try? SectionPath(reader.document.path)).flatMap(rules.trackingSection(for:))
-                    return TrackingController.readerRow(reader, policy: section.flatMap { policies[$0] } ?? .standard)
+                "rows": page.readers.map { reader in
+                    TrackingController.readerRow(reader, policy: policies.policy(forDocument: reader.document.path))
                 },
+                "downloads": table.downloads(),
                 "columns": Dictionary(
                     uniqueKeysWithValues: table.columns([
                         (.document, "Document"), (.views, "Views"), (.firstView, "First view"), (.lastView, "Last view"),
@@ -56,5 +60,10 @@ struct ReadsController: Sendable {
             values.merge(table.pager(rows: page.readers.count, total: page.total)) { _, new in new }
             return pages.page("reads", values, context: context)
         }
+    }
+
+    /// A member id as part of a file name: letters, digits, `.`, `-` and `_` only.
+    static func fileName(_ member: String) -> String {
+        String(member.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
     }
 }

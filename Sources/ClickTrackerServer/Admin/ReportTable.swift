@@ -43,6 +43,12 @@ struct ReportTable<Order: ReportOrder> {
         }
     }
 
+    /// Links to the whole table, in its current order, as CSV and JSON (`csvURL`, `jsonURL`).
+    func downloads(report: String? = nil) -> [String: Any] {
+        let order = url(query.order, descending: query.descending) + (report.map { "&report=\($0)" } ?? "")
+        return ["csvURL": "\(order)&format=csv", "jsonURL": "\(order)&format=json"]
+    }
+
     /// "Rows 21–40 of 95" and the links to the previous and next pages, as template values.
     func pager(rows: Int, total: Int) -> [String: Any] {
         let page = query.offset / query.limit + 1

@@ -65,15 +65,13 @@ struct RequestsController: Sendable {
         guard let id = context.parameters.get("id", as: Int64.self), let stored = try await tracker.storage.readingRequest(id: id) else {
             return admin.message("No such request", "There is no reading request with that number.", context: context, status: .notFound)
         }
-        let report = try await RequestReport.make(stored, tracker: tracker)
-        switch request.uri.queryParameters["format"] {
-        case "csv":
-            return Self.download(ByteBuffer(string: report.csv), type: "text/csv; charset=utf-8", name: "request-\(id).csv")
-        case "json":
-            return Self.download(ByteBuffer(data: try report.json()), type: "application/json", name: "request-\(id).json")
-        default:
-            return pages.page("request", values(report), context: context)
+        let report = try await RequestReport.make(stored, storage: tracker.storage)
+        let format = AdminGate.downloadFormat(request)
+        try await admin.audit(context, "request \(format?.rawValue ?? "page")", "\(id) \(stored.title)")
+        if let format {
+            return try await Reports.request(report).start().response(format, download: "request-\(id)")
         }
+        return pages.page("request", values(report), context: context)
     }
 
     private func values(_ report: RequestReport) -> [String: Any] {
@@ -116,7 +114,8 @@ struct RequestsController: Sendable {
                 from: request.createdAt,
                 deadline: request.deadline,
                 now: now,
-                timeZone: request.timeZone
+                timeZone: request.timeZone,
+                subject: "expected readers"
             ),
             "csvURL": "\(prefix)/requests/\(request.id)?format=csv",
             "jsonURL": "\(prefix)/requests/\(request.id)?format=json",
@@ -131,23 +130,46 @@ struct RequestsController: Sendable {
     /// The request a form asks for: a title, a path, a group and/or members, and a deadline given
     /// as a date and a time in a time zone.
     static func newRequest(_ form: FormFields, createdBy: String) -> Result<ReadingRequest, InvalidRequest> {
-        let title = (form["title"] ?? "").trimmingCharacters(in: .whitespaces)
+        let members = (form["members"] ?? "").split { $0 == "," || $0 == " " || $0 == "\n" || $0 == "\r" }.map(String.init)
+        return newRequest(
+            title: form["title"] ?? "",
+            path: form["path"] ?? "",
+            group: form["group"],
+            members: members,
+            date: form["date"] ?? "",
+            time: form["time"] ?? "",
+            timeZone: form["time-zone"] ?? "",
+            createdBy: createdBy
+        )
+    }
+
+    /// A request from its parts, checked: the form and the JSON API make requests alike.
+    static func newRequest(
+        title: String,
+        path: String,
+        group: String?,
+        members: [String],
+        date: String,
+        time: String,
+        timeZone: String,
+        createdBy: String
+    ) -> Result<ReadingRequest, InvalidRequest> {
+        let title = title.trimmingCharacters(in: .whitespaces)
         guard (1...200).contains(title.count) else { return .failure(InvalidRequest(description: "the title must have 1 to 200 characters.")) }
-        guard let path = form["path"].flatMap({ try? SectionPath($0) }), !path.isRoot else {
+        guard let path = try? SectionPath(path), !path.isRoot else {
             return .failure(InvalidRequest(description: "the document or section must be a path below the root, such as /papers."))
         }
-        let group = form["group"].flatMap { $0.isEmpty ? nil : $0 }
-        let members = (form["members"] ?? "").split { $0 == "," || $0 == " " || $0 == "\n" || $0 == "\r" }.map(String.init)
+        let group = group.flatMap { $0.isEmpty ? nil : $0 }
         guard members.allSatisfy({ (1...256).contains($0.utf8.count) }), members.count <= 10_000 else {
             return .failure(InvalidRequest(description: "the members must be user ids separated by commas or spaces."))
         }
         guard group != nil || !members.isEmpty else {
             return .failure(InvalidRequest(description: "name a group or at least one member who is expected to read it."))
         }
-        guard let zone = form["time-zone"].flatMap(TimeZone.init(identifier:)) else {
+        guard let zone = TimeZone(identifier: timeZone) else {
             return .failure(InvalidRequest(description: "the time zone must be a name such as Europe/Berlin or UTC."))
         }
-        guard let deadline = deadline(date: form["date"] ?? "", time: form["time"] ?? "", zone: zone) else {
+        guard let deadline = deadline(date: date, time: time, zone: zone) else {
             return .failure(InvalidRequest(description: "the deadline needs a date (2026-12-03) and a time (10:00)."))
         }
         return .success(
@@ -190,13 +212,5 @@ struct RequestsController: Sendable {
         formatter.timeZone = zone
         formatter.dateFormat = "EEEE d MMMM yyyy, HH:mm"
         return "\(formatter.string(from: date)) (\(zone.identifier))"
-    }
-
-    static func download(_ body: ByteBuffer, type: String, name: String) -> Response {
-        Response(
-            status: .ok,
-            headers: [.contentType: type, .contentDisposition: "attachment; filename=\"\(name)\"", .cacheControl: "no-store"],
-            body: .init(byteBuffer: body)
-        )
     }
 }

@@ -78,11 +78,22 @@ struct TrackingController: Sendable {
             values["sectionURL"] = trackingURL(marked.value)
         }
         if let section {
-            values["policy"] = Self.policyValues(section.policy, editable: section.path == path)
             let base = trackingURL(path.value)
             let readers = ReportTable<ReadersOrder>(parameters, prefix: "readers-", section: path, pageSize: Self.pageSize, base: base)
-            values["readers"] = try await readersValues(readers, policy: section.policy)
             let table = ReportTable<AccessLogOrder>(parameters, section: path, pageSize: Self.pageSize, base: base)
+            if let format = AdminGate.downloadFormat(request) {
+                return try await download(
+                    format,
+                    report: parameters["report"].map(String.init),
+                    readers: readers.query,
+                    log: table.query,
+                    context: context
+                )
+            }
+            try await admin.audit(context, "tracking page", path.value)
+            values["policy"] = Self.policyValues(section.policy, editable: section.path == path)
+            let policies = try await SectionPolicies.load(tracker.storage)
+            values["readers"] = try await readersValues(readers, policies: policies)
             let log = try await tracker.storage.accessLog(table.query)
             values["tracked"] = true
             let people = try await tracker.storage.people(log.entries.map(\.member))
@@ -90,9 +101,43 @@ struct TrackingController: Sendable {
             values["columns"] = table.columns([
                 (.member, "Member"), (.url, "URL"), (.count, "Times accessed"), (.firstAccess, "First access"), (.lastAccess, "Last access"),
             ])
+            values["downloads"] = table.downloads(report: "access-log")
             values.merge(table.pager(rows: log.entries.count, total: log.total)) { _, new in new }
+            let openings = try await tracker.storage.openings(under: path)
+            if let first = openings.first {
+                values["chart"] = ReadsChart.values(
+                    firstViews: openings,
+                    total: openings.count,
+                    from: first,
+                    deadline: nil,
+                    now: Date(),
+                    timeZone: "UTC",
+                    subject: "people"
+                )
+            }
         }
         return pages.page("tracking", values, context: context)
+    }
+
+    /// The readers report or the access log as CSV or JSON, in the order the page shows it.
+    private func download(
+        _ format: ReportFormat,
+        report: String?,
+        readers: ReadersQuery,
+        log: AccessLogQuery,
+        context: ServerRequestContext
+    ) async throws -> Response {
+        let sheet: ReportSheet
+        switch report {
+        case "readers":
+            sheet = Reports.readers(tracker.storage, section: readers.section, order: readers.order, descending: readers.descending)
+        case "access-log", nil:
+            sheet = Reports.accessLog(tracker.storage, section: log.section, order: log.order, descending: log.descending)
+        default:
+            return admin.badRequest("The report must be readers or access-log.", context: context)
+        }
+        try await admin.audit(context, "\(sheet.kind) \(format.rawValue)", log.section.value)
+        return try await sheet.start().response(format, download: sheet.kind)
     }
 
     func toggle(_ request: Request, context: ServerRequestContext) async throws -> Response {
@@ -117,14 +162,17 @@ struct TrackingController: Sendable {
     }
 
     /// The readers table: per person and document, the verdict and its evidence.
-    private func readersValues(_ table: ReportTable<ReadersOrder>, policy: ReadingPolicy) async throws -> [String: Any] {
+    private func readersValues(_ table: ReportTable<ReadersOrder>, policies: SectionPolicies) async throws -> [String: Any] {
         let page = try await tracker.storage.readers(table.query)
         let people = try await tracker.storage.people(page.readers.map(\.member))
         let columns = table.columns([
             (.member, "Member"), (.document, "Document"), (.views, "Views"), (.firstView, "First view"), (.lastView, "Last view"),
         ])
         var values: [String: Any] = [
-            "rows": page.readers.map { Self.named(Self.readerRow($0, policy: policy), people[$0.member]) },
+            "rows": page.readers.map {
+                Self.named(Self.readerRow($0, policy: policies.policy(forDocument: $0.document.path)), people[$0.member])
+            },
+            "downloads": table.downloads(report: "readers"),
             // Keyed, as the table puts other columns between the sortable ones.
             "columns": Dictionary(uniqueKeysWithValues: columns.map { ($0["key"] as? String ?? "", $0) }),
         ]

@@ -62,6 +62,13 @@ public struct ServerConfiguration: Sendable {
     /// Let the upstream name the reader with a `ClickTracker-User` response header (proxy mode).
     public var upstreamIdentity = true
 
+    /// Days view rows are kept (`retention.days`); older ones are removed every hour. `nil`
+    /// keeps them for ever.
+    public var retentionDays: Int?
+    /// With a retention period, also remove the reading summaries and access-log rows last
+    /// touched before it (`retention.everything`), instead of keeping them.
+    public var retentionEverything = false
+
     /// Creates the defaults.
     public init() {}
 
@@ -97,6 +104,8 @@ public struct ServerConfiguration: Sendable {
         configuration.tokenLifetime = reader.double(forKey: "token.lifetime", default: configuration.tokenLifetime)
         configuration.idleSeconds = reader.int(forKey: "attention.idle")
         configuration.heartbeatSeconds = reader.int(forKey: "attention.heartbeat")
+        configuration.retentionDays = reader.int(forKey: "retention.days")
+        configuration.retentionEverything = reader.bool(forKey: "retention.everything", default: false)
         configuration.upstream = reader.string(forKey: "upstream.url")
         configuration.upstreamTimeout = reader.double(forKey: "upstream.timeout", default: configuration.upstreamTimeout)
         configuration.keepsHost = reader.string(forKey: "upstream.host", default: "upstream") == "keep"
@@ -132,6 +141,13 @@ public struct ServerConfiguration: Sendable {
         if let idleSeconds, !(1...3600).contains(idleSeconds) { throw .invalid("attention.idle must be 1 to 3600 seconds") }
         if let heartbeatSeconds, !(1...3600).contains(heartbeatSeconds) {
             throw .invalid("attention.heartbeat must be 1 to 3600 seconds")
+        }
+        if let retentionDays {
+            guard (1...36_500).contains(retentionDays) else { throw .invalid("retention.days must be 1 to 36500") }
+            // A view still waiting in a spool must not be older than the period, or it would come back.
+            guard Double(retentionDays) * 86_400 > tokenLifetime else {
+                throw .invalid("retention.days must be longer than token.lifetime")
+            }
         }
         if let upstream {
             guard siteDirectory == nil else { throw .invalid("give either a site folder or an upstream, not both") }

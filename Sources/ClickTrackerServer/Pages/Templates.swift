@@ -14,6 +14,9 @@ enum Templates {
         "request": request,
         "reads": reads,
         "person": person,
+        "chart": chart,
+        "tokens": tokens,
+        "audit": audit,
     ]
 
     static let layout = """
@@ -54,7 +57,7 @@ enum Templates {
         <body>
         <header>
           <strong>ClickTracker</strong>
-          {{#user}}<a href="/">Documents</a><a href="{{prefix}}/reads">My reads</a>{{#isAdmin}}<a href="{{prefix}}/">Tracking</a><a href="{{prefix}}/requests">Requests</a><a href="{{prefix}}/groups">Groups</a><a href="{{prefix}}/storage">Storage</a>{{/isAdmin}}
+          {{#user}}<a href="/">Documents</a><a href="{{prefix}}/reads">My reads</a>{{#isAdmin}}<a href="{{prefix}}/">Tracking</a><a href="{{prefix}}/requests">Requests</a><a href="{{prefix}}/groups">Groups</a><a href="{{prefix}}/storage">Storage</a><a href="{{prefix}}/tokens">API tokens</a><a href="{{prefix}}/audit">Audit</a>{{/isAdmin}}
           <span class="who">Signed in as {{name}}
             <form method="post" action="{{prefix}}/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button>Sign out</button></form>
           </span>{{/user}}
@@ -178,8 +181,10 @@ enum Templates {
         <p id="policy">Set on <a href="{{sectionURL}}">{{section}}</a>: {{wordsPerMinute}} words per minute, at most {{maximumSeconds}} s, or the end reached after {{minimumSeconds}} s{{#requiresAcknowledgement}}; readers are asked to confirm{{/requiresAcknowledgement}}{{#requiresRereading}}; changed documents must be read again{{/requiresRereading}}.</p>
         {{/editable}}
         {{/policy}}
+        {{#chart}}{{> chart}}{{/chart}}
         {{#readers}}
         <h2>Readers</h2>
+        {{#downloads}}<p><a href="{{csvURL}}" id="readers-csv">Download CSV</a> · <a href="{{jsonURL}}" id="readers-json">JSON</a></p>{{/downloads}}
         <table id="readers">
           <thead><tr>{{#columns.member}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.member}}{{#columns.document}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.document}}<th>Verdict</th><th>Counts as read</th><th>Active time</th><th>Scrolled</th><th>Reached end</th><th>Acknowledged</th><th>Version</th><th>Automated</th>{{#columns.views}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.views}}{{#columns.first}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.first}}{{#columns.last}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.last}}</tr></thead>
           <tbody>
@@ -190,6 +195,7 @@ enum Templates {
         <div class="pager"><span>{{range}}</span>{{#previous}}<a href="{{previous}}">← Previous</a>{{/previous}}{{#next}}<a href="{{next}}">Next →</a>{{/next}}</div>
         {{/readers}}
         <h2>Access log</h2>
+        {{#downloads}}<p><a href="{{csvURL}}" id="access-log-csv">Download CSV</a> · <a href="{{jsonURL}}" id="access-log-json">JSON</a></p>{{/downloads}}
         <table id="access-log">
           <thead><tr>{{#columns}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns}}</tr></thead>
           <tbody>
@@ -304,23 +310,7 @@ enum Templates {
           <label for="deadline-progress">{{#passed}}The deadline has passed.{{/passed}}{{^passed}}Time to the deadline used: {{percent}}%{{/passed}}</label>
           <progress id="deadline-progress" max="100" value="{{percent}}">{{percent}}%</progress>
         </div>
-        {{#chart}}
-        <figure id="reads-chart">
-          <svg viewBox="0 0 600 140" width="600" height="140" role="img" aria-labelledby="reads-chart-title">
-            <title id="reads-chart-title">{{description}}</title>
-            <line x1="40" y1="110" x2="590" y2="110" stroke="#99a"></line>
-            <line x1="40" y1="12" x2="40" y2="110" stroke="#99a"></line>
-            <polyline fill="none" stroke="#3a6ff7" stroke-width="2" points="{{points}}"></polyline>
-            <line x1="{{deadlineX}}" y1="8" x2="{{deadlineX}}" y2="110" stroke="#d33" stroke-dasharray="4 3"></line>
-            <text x="{{deadlineX}}" y="124" text-anchor="middle" font-size="11">deadline</text>
-            <text x="34" y="16" text-anchor="end" font-size="11">{{total}}</text>
-            <text x="34" y="110" text-anchor="end" font-size="11">0</text>
-            <text x="40" y="136" font-size="11">{{start}}</text>
-            <text x="590" y="136" text-anchor="end" font-size="11">{{end}}</text>
-          </svg>
-          <figcaption class="muted">Expected readers who had opened it, over time. {{description}}</figcaption>
-        </figure>
-        {{/chart}}
+        {{#chart}}{{> chart}}{{/chart}}
         <p><a href="{{csvURL}}" id="request-csv">Download CSV</a> · <a href="{{jsonURL}}" id="request-json">JSON</a></p>
         <table id="request-readers">
           <thead><tr><th>Reader</th><th>At the deadline</th><th>Since</th><th>Documents read by the deadline</th><th>Last view</th></tr></thead>
@@ -343,6 +333,7 @@ enum Templates {
         {{$content}}
         <h1>{{#isOwn}}My reads{{/isOwn}}{{^isOwn}}Reads of {{name}}{{/isOwn}}</h1>
         <p class="muted">{{member}}: every tracked document read, with the evidence the server recorded and the verdict under its section's policy.</p>
+        {{#downloads}}<p><a href="{{csvURL}}" id="reads-csv">Download CSV</a> · <a href="{{jsonURL}}" id="reads-json">JSON</a></p>{{/downloads}}
         <table id="reads">
           <thead><tr>{{#columns.document}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.document}}<th>Verdict</th><th>Counts as read</th><th>Active time</th><th>Scrolled</th><th>Reached end</th><th>Acknowledged</th><th>Version</th>{{#columns.views}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.views}}{{#columns.first}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.first}}{{#columns.last}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.last}}</tr></thead>
           <tbody>
@@ -355,9 +346,78 @@ enum Templates {
         {{/layout}}
         """
 
+    static let tokens = """
+        {{% CONTENT_TYPE: HTML_SCALARS}}{{<layout}}
+        {{$title}}API tokens · ClickTracker{{/title}}
+        {{$content}}
+        <h1>API tokens</h1>
+        <p>Programs read the reports and manage reading requests through the JSON API at <code>{{apiURL}}</code>, described by <a href="{{openAPIURL}}">its OpenAPI document</a>. They send a token: <code>Authorization: Bearer ct_…</code>. A token may read every report; every read is in the audit log.</p>
+        {{#secret}}
+        <div class="state" id="new-token">
+          <p>The token <strong>{{name}}</strong> was made. Copy it now: it is shown only this once.</p>
+          <p><code id="token-secret">{{value}}</code></p>
+        </div>
+        {{/secret}}
+        <table id="tokens">
+          <thead><tr><th>Name</th><th>Made by</th><th>Made</th><th>State</th><th></th></tr></thead>
+          <tbody>
+          {{#tokens}}<tr><td class="name">{{name}}</td><td>{{createdBy}}</td><td>{{createdAt}}</td>
+            <td class="state">{{#revokedAt}}revoked {{revokedAt}}{{/revokedAt}}{{^revokedAt}}active{{/revokedAt}}</td>
+            <td>{{^revokedAt}}<form method="post" action="{{prefix}}/tokens"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="revoke"><input type="hidden" name="id" value="{{id}}"><button class="revoke">Revoke</button></form>{{/revokedAt}}</td></tr>{{/tokens}}
+          {{^tokens}}<tr><td colspan="5" class="muted">No tokens yet.</td></tr>{{/tokens}}
+          </tbody>
+        </table>
+        <h2>Make a token</h2>
+        <form method="post" action="{{prefix}}/tokens">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="create">
+          <label for="token-name">What it is for</label><input type="text" id="token-name" name="name" maxlength="100" required placeholder="board portal">
+          <button class="primary" id="create-token">Make token</button>
+        </form>
+        {{/content}}
+        {{/layout}}
+        """
+
+    static let audit = """
+        {{% CONTENT_TYPE: HTML_SCALARS}}{{<layout}}
+        {{$title}}Audit log · ClickTracker{{/title}}
+        {{$content}}
+        <h1>Audit log</h1>
+        <p>Who looked at which report, newest first: pages, downloads, the JSON API (<code>token:</code> and the token's name) and <code>clicktracker report</code> (<code>cli:</code> and the system user).</p>
+        <p><a href="{{csvURL}}" id="audit-csv">Download CSV</a> · <a href="{{jsonURL}}" id="audit-json">JSON</a></p>
+        <table id="audit">
+          <thead><tr><th>When (UTC)</th><th>Who</th><th>Report</th><th>About</th></tr></thead>
+          <tbody>
+          {{#rows}}<tr><td>{{at}}</td><td class="actor">{{actor}}</td><td class="action">{{action}}</td><td class="subject">{{subject}}</td></tr>{{/rows}}
+          {{^rows}}<tr><td colspan="4" class="muted">Nobody has looked at a report yet.</td></tr>{{/rows}}
+          </tbody>
+        </table>
+        <div class="pager"><span>{{range}}</span>{{#previous}}<a href="{{previous}}">← Previous</a>{{/previous}}{{#next}}<a href="{{next}}">Next →</a>{{/next}}</div>
+        {{/content}}
+        {{/layout}}
+        """
+
     /// A member's display name beside their id, or the id alone (a partial: `{{> person}}`).
     static let person = """
         {{% CONTENT_TYPE: HTML_SCALARS}}{{#name}}{{name}} <span class="muted">{{member}}</span>{{/name}}{{^name}}{{member}}{{/name}}
+        """
+
+    /// Reads over time as an SVG step line, from `ReadsChart` values (a partial: `{{> chart}}`).
+    static let chart = """
+        {{% CONTENT_TYPE: HTML_SCALARS}}<figure id="reads-chart">
+          <svg viewBox="0 0 600 140" width="600" height="140" role="img" aria-labelledby="reads-chart-title">
+            <title id="reads-chart-title">{{description}}</title>
+            <line x1="40" y1="110" x2="590" y2="110" stroke="#99a"></line>
+            <line x1="40" y1="12" x2="40" y2="110" stroke="#99a"></line>
+            <polyline fill="none" stroke="#3a6ff7" stroke-width="2" points="{{points}}"></polyline>
+            {{#deadlineX}}<line x1="{{deadlineX}}" y1="8" x2="{{deadlineX}}" y2="110" stroke="#d33" stroke-dasharray="4 3"></line>
+            <text x="{{deadlineX}}" y="124" text-anchor="middle" font-size="11">deadline</text>{{/deadlineX}}
+            <text x="34" y="16" text-anchor="end" font-size="11">{{total}}</text>
+            <text x="34" y="110" text-anchor="end" font-size="11">0</text>
+            <text x="40" y="136" font-size="11">{{start}}</text>
+            <text x="590" y="136" text-anchor="end" font-size="11">{{end}}</text>
+          </svg>
+          <figcaption class="muted">{{caption}} {{description}}</figcaption>
+        </figure>
         """
 
     static let storage = """

@@ -133,6 +133,38 @@ final class LiveStore: ClickStorage {
         try await use { try await $0.purge(member: member) }
     }
 
+    func purgeViews(before cutoff: Date, everything: Bool) async throws -> Int {
+        try await use { try await $0.purgeViews(before: cutoff, everything: everything) }
+    }
+
+    func openings(under section: SectionPath) async throws -> [Date] {
+        try await use { try await $0.openings(under: section) }
+    }
+
+    func apiTokens() async throws -> [APIToken] {
+        try await use { try await $0.apiTokens() }
+    }
+
+    func apiToken(hash: String) async throws -> APIToken? {
+        try await use { try await $0.apiToken(hash: hash) }
+    }
+
+    func addAPIToken(_ token: APIToken) async throws -> Int64 {
+        try await use { try await $0.addAPIToken(token) }
+    }
+
+    func revokeAPIToken(id: Int64) async throws -> Bool {
+        try await use { try await $0.revokeAPIToken(id: id) }
+    }
+
+    func recordAudit(_ entry: AuditEntry) async throws {
+        try await use { try await $0.recordAudit(entry) }
+    }
+
+    func auditLog(limit: Int, offset: Int) async throws -> AuditPage {
+        try await use { try await $0.auditLog(limit: limit, offset: offset) }
+    }
+
     func statistics() async throws -> StorageStatistics {
         try await use { try await $0.statistics() }
     }

@@ -1,0 +1,228 @@
+import ClickTracker
+import Foundation
+import Hummingbird
+
+/// The JSON API: the reports and reading requests for other programs, authenticated with API
+/// tokens (`Authorization: Bearer ct_…`) that an administrator makes on the API tokens page.
+/// The OpenAPI document describing it is served at `<prefix>/api/openapi.json`.
+struct APIController: Sendable {
+    let tracker: ClickTracker
+    let prefix: String
+
+    var storage: any ClickStorage { tracker.storage }
+
+    func addRoutes(to router: Router<ServerRequestContext>) {
+        let base = "\(prefix)/api/v1"
+        router.get(RouterPath("\(prefix)/api/openapi.json")) { _, context in
+            context.clickTracker.ignore()
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json", .cacheControl: "no-cache"],
+                body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_json))
+            )
+        }
+        router.get(RouterPath("\(base)/sections")) { request, context in
+            try await authorized(request, context, "sections") { _ in try await sections() }
+        }
+        router.get(RouterPath("\(base)/access-log")) { request, context in
+            try await authorized(request, context, "access-log") { actor in try await report(request, actor: actor, kind: .accessLog) }
+        }
+        router.get(RouterPath("\(base)/readers")) { request, context in
+            try await authorized(request, context, "readers") { actor in try await report(request, actor: actor, kind: .readers) }
+        }
+        router.get(RouterPath("\(base)/requests")) { request, context in
+            try await authorized(request, context, "requests") { _ in try await requests() }
+        }
+        router.post(RouterPath("\(base)/requests")) { request, context in
+            try await authorized(request, context, "requests") { actor in try await create(request, actor: actor) }
+        }
+        router.get(RouterPath("\(base)/requests/:id")) { request, context in
+            try await authorized(request, context, "request") { actor in try await status(context, actor: actor) }
+        }
+        router.delete(RouterPath("\(base)/requests/:id")) { request, context in
+            try await authorized(request, context, "request") { _ in try await delete(context) }
+        }
+    }
+
+    /// Runs `body` with the actor (`token:` and the token's name) when the request carries a
+    /// valid, unrevoked token; answers 401 otherwise, and 503 when the database is unreachable.
+    private func authorized(
+        _ request: Request,
+        _ context: ServerRequestContext,
+        _ what: String,
+        _ body: (String) async throws -> Response
+    ) async throws -> Response {
+        context.clickTracker.ignore()
+        do {
+            guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+                return Self.error(.unauthorized, "Send an API token: Authorization: Bearer ct_….")
+            }
+            let secret = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
+            guard let token = try await storage.apiToken(hash: APIToken.hash(secret)), token.revokedAt == nil else {
+                return Self.error(.unauthorized, "The API token is unknown or has been revoked.")
+            }
+            return try await body("token:\(token.name)")
+        } catch let error as StorageUnavailable {
+            return Self.error(.serviceUnavailable, "The database is unreachable (\(error.reason)); try again later.")
+        }
+    }
+
+    private func audit(_ actor: String, _ action: String, _ subject: String) async throws {
+        try await storage.recordAudit(AuditEntry(at: Date(), actor: actor, action: action, subject: subject))
+    }
+
+    private func sections() async throws -> Response {
+        let sections = try await storage.trackedSections().map { section -> [String: Any] in
+            let policy = section.policy
+            return [
+                "path": section.path.value, "words_per_minute": policy.wordsPerMinute, "maximum_seconds": policy.maximumSeconds,
+                "minimum_seconds": policy.minimumSeconds, "requires_acknowledgement": policy.requiresAcknowledgement,
+                "requires_rereading": policy.requiresRereading,
+            ]
+        }
+        return Self.json(["sections": sections])
+    }
+
+    private enum ReportKind { case accessLog, readers }
+
+    /// The access log or readers report as JSON: `section` (default `/`), `user`, `sort`,
+    /// `order` (`asc`, `desc`), `offset` and `limit` (all rows when absent).
+    private func report(_ request: Request, actor: String, kind: ReportKind) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        guard let section = try? SectionPath(parameters["section"].map(String.init) ?? "/") else {
+            return Self.error(.badRequest, "section must be an absolute path such as /papers.")
+        }
+        let member = parameters["user"].map(String.init)
+        let descending: Bool
+        switch parameters["order"] {
+        case nil, "asc": descending = false
+        case "desc": descending = true
+        default: return Self.error(.badRequest, "order must be asc or desc.")
+        }
+        guard let offset = Self.number(parameters["offset"], default: 0, in: 0...Int(Int32.max)).map({ $0 ?? 0 }) else {
+            return Self.error(.badRequest, "offset must be a whole number, 0 or more.")
+        }
+        guard let limit = Self.number(parameters["limit"], default: nil, in: 1...100_000) else {
+            return Self.error(.badRequest, "limit must be a whole number from 1 to 100000.")
+        }
+        let sheet: ReportSheet
+        switch kind {
+        case .accessLog:
+            guard let order = Self.order(AccessLogOrder.self, parameters["sort"]) else {
+                return Self.error(.badRequest, "sort must be one of \(AccessLogOrder.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            sheet = Reports.accessLog(storage, section: section, member: member, order: order, descending: descending)
+        case .readers:
+            guard let order = Self.order(ReadersOrder.self, parameters["sort"]) else {
+                return Self.error(.badRequest, "sort must be one of \(ReadersOrder.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            sheet = Reports.readers(storage, section: section, member: member, order: order, descending: descending)
+        }
+        try await audit(actor, "\(sheet.kind) api", member.map { "\(section.value) \($0)" } ?? section.value)
+        return try await sheet.start(offset: offset, limit: limit).response(.json, download: nil)
+    }
+
+    private func requests() async throws -> Response {
+        Self.json(["requests": try await storage.readingRequests().map(requestObject)])
+    }
+
+    /// The body of a new request: the deadline is the wall-clock time in `time_zone`.
+    struct NewRequest: Decodable {
+        var title: String
+        var path: String
+        var group: String?
+        var members: [String]?
+        var deadline: String
+        var timeZone: String
+
+        enum CodingKeys: String, CodingKey {
+            case title, path, group, members, deadline
+            case timeZone = "time_zone"
+        }
+    }
+
+    private func create(_ request: Request, actor: String) async throws -> Response {
+        let body: NewRequest
+        do {
+            let buffer = try await request.body.collect(upTo: 1024 * 1024)
+            body = try JSONDecoder().decode(NewRequest.self, from: Data(buffer.readableBytesView))
+        } catch {
+            return Self.error(
+                .badRequest,
+                "The body must be a JSON object with title, path, deadline (2026-12-03T10:00) and time_zone, and a group or members."
+            )
+        }
+        let parts = body.deadline.split(separator: "T", maxSplits: 1).map(String.init)
+        let made = RequestsController.newRequest(
+            title: body.title,
+            path: body.path,
+            group: body.group,
+            members: body.members ?? [],
+            date: parts.first ?? "",
+            time: parts.count == 2 ? parts[1] : "",
+            timeZone: body.timeZone,
+            createdBy: actor
+        )
+        switch made {
+        case .failure(let error):
+            return Self.error(.badRequest, "The request was not created: \(error)")
+        case .success(var new):
+            new.id = try await storage.addReadingRequest(new)
+            var response = Self.json(requestObject(new), status: .created)
+            response.headers[.location] = "\(prefix)/api/v1/requests/\(new.id)"
+            return response
+        }
+    }
+
+    private func status(_ context: ServerRequestContext, actor: String) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self), let sheet = try await Reports.request(storage, id: id) else {
+            return Self.error(.notFound, "There is no reading request with that id.")
+        }
+        try await audit(actor, "request api", String(id))
+        return try await sheet.start().response(.json, download: nil)
+    }
+
+    private func delete(_ context: ServerRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self), try await storage.deleteReadingRequest(id: id) else {
+            return Self.error(.notFound, "There is no reading request with that id.")
+        }
+        return Response(status: .noContent)
+    }
+
+    private func requestObject(_ request: ReadingRequest) -> [String: Any] {
+        [
+            "id": request.id, "title": request.title, "path": request.path.value, "group": request.group ?? NSNull(),
+            "members": request.members, "deadline": ReportCell.iso8601(request.deadline), "time_zone": request.timeZone,
+            "created_at": ReportCell.iso8601(request.createdAt), "created_by": request.createdBy,
+            "status_url": "\(prefix)/api/v1/requests/\(request.id)",
+        ]
+    }
+
+    private static func order<Order: ReportOrder>(_ type: Order.Type, _ value: Substring?) -> Order? {
+        guard let value else { return .first }
+        return Order(rawValue: String(value))
+    }
+
+    /// A whole number in `range`; `default` when absent, `nil` when malformed or out of range
+    /// (the outer optional).
+    private static func number(_ value: Substring?, default fallback: Int?, in range: ClosedRange<Int>) -> Int?? {
+        guard let value else { return .some(fallback) }
+        guard let number = Int(value), range.contains(number) else { return nil }
+        return .some(number)
+    }
+
+    static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(data: data))
+        )
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        var response = json(["error": message], status: status)
+        if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+        return response
+    }
+}

@@ -1,0 +1,65 @@
+import ClickTracker
+import Foundation
+
+/// One value in a report row, typed so that JSON keeps numbers, flags and times apart from text.
+public enum ReportCell: Sendable, Hashable {
+    /// Text, or nothing (`null` in JSON, empty in CSV).
+    case text(String?)
+    /// A whole number.
+    case integer(Int)
+    /// Yes or no.
+    case flag(Bool)
+    /// An instant (ISO 8601 in UTC), or none.
+    case time(Date?)
+
+    /// The value as a CSV field (times in ISO 8601 UTC, flags as yes/no), defused against
+    /// spreadsheet formulas and quoted where needed.
+    var csvField: String {
+        PeopleCSV.field(plainText)
+    }
+
+    /// The value as plain text, for CSV and terminal tables.
+    var plainText: String {
+        switch self {
+        case .text(let text): text ?? ""
+        case .integer(let number): String(number)
+        case .flag(let flag): flag ? "yes" : "no"
+        case .time(let date): date.map(Self.iso8601) ?? ""
+        }
+    }
+
+    /// The value as a JSON value.
+    var json: String {
+        switch self {
+        case .text(nil), .time(nil): "null"
+        case .text(let text?): Self.jsonString(text)
+        case .integer(let number): String(number)
+        case .flag(let flag): flag ? "true" : "false"
+        case .time(let date?): Self.jsonString(Self.iso8601(date))
+        }
+    }
+
+    /// `2026-12-03T09:00:00Z`.
+    static func iso8601(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+
+    /// A JSON string literal; control characters, quotes, backslashes and the characters that
+    /// could end a `<script>` element are escaped.
+    static func jsonString(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case "<", ">", "&", "\u{2028}", "\u{2029}": result += String(format: "\\u%04x", scalar.value)
+            case _ where scalar.value < 0x20: result += String(format: "\\u%04x", scalar.value)
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+}

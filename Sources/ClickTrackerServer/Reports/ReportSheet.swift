@@ -1,0 +1,57 @@
+import Foundation
+
+/// A report as an export: named columns and typed rows, read from the store in chunks so that
+/// a long report streams with bounded memory. The page, the CSV and JSON downloads, the JSON API
+/// and `clicktracker report` all write the same sheet.
+public struct ReportSheet: Sendable {
+    /// One chunk of rows and the number of rows in the whole report.
+    public struct Chunk: Sendable {
+        public var rows: [[ReportCell]]
+        public var total: Int
+
+        public init(rows: [[ReportCell]], total: Int) {
+            self.rows = rows
+            self.total = total
+        }
+    }
+
+    /// The report's kind, e.g. `access-log` (also the stem of a download's file name).
+    public let kind: String
+    /// What the report is about (section, member, request…), written before the rows in JSON.
+    public let about: [(String, ReportCell)]
+    /// The column names, in order.
+    public let columns: [String]
+    /// Reads the rows from `offset`, at most `limit` of them.
+    let read: @Sendable (_ offset: Int, _ limit: Int) async throws -> Chunk
+
+    /// Creates a sheet.
+    public init(
+        kind: String,
+        about: [(String, ReportCell)],
+        columns: [String],
+        read: @escaping @Sendable (_ offset: Int, _ limit: Int) async throws -> Chunk
+    ) {
+        self.kind = kind
+        self.about = about
+        self.columns = columns
+        self.read = read
+    }
+
+    /// A sheet over rows already in memory.
+    public init(kind: String, about: [(String, ReportCell)], columns: [String], rows: [[ReportCell]]) {
+        self.init(kind: kind, about: about, columns: columns) { offset, limit in
+            Chunk(rows: Array(rows.dropFirst(offset).prefix(limit)), total: rows.count)
+        }
+    }
+
+    /// Rows per read from the store while streaming.
+    public static let chunkSize = 1000
+
+    /// Reads the first chunk of rows `offset ..< offset + limit` (all rows from `offset` when
+    /// there is no limit), so that a failing store is noticed before anything is written.
+    public func start(offset: Int = 0, limit: Int? = nil) async throws -> ReportStream {
+        let end = limit.map { offset + max(0, $0) } ?? Int.max
+        let first = try await read(offset, max(1, min(Self.chunkSize, end - offset)))
+        return ReportStream(sheet: self, first: first, offset: offset, end: end)
+    }
+}

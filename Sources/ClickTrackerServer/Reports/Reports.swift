@@ -1,0 +1,117 @@
+import ClickTracker
+import Foundation
+
+/// The reports as sheets: the same columns on the page, in the downloads, in the JSON API and
+/// from `clicktracker report`.
+public enum Reports {
+    /// The access log under a section (the seed's report): per member and URL, how often and when.
+    public static func accessLog(
+        _ storage: any ClickStorage,
+        section: SectionPath,
+        member: String? = nil,
+        order: AccessLogOrder = .first,
+        descending: Bool = false
+    ) -> ReportSheet {
+        ReportSheet(
+            kind: "access-log",
+            about: [("section", .text(section.value)), ("user", .text(member))],
+            columns: ["user", "name", "url", "title", "count", "first_access", "last_access"]
+        ) { offset, limit in
+            let query = AccessLogQuery(section: section, member: member, order: order, descending: descending, limit: limit, offset: offset)
+            let page = try await storage.accessLog(query)
+            let people = try await storage.people(Array(Set(page.entries.map(\.member))))
+            let rows = page.entries.map { entry -> [ReportCell] in
+                [
+                    .text(entry.member), .text(people[entry.member]?.displayName), .text(entry.url), .text(entry.title),
+                    .integer(entry.count), .time(entry.firstAccess), .time(entry.lastAccess),
+                ]
+            }
+            return .init(rows: rows, total: page.total)
+        }
+    }
+
+    /// The columns of the readers report and of a person's history.
+    static let readerColumns = [
+        "user", "name", "path", "title", "verdict", "counts_as_read", "active_seconds", "required_seconds", "max_scroll_percent",
+        "reached_end", "acknowledged_at", "version", "earlier_version", "automated", "views", "first_view", "last_view",
+    ]
+
+    /// Who read what under a section, with the evidence and the verdict under each document's
+    /// section policy; with a member, that person's history.
+    public static func readers(
+        _ storage: any ClickStorage,
+        section: SectionPath = .root,
+        member: String? = nil,
+        order: ReadersOrder = .first,
+        descending: Bool = false
+    ) -> ReportSheet {
+        ReportSheet(
+            kind: member != nil && section.isRoot ? "history" : "readers",
+            about: [("section", .text(section.value)), ("user", .text(member))],
+            columns: readerColumns
+        ) { offset, limit in
+            let query = ReadersQuery(section: section, member: member, order: order, descending: descending, limit: limit, offset: offset)
+            let page = try await storage.readers(query)
+            let people = try await storage.people(Array(Set(page.readers.map(\.member))))
+            let policies = try await SectionPolicies.load(storage)
+            let rows = page.readers.map { reader in
+                readerRow(reader, person: people[reader.member], policy: policies.policy(forDocument: reader.document.path))
+            }
+            return .init(rows: rows, total: page.total)
+        }
+    }
+
+    static func readerRow(_ reader: ReaderSummary, person: Person?, policy: ReadingPolicy) -> [ReportCell] {
+        let verdict = reader.verdict(policy)
+        let evidence = verdict.evidence
+        return [
+            .text(reader.member), .text(person?.displayName), .text(reader.document.path), .text(reader.document.title),
+            .text(verdict.label), .flag(verdict.counts), .integer(evidence.activeMilliseconds / 1000),
+            .integer(verdict.requiredMilliseconds / 1000), .integer(evidence.maximumScroll), .flag(evidence.reachedEnd),
+            .time(evidence.acknowledgedAt), .text(evidence.version), .flag(verdict.isEarlierVersion), .flag(evidence.automated),
+            .integer(reader.views), .time(reader.firstView), .time(reader.lastView),
+        ]
+    }
+
+    /// A reading request's status, or `nil` when there is no request with that id.
+    public static func request(_ storage: any ClickStorage, id: Int64) async throws -> ReportSheet? {
+        guard let request = try await storage.readingRequest(id: id) else { return nil }
+        return self.request(try await RequestReport.make(request, storage: storage))
+    }
+
+    /// A reading request's status: every expected reader, where they stood at the deadline and now.
+    static func request(_ report: RequestReport) -> ReportSheet {
+        let request = report.request
+        let counts = report.counts
+        return ReportSheet(
+            kind: "request",
+            about: [
+                ("id", .integer(Int(request.id))), ("title", .text(request.title)), ("path", .text(request.path.value)),
+                ("group", .text(request.group)), ("deadline", .time(request.deadline)), ("time_zone", .text(request.timeZone)),
+                ("expected", .integer(report.statuses.count)), ("read", .integer(counts.read)), ("opened", .integer(counts.opened)),
+                ("not_opened", .integer(counts.notOpened)), ("late", .integer(counts.late)), ("documents", .integer(report.documents.count)),
+            ],
+            columns: [
+                "user", "name", "email", "status_at_deadline", "late", "status_now", "documents_read_at_deadline", "documents_read_now",
+                "first_view", "last_view",
+            ],
+            rows: report.statuses.map { status in
+                [
+                    .text(status.person.member), .text(status.person.displayName), .text(status.person.email),
+                    .text(status.atDeadline.rawValue), .flag(status.isLate), .text(status.now.rawValue),
+                    .integer(status.documentsReadAtDeadline), .integer(status.documentsReadNow), .time(status.firstView),
+                    .time(status.lastView),
+                ]
+            }
+        )
+    }
+
+    /// The audit log, newest first: who looked at which report, when.
+    public static func audit(_ storage: any ClickStorage) -> ReportSheet {
+        ReportSheet(kind: "audit", about: [], columns: ["at", "actor", "action", "subject"]) { offset, limit in
+            let page = try await storage.auditLog(limit: limit, offset: offset)
+            let rows = page.entries.map { entry -> [ReportCell] in [.time(entry.at), .text(entry.actor), .text(entry.action), .text(entry.subject)] }
+            return .init(rows: rows, total: page.total)
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import ArgumentParser
+import ClickTracker
+import ClickTrackerServer
+import Foundation
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Print a report from the configured store: the same columns as the page and its CSV and JSON downloads.",
+        discussion: """
+            Long reports stream: rows are read from the store a thousand at a time and written as they come, with the \
+            progress on standard error. Every report read is written to the audit log (as cli: and the system user).
+            """,
+        subcommands: [AccessLog.self, Readers.self, History.self, Request.self, Audit.self]
+    )
+
+    /// Output options every report shares.
+    struct OutputOptions: ParsableArguments {
+        @Option(name: .shortAndLong, help: "table (aligned text), csv or json.")
+        var format: ReportFormat = .table
+
+        @Option(name: .shortAndLong, help: "Write to this file instead of standard output.")
+        var output: String?
+
+        @Flag(help: "Sort in descending order.")
+        var descending = false
+
+        @OptionGroup var store: GroupCommand.StoreOptions
+
+        /// Writes `sheet` (`nil`: the reading request named does not exist), after noting in the audit log who read it.
+        func write(_ sheet: (any ClickStorage) async throws -> ReportSheet?, subject: String) async throws {
+            let destination: FileHandle
+            if let output {
+                guard FileManager.default.createFile(atPath: output, contents: nil) else {
+                    throw CommandError("cannot write \(output)")
+                }
+                destination = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+            } else {
+                destination = .standardOutput
+            }
+            defer { try? destination.close() }
+            try await store.withStore { storage in
+                guard let sheet = try await sheet(storage) else { throw CommandError("there is no reading request \(subject)") }
+                let actor = "cli:\(ProcessInfo.processInfo.environment["USER"] ?? NSUserName())"
+                try await storage.recordAudit(AuditEntry(at: Date(), actor: actor, action: "\(sheet.kind) \(format.rawValue)", subject: subject))
+                let stream = try await sheet.start()
+                let progress = Progress(showing: stream.count > ReportSheet.chunkSize)
+                try await stream.write(format, progress: progress.update) { text in destination.write(Data(text.utf8)) }
+                progress.finish()
+            }
+        }
+    }
+
+    struct AccessLog: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "access-log",
+            abstract: "Per member and URL under a section: how often and when (the seed's report)."
+        )
+
+        @Option(help: "The section (a folder or document path).")
+        var section: String = "/"
+
+        @Option(help: "Only this member's rows.")
+        var user: String?
+
+        @Option(help: "Sort by member, url, count, first or last.")
+        var sort: AccessLogOrder = .first
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let section = try ReportCommand.section(section)
+            try await output.write(
+                { Reports.accessLog($0, section: section, member: user, order: sort, descending: output.descending) },
+                subject: section.value
+            )
+        }
+    }
+
+    struct Readers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Who read what under a section, with the evidence and the verdict.")
+
+        @Option(help: "The section (a folder or document path).")
+        var section: String = "/"
+
+        @Option(help: "Only this member's rows.")
+        var user: String?
+
+        @Option(help: "Sort by member, document, views, first or last.")
+        var sort: ReadersOrder = .first
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let section = try ReportCommand.section(section)
+            try await output.write(
+                { Reports.readers($0, section: section, member: user, order: sort, descending: output.descending) },
+                subject: section.value
+            )
+        }
+    }
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One person's history: every tracked document they read, with evidence.")
+
+        @Option(help: "The member id.")
+        var user: String
+
+        @Option(help: "Sort by document, views, first or last.")
+        var sort: ReadersOrder = .document
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await output.write({ Reports.readers($0, member: user, order: sort, descending: output.descending) }, subject: user)
+        }
+    }
+
+    struct Request: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A reading request's status: every expected reader at the deadline and now, not-read first."
+        )
+
+        @Argument(help: "The request's id (shown in its page's address).")
+        var id: Int64
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await output.write({ try await Reports.request($0, id: id) }, subject: String(id))
+        }
+    }
+
+    struct Audit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The audit log, newest first: who looked at which report.")
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await output.write({ Reports.audit($0) }, subject: "")
+        }
+    }
+
+    static func section(_ value: String) throws -> SectionPath {
+        do {
+            return try SectionPath(value)
+        } catch {
+            throw CommandError("--section must be an absolute path such as /papers")
+        }
+    }
+}
+
+extension ReportFormat: ExpressibleByArgument {}
+extension AccessLogOrder: ExpressibleByArgument {}
+extension ReadersOrder: ExpressibleByArgument {}
