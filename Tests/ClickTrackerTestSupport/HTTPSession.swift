@@ -59,6 +59,11 @@ public actor HTTPSession {
         try await send(.POST, path, headers: [("Content-Type", contentType)] + headers, body: body)
     }
 
+    /// Sends a `DELETE` (with extra headers).
+    public func delete(_ path: String, headers: [(String, String)] = []) async throws -> Reply {
+        try await send(.DELETE, path, headers: headers, body: nil)
+    }
+
     private func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)], body: String?) async throws -> Reply {
         var request = HTTPClientRequest(url: base + path)
         request.method = method

@@ -67,7 +67,7 @@ public enum PeopleCSV {
     }
 
     /// Splits CSV text into records of fields (quoted fields may hold commas, quotes and line breaks).
-    static func records(_ text: String) throws(Invalid) -> [[String]] {
+    public static func records(_ text: String) throws(Invalid) -> [[String]] {
         var records: [[String]] = []
         var record: [String] = []
         var field = ""

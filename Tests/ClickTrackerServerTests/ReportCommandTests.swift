@@ -1,0 +1,109 @@
+import ClickTracker
+import ClickTrackerTestSupport
+import Foundation
+import Testing
+
+@testable import ClickTrackerSQLite
+@testable import ClickTrackerServer
+
+/// `clicktracker report` and `clicktracker purge --older-than`, run as the binary on a real SQLite file.
+@Suite("Command line reports and retention")
+struct ReportCommandTests {
+    /// A view of `path` by `member`, `daysAgo` days ago.
+    static func view(_ member: String, _ path: String, daysAgo: Double) -> ViewEvent {
+        var event = StorageConformance.event(member, path)
+        event.viewedAt = Date().addingTimeInterval(-daysAgo * 86_400)
+        event.issuedAt = event.viewedAt.addingTimeInterval(-1)
+        return event
+    }
+
+    @Test("report prints the page's tables as text, CSV and JSON; a long export streams with its progress; each run is audited")
+    func reports() async throws {
+        let directory = try TemporaryDirectory("cli-report")
+        defer { directory.remove() }
+        let config = try directory.write("clicktracker.json", #"{ "database": "tracking.sqlite" }"#)
+        let store = try await SQLiteStore.open(path: directory.file("tracking.sqlite"))
+        // 2,500 readers of one paper (more than two chunks), and alice of a second one.
+        try await store.record((0..<2500).map { Self.view(String(format: "m%04d", $0), "/papers/a", daysAgo: 1) })
+        try await store.record([Self.view("alice", "/papers/b", daysAgo: 1), Self.view("alice", "/papers/a", daysAgo: 1)])
+        try await store.setGroup("board", members: [Person(member: "alice", displayName: "=Alice, \"the chair\"")])
+        try await store.close()
+
+        let table = try await CommandLineTests.run(["report", "access-log", "--section", "/papers/b", "--config", config])
+        #expect(table.status == 0, "\(table.output)")
+        let lines = table.output.components(separatedBy: "\n")
+        #expect(lines.first == "section: /papers/b")
+        #expect(lines[2].hasPrefix("user   name                 url        title  count  first_access"))
+        #expect(lines[4].hasPrefix("alice  =Alice, \"the chair\"  /papers/b         1      20"), "\(table.output)")
+        #expect(lines.contains("1 of 1 rows"))
+
+        let csvFile = directory.file("log.csv")
+        let long = try await CommandLineTests.run([
+            "report", "access-log", "--section", "/papers", "--format", "csv", "-o", csvFile, "--config", config,
+        ])
+        #expect(long.status == 0)
+        // Progress goes to standard error, a line per tenth; the file holds the report only.
+        #expect(long.output.contains("1000 of 2502 rows (39%)") && long.output.hasSuffix("2502 of 2502 rows (100%)\n"), "\(long.output)")
+        let csv = try PeopleCSV.records(try String(contentsOfFile: csvFile, encoding: .utf8))
+        #expect(csv.count == 2503 && csv[0] == ["user", "name", "url", "title", "count", "first_access", "last_access"])
+        #expect(csv[1][0...2] == ["alice", "'=Alice, \"the chair\"", "/papers/a"] && csv[2502][0] == "m2499")
+        #expect(Set(csv.dropFirst().map { "\($0[0]) \($0[2])" }).count == 2502)
+
+        let jsonFile = directory.file("readers.json")
+        let json = try await CommandLineTests.run([
+            "report", "readers", "--section", "/papers", "--sort", "member", "--descending", "--format", "json", "--output", jsonFile, "--config",
+            config,
+        ])
+        #expect(json.status == 0)
+        let readers = try JSONValue.parse(try String(contentsOfFile: jsonFile, encoding: .utf8))
+        #expect(readers["report"] == .string("readers") && readers["total"] == .integer(2502))
+        #expect(readers["rows"]?.array?.count == 2502 && readers["rows"]?.array?.first?["user"] == .string("m2499"))
+
+        let history = try await CommandLineTests.run(["report", "history", "--user", "alice", "--format", "csv", "--config", config])
+        #expect(try PeopleCSV.records(history.output).dropFirst().map { $0[2] } == ["/papers/a", "/papers/b"])
+
+        let missing = try await CommandLineTests.run(["report", "request", "99", "--config", config])
+        #expect(missing.status != 0 && missing.output.contains("there is no reading request 99"))
+        let badSection = try await CommandLineTests.run(["report", "readers", "--section", "papers", "--config", config])
+        #expect(badSection.status != 0 && badSection.output.contains("--section must be an absolute path"))
+        let badFormat = try await CommandLineTests.run(["report", "readers", "--format", "xml", "--config", config])
+        #expect(badFormat.status != 0 && badFormat.output.contains("'xml' is invalid"))
+
+        let audit = try await CommandLineTests.run(["report", "audit", "--format", "csv", "--config", config])
+        let entries = try PeopleCSV.records(audit.output).dropFirst().map { "\($0[2]) \($0[3])" }
+        #expect(entries == ["audit csv ", "history csv alice", "readers json /papers", "access-log csv /papers", "access-log table /papers/b"])
+        #expect(try PeopleCSV.records(audit.output)[1][1].hasPrefix("cli:"))
+    }
+
+    @Test("purge --older-than removes old views and keeps the summaries, or with --everything removes those too; only with --yes")
+    func retention() async throws {
+        let directory = try TemporaryDirectory("cli-retention")
+        defer { directory.remove() }
+        let config = try directory.write("clicktracker.json", #"{ "database": "tracking.sqlite" }"#)
+        let store = try await SQLiteStore.open(path: directory.file("tracking.sqlite"))
+        try await store.record([
+            Self.view("alice", "/p/a", daysAgo: 400), Self.view("bob", "/p/a", daysAgo: 100), Self.view("bob", "/p/b", daysAgo: 1),
+        ])
+        try await store.close()
+        func state() async throws -> (views: Int, log: [String]) {
+            let store = try await SQLiteStore.open(path: directory.file("tracking.sqlite"))
+            defer { Task { try? await store.close() } }
+            let log = try await store.accessLog(AccessLogQuery(section: .root)).entries.map { "\($0.member) \($0.url)" }
+            return (try await store.statistics().views, log)
+        }
+
+        let unconfirmed = try await CommandLineTests.run(["purge", "--older-than", "365", "--config", config])
+        #expect(unconfirmed.status != 0 && unconfirmed.output.contains("add --yes to confirm"))
+        let both = try await CommandLineTests.run(["purge", "--older-than", "365", "--user", "bob", "--yes", "--config", config])
+        #expect(both.status != 0 && both.output.contains("give either --user or --older-than"))
+        #expect(try await state().views == 3)
+
+        let kept = try await CommandLineTests.run(["purge", "--older-than", "365", "--yes", "--config", config])
+        #expect(kept.status == 0 && kept.output == "Removed 1 views older than 365 days\n", "\(kept.output)")
+        #expect(try await state() == (2, ["alice /p/a", "bob /p/a", "bob /p/b"]))
+
+        let everything = try await CommandLineTests.run(["purge", "--older-than", "30", "--everything", "--yes", "--config", config])
+        #expect(everything.status == 0 && everything.output.hasPrefix("Removed 1 views older than 30 days, and the summaries"))
+        #expect(try await state() == (1, ["bob /p/b"]))
+    }
+}
