@@ -106,4 +106,25 @@ struct ReportCommandTests {
         #expect(everything.status == 0 && everything.output.hasPrefix("Removed 1 views older than 30 days, and the summaries"))
         #expect(try await state() == (1, ["bob /p/b"]))
     }
+
+    @Test("A server with retention.days removes the older views when it starts, and keeps the summaries")
+    func serverRetention() async throws {
+        var configured = try await ServerFixture()
+        configured.configuration.retentionDays = 30
+        let fixture = configured
+        defer { fixture.remove() }
+        let store = try await fixture.store()
+        try await store.record([Self.view("alice", "/papers/budget.html", daysAgo: 100), Self.view("bob", "/papers/budget.html", daysAgo: 2)])
+        try await store.close()
+        try await fixture.withServer { _ in
+            let purged = try await eventually {
+                let store = try await fixture.store()
+                let views = try await store.statistics().views
+                try await store.close()
+                return views == 1
+            }
+            #expect(purged)
+        }
+        #expect(try await fixture.accessLog("/papers").map(\.member) == ["alice", "bob"])
+    }
 }

@@ -19,7 +19,8 @@ struct ServerConfigurationTests {
               "host": "0.0.0.0", "port": 9000, "site": "../docs", "users": "people.json", "database": "/var/tmp/ct.sqlite",
               "key": { "file": "secret.key" }, "collector": { "path": "/_ct" },
               "sections": { "initial": ["/papers"], "ignore": ["/papers/cover.html"] },
-              "cookies": { "secure": true }, "token": { "lifetime": 600 }
+              "cookies": { "secure": true }, "token": { "lifetime": 600 },
+              "retention": { "days": 365, "everything": true }
             }
             """
         )
@@ -35,6 +36,7 @@ struct ServerConfigurationTests {
         #expect(configuration.ignoredPaths == ["/papers/cover.html"])
         #expect(configuration.secureCookies)
         #expect(configuration.tokenLifetime == 600)
+        #expect(configuration.retentionDays == 365 && configuration.retentionEverything)
         try configuration.validate()
     }
 
@@ -54,6 +56,13 @@ struct ServerConfigurationTests {
         #expect(throws: ConfigurationError.self) { try configuration.validate() }
         configuration = ServerConfiguration()
         configuration.siteDirectory = "/does/not/exist"
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        configuration = ServerConfiguration()
+        configuration.retentionDays = 0
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        // A view still in a spool must be younger than the period.
+        configuration.retentionDays = 1
+        configuration.tokenLifetime = 2 * 86_400
         #expect(throws: ConfigurationError.self) { try configuration.validate() }
     }
 
