@@ -8,7 +8,7 @@ extension PostgresStore {
     }
 
     public func apiToken(hash: String) async throws -> APIToken? {
-        try await run(.quick) { try await self.readTokens(hash: hash).first }
+        try await run(.report) { try await self.readTokens(hash: hash).first }
     }
 
     private func readTokens(hash: String?) async throws -> [APIToken] {

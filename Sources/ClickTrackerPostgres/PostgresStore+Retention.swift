@@ -6,13 +6,14 @@ extension PostgresStore {
     /// View rows removed per statement, so that recording is never held up for long.
     static let purgeBatch = 10_000
 
+    /// Each batch is its own call, so a long backlog is never one statement that runs into the
+    /// report timeout.
     @discardableResult
     public func purgeViews(before cutoff: Date, everything: Bool) async throws -> Int {
         let (client, logger) = (client, logger)
-        return try await run(.report) {
-            var removed = 0
-            while true {
-                var batch = 0
+        var removed = 0
+        while true {
+            let batch = try await run(.report) {
                 let rows = try await client.query(
                     """
                     WITH gone AS (
@@ -22,21 +23,26 @@ extension PostgresStore {
                     """,
                     logger: logger
                 )
-                for try await count in rows.decode(Int.self) { batch = count }
-                removed += batch
-                if batch < Self.purgeBatch { break }
+                var count = 0
+                for try await value in rows.decode(Int.self) { count = value }
+                return count
             }
-            if everything {
-                try await client.query(
+            removed += batch
+            if batch < Self.purgeBatch { break }
+        }
+        if everything {
+            try await run(.report) {
+                let rows = try await client.query(
                     """
                     WITH readings AS (DELETE FROM reading WHERE last_view < \(cutoff))
                     DELETE FROM click WHERE last_access < \(cutoff)
                     """,
                     logger: logger
                 )
+                for try await _ in rows {}
             }
-            return removed
         }
+        return removed
     }
 
     public func openings(under section: SectionPath) async throws -> [Date] {

@@ -155,6 +155,7 @@ enum SQLiteSchema {
                 subject TEXT NOT NULL
             )
             """,
+            "CREATE INDEX audit_entry_at ON audit_entry(at)",
             "CREATE INDEX view_viewed_at ON view(viewed_at)",
         ],
     ]

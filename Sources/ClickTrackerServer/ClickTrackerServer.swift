@@ -112,7 +112,7 @@ public enum ClickTrackerServer {
         ReadsController(tracker: tracker, admin: admin, pages: pages).addRoutes(to: router)
         APITokensController(storage: tracker.storage, admin: admin, pages: pages).addRoutes(to: router)
         AuditController(storage: tracker.storage, admin: admin, pages: pages).addRoutes(to: router)
-        APIController(tracker: tracker, prefix: configuration.collectorPath).addRoutes(to: router)
+        APIController(storage: tracker.storage, prefix: configuration.collectorPath).addRoutes(to: router)
         if let folder {
             SiteController(folder: folder, ignoredPaths: configuration.ignoredPaths.compactMap { try? SectionPath($0) }, pages: pages)
                 .addRoutes(to: router)

@@ -45,8 +45,12 @@ struct PurgeCommand: AsyncParsableCommand {
         } else if let olderThan {
             let what = everything ? "all reading data" : "the view rows"
             guard yes else { throw CommandError("this removes \(what) older than \(olderThan) days for good; add --yes to confirm") }
-            let cutoff = Date().addingTimeInterval(-Double(olderThan) * 86_400)
-            let views = try await store.withStore { try await $0.purgeViews(before: cutoff, everything: everything) }
+            // A view still waiting in a spool must not be older than the period, or it would come back.
+            let lifetime = try await ServerConfiguration.load(file: store.config).tokenLifetime
+            guard Double(olderThan) * 86_400 > lifetime else {
+                throw CommandError("--older-than must be longer than token.lifetime (\(Int(lifetime)) seconds)")
+            }
+            let views = try await store.withStore { try await $0.purgeViews(olderThanDays: olderThan, everything: everything) }
             print("Removed \(views) views older than \(olderThan) days\(everything ? ", and the summaries last touched before then" : "")")
         }
     }

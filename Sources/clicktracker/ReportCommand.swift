@@ -19,7 +19,7 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(name: .shortAndLong, help: "table (aligned text), csv or json.")
         var format: ReportFormat = .table
 
-        @Option(name: .shortAndLong, help: "Write to this file instead of standard output.")
+        @Option(name: .shortAndLong, help: "Write to this file instead of standard output (replaced only once the report is complete).")
         var output: String?
 
         @Flag(help: "Sort in descending order.")
@@ -29,16 +29,21 @@ struct ReportCommand: AsyncParsableCommand {
 
         /// Writes `sheet` (`nil`: the reading request named does not exist), after noting in the audit log who read it.
         func write(_ sheet: (any ClickStorage) async throws -> ReportSheet?, subject: String) async throws {
+            // A file is written beside its final name and moved there when complete.
+            let partial = output.map { "\($0).partial" }
             let destination: FileHandle
-            if let output {
-                guard FileManager.default.createFile(atPath: output, contents: nil) else {
-                    throw CommandError("cannot write \(output)")
+            if let partial {
+                guard FileManager.default.createFile(atPath: partial, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                    throw CommandError("cannot write \(partial)")
                 }
-                destination = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+                destination = try FileHandle(forWritingTo: URL(fileURLWithPath: partial))
             } else {
                 destination = .standardOutput
             }
-            defer { try? destination.close() }
+            defer {
+                try? destination.close()
+                if let partial { try? FileManager.default.removeItem(atPath: partial) }
+            }
             try await store.withStore { storage in
                 guard let sheet = try await sheet(storage) else { throw CommandError("there is no reading request \(subject)") }
                 let actor = "cli:\(ProcessInfo.processInfo.environment["USER"] ?? NSUserName())"
@@ -47,6 +52,10 @@ struct ReportCommand: AsyncParsableCommand {
                 let progress = Progress(showing: stream.count > ReportSheet.chunkSize)
                 try await stream.write(format, progress: progress.update) { text in destination.write(Data(text.utf8)) }
                 progress.finish()
+            }
+            if let output, let partial {
+                _ = try? FileManager.default.removeItem(atPath: output)
+                try FileManager.default.moveItem(atPath: partial, toPath: output)
             }
         }
     }
@@ -94,7 +103,7 @@ struct ReportCommand: AsyncParsableCommand {
         func run() async throws {
             let section = try ReportCommand.section(section)
             try await output.write(
-                { Reports.readers($0, section: section, member: user, order: sort, descending: output.descending) },
+                { try await Reports.readers($0, section: section, member: user, order: sort, descending: output.descending) },
                 subject: section.value
             )
         }
@@ -112,7 +121,7 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            try await output.write({ Reports.readers($0, member: user, order: sort, descending: output.descending) }, subject: user)
+            try await output.write({ try await Reports.readers($0, member: user, order: sort, descending: output.descending) }, subject: user)
         }
     }
 

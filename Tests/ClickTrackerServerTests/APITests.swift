@@ -131,7 +131,8 @@ struct APITests {
             let body =
                 #"{"title": "Board <3 Dec>", "path": "/papers", "group": "board", "members": ["dave"], "deadline": "2030-12-03T10:00", "time_zone": "Europe/Berlin"}"#
             for broken in [
-                "not json", #"{"title": "x"}"#, body.replacingOccurrences(of: "Europe/Berlin", with: "Mars/Olympus"),
+                "not json", #"{"title": "x"}"#, body.replacingOccurrences(of: "Board <3 Dec>", with: "Board\\r\\n=cmd"),
+                body.replacingOccurrences(of: "Europe/Berlin", with: "Mars/Olympus"),
                 body.replacingOccurrences(of: "2030-12-03T10:00", with: "2030-02-30T10:00"),
                 body.replacingOccurrences(of: "\"/papers\"", with: "\"/\""),
             ] {
@@ -141,7 +142,7 @@ struct APITests {
             let (created, reply) = try await api.call("POST", "/requests", template: "/requests", body: body, expect: 201)
             let id = try #require(created["id"]?.integer)
             #expect(reply.header("Location") == "/_clicktracker/api/v1/requests/\(id)")
-            #expect(created["deadline"] == .string("2030-12-03T09:00:00Z") && created["created_by"] == .string("token:portal <b>"))
+            #expect(created["deadline"] == .string("2030-12-03T09:00:00Z") && created["created_by"] == .string("token:1 portal <b>"))
             let (list, _) = try await api.call("GET", "/requests", template: "/requests", expect: 200)
             #expect(list["requests"]?.array?.count == 1)
             let (status, _) = try await api.call("GET", "/requests/\(id)", template: "/requests/{id}", expect: 200)
@@ -157,12 +158,15 @@ struct APITests {
             let tokenID = try #require(tokens.firstMatch(of: /name="id" value="(\d+)"/)?.1).description
             #expect(try await admin.post("/_clicktracker/tokens", form: [("csrf", csrf), ("action", "revoke"), ("id", tokenID)]).status == 302)
             #expect(try await admin.get("/_clicktracker/tokens").body.contains("<td class=\"state\">revoked "))
+            let again = try await admin.post("/_clicktracker/tokens", form: [("csrf", csrf), ("action", "revoke"), ("id", tokenID)])
+            #expect(again.status == 404)
             try await api.call("GET", "/sections", template: "/sections", expect: 401)
             try await api.call("GET", "/requests/1", template: "/requests/{id}", expect: 401)
 
             // Every report read through the API is in the audit log under the token's name.
             let audit = try await admin.get("/_clicktracker/audit").body
-            #expect(audit.contains("<td class=\"actor\">token:portal &lt;b&gt;</td><td class=\"action\">history api</td>"))
+            #expect(audit.contains("<td class=\"actor\">token:1 portal &lt;b&gt;</td><td class=\"action\">history api</td>"))
+            #expect(audit.contains("<td class=\"actor\">chair</td><td class=\"action\">api token revoked</td><td class=\"subject\">1</td>"))
             #expect(audit.contains("<td class=\"action\">access-log api</td><td class=\"subject\">/papers</td>"))
             #expect(audit.contains("<td class=\"action\">request api</td><td class=\"subject\">\(id)</td>"))
             await admin.close()

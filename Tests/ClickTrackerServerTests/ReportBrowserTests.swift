@@ -1,7 +1,8 @@
-import ClickTracker
 import ClickTrackerTestSupport
 import Foundation
 import Testing
+
+@testable import ClickTracker
 
 /// The reading request page and a document's tracking page in a real headless Chromium.
 @Suite("Report pages in a real browser (headless Chromium)", .serialized)

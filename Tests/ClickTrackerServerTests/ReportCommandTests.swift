@@ -1,8 +1,8 @@
-import ClickTracker
 import ClickTrackerTestSupport
 import Foundation
 import Testing
 
+@testable import ClickTracker
 @testable import ClickTrackerSQLite
 @testable import ClickTrackerServer
 

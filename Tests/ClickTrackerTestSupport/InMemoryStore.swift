@@ -183,6 +183,7 @@ public actor InMemoryStore: ClickStorage {
         return removed
     }
 
+    /// Removes the views only: this store keeps no summaries apart from them.
     public func purgeViews(before cutoff: Date, everything: Bool) async throws -> Int {
         let removed = events.filter { $0.viewedAt < cutoff }.count
         batches = batches.map { $0.filter { $0.viewedAt >= cutoff } }

@@ -42,4 +42,12 @@ struct PeopleCSVTests {
         #expect(text == "user,name,email\r\n'=cmd,'@SUM(A1),'-x\r\nbob,\"Baker, \"\"Bob\"\"\",b@x.org\r\n")
         #expect(try PeopleCSV.parse(text)[1] == people[1])
     }
+
+    @Test("A value with a CRLF line break is quoted, so it cannot start a row of its own")
+    func lineBreaks() throws {
+        #expect(PeopleCSV.field("Board\r\n=cmd") == "\"Board\r\n=cmd\"")
+        #expect(PeopleCSV.field("a\rb") == "\"a\rb\"" && PeopleCSV.field("a\nb") == "\"a\nb\"")
+        let text = PeopleCSV.write([Person(member: "alice", displayName: "Alice\r\n=HYPERLINK(\"x\")")])
+        #expect(try PeopleCSV.records(text) == [["user", "name", "email"], ["alice", "Alice\r\n=HYPERLINK(\"x\")", ""]])
+    }
 }

@@ -10,8 +10,9 @@ public struct APIToken: Sendable, Hashable, Identifiable {
     public var name: String
     /// SHA-256 of the secret, hex.
     public var hash: String
-    /// When it was made, and by whom.
+    /// When it was made.
     public var createdAt: Date
+    /// The administrator who made it.
     public var createdBy: String
     /// When it was revoked; a revoked token is refused.
     public var revokedAt: Date?

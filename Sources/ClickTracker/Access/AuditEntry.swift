@@ -1,7 +1,7 @@
 import Foundation
 
-/// One look at a report: who, when, which report and about what. The audit log keeps them so
-/// that it is known who saw whose reading records.
+/// One look at a report (or a change of API tokens): who, when, which report and about what.
+/// The audit log keeps them so that it is known who saw whose reading records.
 public struct AuditEntry: Sendable, Hashable {
     /// When the report was read.
     public var at: Date
@@ -23,9 +23,12 @@ public struct AuditEntry: Sendable, Hashable {
 
 /// One page of the audit log, newest first, and the number of entries in all pages.
 public struct AuditPage: Sendable, Hashable {
+    /// The entries of this page.
     public var entries: [AuditEntry]
+    /// Entries in the whole log.
     public var total: Int
 
+    /// Creates a page.
     public init(entries: [AuditEntry], total: Int) {
         self.entries = entries
         self.total = total

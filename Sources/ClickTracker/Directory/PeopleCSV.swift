@@ -62,12 +62,13 @@ public enum PeopleCSV {
     public static func field(_ value: String) -> String {
         var value = value
         if let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { value = "'" + value }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        // By scalar: "\r\n" is one Character, equal to neither "\r" nor "\n".
+        guard value.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// Splits CSV text into records of fields (quoted fields may hold commas, quotes and line breaks).
-    public static func records(_ text: String) throws(Invalid) -> [[String]] {
+    static func records(_ text: String) throws(Invalid) -> [[String]] {
         var records: [[String]] = []
         var record: [String] = []
         var field = ""

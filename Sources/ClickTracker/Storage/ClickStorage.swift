@@ -87,8 +87,8 @@ public protocol ClickStorage: Sendable {
 
     /// Applies a retention period: removes the view rows older than `cutoff`. The reading
     /// summaries and the access log are kept, unless `everything` is set: then the summaries and
-    /// access-log rows last touched before `cutoff` go too. Reading requests whose deadline is
-    /// older than `cutoff` can no longer be judged at their deadline once their views are gone.
+    /// access-log rows last touched before `cutoff` go too. Request evidence rests on view rows,
+    /// so reads before `cutoff` no longer count for reading requests.
     /// - Returns: How many view rows were removed.
     @discardableResult
     func purgeViews(before cutoff: Date, everything: Bool) async throws -> Int
@@ -132,4 +132,13 @@ public protocol ClickStorage: Sendable {
 
     /// Closes the store; no calls may follow.
     func close() async throws
+}
+
+extension ClickStorage {
+    /// Applies a retention period of `days` days counted back from `now`; see
+    /// ``purgeViews(before:everything:)``.
+    @discardableResult
+    public func purgeViews(olderThanDays days: Int, everything: Bool, now: Date = Date()) async throws -> Int {
+        try await purgeViews(before: now.addingTimeInterval(-Double(days) * 86_400), everything: everything)
+    }
 }

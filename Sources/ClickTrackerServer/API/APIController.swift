@@ -6,10 +6,8 @@ import Hummingbird
 /// tokens (`Authorization: Bearer ct_…`) that an administrator makes on the API tokens page.
 /// The OpenAPI document describing it is served at `<prefix>/api/openapi.json`.
 struct APIController: Sendable {
-    let tracker: ClickTracker
+    let storage: any ClickStorage
     let prefix: String
-
-    var storage: any ClickStorage { tracker.storage }
 
     func addRoutes(to router: Router<ServerRequestContext>) {
         let base = "\(prefix)/api/v1"
@@ -22,34 +20,33 @@ struct APIController: Sendable {
             )
         }
         router.get(RouterPath("\(base)/sections")) { request, context in
-            try await authorized(request, context, "sections") { _ in try await sections() }
+            try await authorized(request, context) { _ in try await sections() }
         }
         router.get(RouterPath("\(base)/access-log")) { request, context in
-            try await authorized(request, context, "access-log") { actor in try await report(request, actor: actor, kind: .accessLog) }
+            try await authorized(request, context) { actor in try await report(request, actor: actor, kind: .accessLog) }
         }
         router.get(RouterPath("\(base)/readers")) { request, context in
-            try await authorized(request, context, "readers") { actor in try await report(request, actor: actor, kind: .readers) }
+            try await authorized(request, context) { actor in try await report(request, actor: actor, kind: .readers) }
         }
         router.get(RouterPath("\(base)/requests")) { request, context in
-            try await authorized(request, context, "requests") { _ in try await requests() }
+            try await authorized(request, context) { _ in try await requests() }
         }
         router.post(RouterPath("\(base)/requests")) { request, context in
-            try await authorized(request, context, "requests") { actor in try await create(request, actor: actor) }
+            try await authorized(request, context) { actor in try await create(request, actor: actor) }
         }
         router.get(RouterPath("\(base)/requests/:id")) { request, context in
-            try await authorized(request, context, "request") { actor in try await status(context, actor: actor) }
+            try await authorized(request, context) { actor in try await status(context, actor: actor) }
         }
         router.delete(RouterPath("\(base)/requests/:id")) { request, context in
-            try await authorized(request, context, "request") { _ in try await delete(context) }
+            try await authorized(request, context) { _ in try await delete(context) }
         }
     }
 
-    /// Runs `body` with the actor (`token:` and the token's name) when the request carries a
+    /// Runs `body` with the actor (`token:`, the token's id and name) when the request carries a
     /// valid, unrevoked token; answers 401 otherwise, and 503 when the database is unreachable.
     private func authorized(
         _ request: Request,
         _ context: ServerRequestContext,
-        _ what: String,
         _ body: (String) async throws -> Response
     ) async throws -> Response {
         context.clickTracker.ignore()
@@ -61,7 +58,7 @@ struct APIController: Sendable {
             guard let token = try await storage.apiToken(hash: APIToken.hash(secret)), token.revokedAt == nil else {
                 return Self.error(.unauthorized, "The API token is unknown or has been revoked.")
             }
-            return try await body("token:\(token.name)")
+            return try await body("token:\(token.id) \(token.name)")
         } catch let error as StorageUnavailable {
             return Self.error(.serviceUnavailable, "The database is unreachable (\(error.reason)); try again later.")
         }
@@ -99,11 +96,13 @@ struct APIController: Sendable {
         case "desc": descending = true
         default: return Self.error(.badRequest, "order must be asc or desc.")
         }
-        guard let offset = Self.number(parameters["offset"], default: 0, in: 0...Int(Int32.max)).map({ $0 ?? 0 }) else {
-            return Self.error(.badRequest, "offset must be a whole number, 0 or more.")
-        }
-        guard let limit = Self.number(parameters["limit"], default: nil, in: 1...100_000) else {
-            return Self.error(.badRequest, "limit must be a whole number from 1 to 100000.")
+        let offset: Int
+        let limit: Int?
+        do {
+            offset = try Self.number("offset", parameters, in: 0...Int(Int32.max)) ?? 0
+            limit = try Self.number("limit", parameters, in: 1...100_000)
+        } catch {
+            return Self.error(.badRequest, error.description)
         }
         let sheet: ReportSheet
         switch kind {
@@ -116,7 +115,7 @@ struct APIController: Sendable {
             guard let order = Self.order(ReadersOrder.self, parameters["sort"]) else {
                 return Self.error(.badRequest, "sort must be one of \(ReadersOrder.allCases.map(\.rawValue).joined(separator: ", ")).")
             }
-            sheet = Reports.readers(storage, section: section, member: member, order: order, descending: descending)
+            sheet = try await Reports.readers(storage, section: section, member: member, order: order, descending: descending)
         }
         try await audit(actor, "\(sheet.kind) api", member.map { "\(section.value) \($0)" } ?? section.value)
         return try await sheet.start(offset: offset, limit: limit).response(.json, download: nil)
@@ -203,12 +202,18 @@ struct APIController: Sendable {
         return Order(rawValue: String(value))
     }
 
-    /// A whole number in `range`; `default` when absent, `nil` when malformed or out of range
-    /// (the outer optional).
-    private static func number(_ value: Substring?, default fallback: Int?, in range: ClosedRange<Int>) -> Int?? {
-        guard let value else { return .some(fallback) }
-        guard let number = Int(value), range.contains(number) else { return nil }
-        return .some(number)
+    /// A query parameter that is not a whole number in its range.
+    struct BadNumber: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The whole number in parameter `name`, or `nil` when it is absent.
+    private static func number(_ name: String, _ parameters: Parameters, in range: ClosedRange<Int>) throws(BadNumber) -> Int? {
+        guard let value = parameters[Substring(name)] else { return nil }
+        guard let number = Int(value), range.contains(number) else {
+            throw BadNumber(description: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
+        }
+        return number
     }
 
     static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {

@@ -45,11 +45,15 @@ struct APITokensController: Sendable {
                 return admin.badRequest("A token's name must have 1 to 100 characters and no control characters.", context: context)
             }
             let (secret, hash) = APIToken.generateSecret()
-            try await storage.addAPIToken(APIToken(name: name, hash: hash, createdAt: Date(), createdBy: context.user?.name ?? ""))
+            let id = try await storage.addAPIToken(APIToken(name: name, hash: hash, createdAt: Date(), createdBy: context.user?.name ?? ""))
+            try await admin.audit(context, "api token made", "\(id) \(name)")
             return try await list(context: context, secret: (name, secret))
         case "revoke":
             guard let id = form["id"].flatMap({ Int64($0) }) else { return admin.badRequest("No token was named.", context: context) }
-            try await storage.revokeAPIToken(id: id)
+            guard try await storage.revokeAPIToken(id: id) else {
+                return admin.message("Not changed", "There is no active API token with that number.", context: context, status: .notFound)
+            }
+            try await admin.audit(context, "api token revoked", String(id))
             return .redirect(to: "\(prefix)/tokens", type: .found)
         default:
             return admin.badRequest("The action must be create or revoke.", context: context)

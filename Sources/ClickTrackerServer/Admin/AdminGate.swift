@@ -51,8 +51,13 @@ struct AdminGate: Sendable {
     }
 
     /// The report format a download asks for (`?format=csv` or `json`); `nil` for the page.
-    static func downloadFormat(_ request: Request) -> ReportFormat? {
-        request.uri.queryParameters["format"].flatMap { ReportFormat(rawValue: String($0)) }.flatMap { $0 == .table ? nil : $0 }
+    /// Any other format is a bad request.
+    static func downloadFormat(_ request: Request) throws -> ReportFormat? {
+        guard let asked = request.uri.queryParameters["format"] else { return nil }
+        guard let format = ReportFormat(rawValue: String(asked)), format != .table else {
+            throw HTTPError(.badRequest, message: "The format must be csv or json.")
+        }
+        return format
     }
 
     /// The submitted form (at most `limit` bytes), or `nil` if its CSRF token is missing or invalid.

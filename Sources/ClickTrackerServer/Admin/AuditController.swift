@@ -20,7 +20,7 @@ struct AuditController: Sendable {
     }
 
     func show(_ request: Request, context: ServerRequestContext) async throws -> Response {
-        if let format = AdminGate.downloadFormat(request) {
+        if let format = try AdminGate.downloadFormat(request) {
             try await admin.audit(context, "audit \(format.rawValue)", "")
             return try await Reports.audit(storage).start().response(format, download: "audit")
         }

@@ -34,9 +34,9 @@ struct ReadsController: Sendable {
         return try await admin.handleAny(request, context) {
             let base = "\(prefix)/reads?member=\(SiteController.queryValue(member))"
             let table = ReportTable<ReadersOrder>(parameters, section: .root, pageSize: Self.pageSize, base: base, member: member)
-            if let format = AdminGate.downloadFormat(request) {
+            if let format = try AdminGate.downloadFormat(request) {
                 try await admin.audit(context, "history \(format.rawValue)", member)
-                let sheet = Reports.readers(tracker.storage, member: member, order: table.query.order, descending: table.query.descending)
+                let sheet = try await Reports.readers(tracker.storage, member: member, order: table.query.order, descending: table.query.descending)
                 return try await sheet.start().response(format, download: "reads-\(Self.fileName(member))")
             }
             try await admin.audit(context, "history page", member)

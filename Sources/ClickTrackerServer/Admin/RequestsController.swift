@@ -66,7 +66,7 @@ struct RequestsController: Sendable {
             return admin.message("No such request", "There is no reading request with that number.", context: context, status: .notFound)
         }
         let report = try await RequestReport.make(stored, storage: tracker.storage)
-        let format = AdminGate.downloadFormat(request)
+        let format = try AdminGate.downloadFormat(request)
         try await admin.audit(context, "request \(format?.rawValue ?? "page")", "\(id) \(stored.title)")
         if let format {
             return try await Reports.request(report).start().response(format, download: "request-\(id)")
@@ -155,7 +155,9 @@ struct RequestsController: Sendable {
         createdBy: String
     ) -> Result<ReadingRequest, InvalidRequest> {
         let title = title.trimmingCharacters(in: .whitespaces)
-        guard (1...200).contains(title.count) else { return .failure(InvalidRequest(description: "the title must have 1 to 200 characters.")) }
+        guard (1...200).contains(title.count), !title.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            return .failure(InvalidRequest(description: "the title must have 1 to 200 characters, without line breaks or control characters."))
+        }
         guard let path = try? SectionPath(path), !path.isRoot else {
             return .failure(InvalidRequest(description: "the document or section must be a path below the root, such as /papers."))
         }

@@ -81,7 +81,7 @@ struct TrackingController: Sendable {
             let base = trackingURL(path.value)
             let readers = ReportTable<ReadersOrder>(parameters, prefix: "readers-", section: path, pageSize: Self.pageSize, base: base)
             let table = ReportTable<AccessLogOrder>(parameters, section: path, pageSize: Self.pageSize, base: base)
-            if let format = AdminGate.downloadFormat(request) {
+            if let format = try AdminGate.downloadFormat(request) {
                 return try await download(
                     format,
                     report: parameters["report"].map(String.init),
@@ -130,7 +130,7 @@ struct TrackingController: Sendable {
         let sheet: ReportSheet
         switch report {
         case "readers":
-            sheet = Reports.readers(tracker.storage, section: readers.section, order: readers.order, descending: readers.descending)
+            sheet = try await Reports.readers(tracker.storage, section: readers.section, order: readers.order, descending: readers.descending)
         case "access-log", nil:
             sheet = Reports.accessLog(tracker.storage, section: log.section, order: log.order, descending: log.descending)
         default:

@@ -382,7 +382,7 @@ enum Templates {
         {{$title}}Audit log · ClickTracker{{/title}}
         {{$content}}
         <h1>Audit log</h1>
-        <p>Who looked at which report, newest first: pages, downloads, the JSON API (<code>token:</code> and the token's name) and <code>clicktracker report</code> (<code>cli:</code> and the system user).</p>
+        <p>Who looked at which report, newest first: pages, downloads, the JSON API (<code>token:</code>, the token's id and name) and <code>clicktracker report</code> (<code>cli:</code> and the system user); and API tokens made and revoked.</p>
         <p><a href="{{csvURL}}" id="audit-csv">Download CSV</a> · <a href="{{jsonURL}}" id="audit-json">JSON</a></p>
         <table id="audit">
           <thead><tr><th>When (UTC)</th><th>Who</th><th>Report</th><th>About</th></tr></thead>

@@ -24,7 +24,7 @@ struct ReportEncoder {
             return "{" + members.joined(separator: ",") + ",\"columns\":[\(columns)],\"rows\":["
         case .table:
             let about = sheet.about.filter { $0.1 != .text(nil) && $0.1 != .time(nil) }
-            return about.map { "\($0.0): \($0.1.plainText)" }.joined(separator: "\n") + (about.isEmpty ? "" : "\n\n")
+            return about.map { "\($0.0): \(Self.oneLine($0.1.plainText))" }.joined(separator: "\n") + (about.isEmpty ? "" : "\n\n")
         }
     }
 
@@ -64,8 +64,13 @@ struct ReportEncoder {
             .joined(separator: "  ").replacing(/\ +$/, with: "") + "\n"
     }
 
-    /// Line breaks and tabs in a value would break a text table's lines.
+    /// A value as one line of plain text: line breaks, tabs and other control characters (which
+    /// could break the table or drive the terminal) become spaces.
     private static func oneLine(_ text: String) -> String {
-        String(text.map { $0.isNewline || $0 == "\t" ? " " : $0 })
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            result.append(scalar.properties.generalCategory == .control ? " " : scalar)
+        }
+        return String(result)
     }
 }

@@ -1,14 +1,17 @@
 import Foundation
 
 /// A report as an export: named columns and typed rows, read from the store in chunks so that
-/// a long report streams with bounded memory. The page, the CSV and JSON downloads, the JSON API
-/// and `clicktracker report` all write the same sheet.
+/// a long report streams with bounded memory. The CSV and JSON downloads, the JSON API and
+/// `clicktracker report` write the same sheet.
 public struct ReportSheet: Sendable {
     /// One chunk of rows and the number of rows in the whole report.
     public struct Chunk: Sendable {
+        /// The rows read, each with a cell per column.
         public var rows: [[ReportCell]]
+        /// Rows in the whole report.
         public var total: Int
 
+        /// Creates a chunk.
         public init(rows: [[ReportCell]], total: Int) {
             self.rows = rows
             self.total = total
@@ -44,8 +47,11 @@ public struct ReportSheet: Sendable {
         }
     }
 
-    /// Rows per read from the store while streaming.
+    /// Rows of the first read from the store: the first bytes go out quickly.
     public static let chunkSize = 1000
+    /// The most rows of one read: each read of a grouped report costs the grouping again, so
+    /// reads grow (doubling) up to this while a long report streams.
+    static let largestChunk = 50_000
 
     /// Reads the first chunk of rows `offset ..< offset + limit` (all rows from `offset` when
     /// there is no limit), so that a failing store is noticed before anything is written.

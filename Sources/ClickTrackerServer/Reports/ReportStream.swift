@@ -19,6 +19,7 @@ public struct ReportStream: Sendable {
         var encoder = ReportEncoder(format: format, sheet: sheet)
         try await output(encoder.head(total: first.total))
         var chunk = first
+        var chunkSize = ReportSheet.chunkSize
         var position = offset
         var written = 0
         while true {
@@ -28,7 +29,8 @@ public struct ReportStream: Sendable {
             position += rows.count
             progress(written, count)
             guard !rows.isEmpty, written < count else { break }
-            chunk = try await sheet.read(position, min(ReportSheet.chunkSize, end - position))
+            chunkSize = min(chunkSize * 2, ReportSheet.largestChunk)
+            chunk = try await sheet.read(position, min(chunkSize, end - position))
         }
         try await output(encoder.tail())
     }

@@ -1,8 +1,8 @@
 import ClickTracker
 import Foundation
 
-/// The reports as sheets: the same columns on the page, in the downloads, in the JSON API and
-/// from `clicktracker report`.
+/// The reports as sheets: the same rows in the CSV and JSON downloads, the JSON API and
+/// `clicktracker report`, with the columns their pages show.
 public enum Reports {
     /// The access log under a section (the seed's report): per member and URL, how often and when.
     public static func accessLog(
@@ -44,8 +44,9 @@ public enum Reports {
         member: String? = nil,
         order: ReadersOrder = .first,
         descending: Bool = false
-    ) -> ReportSheet {
-        ReportSheet(
+    ) async throws -> ReportSheet {
+        let policies = try await SectionPolicies.load(storage)
+        return ReportSheet(
             kind: member != nil && section.isRoot ? "history" : "readers",
             about: [("section", .text(section.value)), ("user", .text(member))],
             columns: readerColumns
@@ -53,7 +54,6 @@ public enum Reports {
             let query = ReadersQuery(section: section, member: member, order: order, descending: descending, limit: limit, offset: offset)
             let page = try await storage.readers(query)
             let people = try await storage.people(Array(Set(page.readers.map(\.member))))
-            let policies = try await SectionPolicies.load(storage)
             let rows = page.readers.map { reader in
                 readerRow(reader, person: people[reader.member], policy: policies.policy(forDocument: reader.document.path))
             }

@@ -14,8 +14,7 @@ struct RetentionService: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                let cutoff = Date().addingTimeInterval(-Double(days) * 86_400)
-                let removed = try await storage.purgeViews(before: cutoff, everything: everything)
+                let removed = try await storage.purgeViews(olderThanDays: days, everything: everything)
                 if removed > 0 { logger.info("Retention: removed \(removed) views older than \(days) days") }
             } catch {
                 logger.warning("Retention: could not remove old views: \(error)")
