@@ -20,18 +20,20 @@ extension SQLiteStore {
             """,
             binds + [.integer(query.limit), .integer(query.offset)]
         )
-        let total = try await reader.query(
-            """
-            SELECT count(*) AS total FROM (
-                SELECT 1 FROM reading r JOIN document d ON d.id = r.document_id WHERE \(filter) GROUP BY r.member, r.document_id
-            )
-            """,
-            binds
-        )
+        let total =
+            query.countsTotal
+            ? try await reader.query(
+                """
+                SELECT count(*) AS total FROM (
+                    SELECT 1 FROM reading r JOIN document d ON d.id = r.document_id WHERE \(filter) GROUP BY r.member, r.document_id
+                )
+                """,
+                binds
+            ).first?.column("total")?.integer ?? 0 : 0
         let keys = groups.map { row in ReaderKey(member: row.column("member")?.string ?? "", documentID: row.column("document_id")?.integer ?? 0) }
         let evidence = try await versionEvidence(for: keys)
         let readers = keys.compactMap { evidence[$0] }
-        return ReadersPage(readers: readers, total: total.first?.column("total")?.integer ?? 0)
+        return ReadersPage(readers: readers, total: total)
     }
 
     /// A person and a document.

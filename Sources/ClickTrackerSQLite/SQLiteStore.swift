@@ -242,14 +242,16 @@ public final class SQLiteStore: ClickStorage {
             """,
             binds + [.integer(query.limit), .integer(query.offset)]
         )
-        let total = try await reader.query(
-            """
-            SELECT count(*) AS total FROM (
-                SELECT 1 FROM click c JOIN document d ON d.id = c.document_id WHERE \(filter) GROUP BY c.member, c.url
-            )
-            """,
-            binds
-        )
+        let total =
+            query.countsTotal
+            ? try await reader.query(
+                """
+                SELECT count(*) AS total FROM (
+                    SELECT 1 FROM click c JOIN document d ON d.id = c.document_id WHERE \(filter) GROUP BY c.member, c.url
+                )
+                """,
+                binds
+            ).first?.column("total")?.integer ?? 0 : 0
         let entries = rows.map { row in
             AccessLogEntry(
                 member: row.column("member")?.string ?? "",
@@ -260,7 +262,7 @@ public final class SQLiteStore: ClickStorage {
                 lastAccess: Self.date(row.column("last_access"))
             )
         }
-        return AccessLogPage(entries: entries, total: total.first?.column("total")?.integer ?? 0)
+        return AccessLogPage(entries: entries, total: total)
     }
 
     public func trackedSections() async throws -> [TrackedSection] {

@@ -25,6 +25,9 @@ public struct ReportQuery<Column: ReportOrder>: Sendable, Hashable {
     public var offset: Int
     /// Only this member's rows, when set (a person's history).
     public var member: String?
+    /// Whether the page's `total` must count the rows of all pages; a store may leave it `0`
+    /// otherwise (a long export counts once, with its first page).
+    public var countsTotal: Bool
 
     /// Creates a query.
     public init(
@@ -33,7 +36,8 @@ public struct ReportQuery<Column: ReportOrder>: Sendable, Hashable {
         order: Order = .first,
         descending: Bool = false,
         limit: Int = 20,
-        offset: Int = 0
+        offset: Int = 0,
+        countsTotal: Bool = true
     ) {
         self.section = section
         self.member = member
@@ -41,6 +45,7 @@ public struct ReportQuery<Column: ReportOrder>: Sendable, Hashable {
         self.descending = descending
         self.limit = max(1, limit)
         self.offset = max(0, offset)
+        self.countsTotal = countsTotal
     }
 
     /// The `ORDER BY` list the SQL stores use: the column, then the tie-breakers, all in the

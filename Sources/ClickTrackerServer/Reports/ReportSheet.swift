@@ -24,15 +24,15 @@ public struct ReportSheet: Sendable {
     public let about: [(String, ReportCell)]
     /// The column names, in order.
     public let columns: [String]
-    /// Reads the rows from `offset`, at most `limit` of them.
-    let read: @Sendable (_ offset: Int, _ limit: Int) async throws -> Chunk
+    /// Reads the rows from `offset`, at most `limit` of them, counting all rows when asked.
+    let read: @Sendable (_ offset: Int, _ limit: Int, _ countsTotal: Bool) async throws -> Chunk
 
     /// Creates a sheet.
     public init(
         kind: String,
         about: [(String, ReportCell)],
         columns: [String],
-        read: @escaping @Sendable (_ offset: Int, _ limit: Int) async throws -> Chunk
+        read: @escaping @Sendable (_ offset: Int, _ limit: Int, _ countsTotal: Bool) async throws -> Chunk
     ) {
         self.kind = kind
         self.about = about
@@ -42,7 +42,7 @@ public struct ReportSheet: Sendable {
 
     /// A sheet over rows already in memory.
     public init(kind: String, about: [(String, ReportCell)], columns: [String], rows: [[ReportCell]]) {
-        self.init(kind: kind, about: about, columns: columns) { offset, limit in
+        self.init(kind: kind, about: about, columns: columns) { offset, limit, _ in
             Chunk(rows: Array(rows.dropFirst(offset).prefix(limit)), total: rows.count)
         }
     }
@@ -51,13 +51,13 @@ public struct ReportSheet: Sendable {
     public static let chunkSize = 1000
     /// The most rows of one read: each read of a grouped report costs the grouping again, so
     /// reads grow (doubling) up to this while a long report streams.
-    static let largestChunk = 50_000
+    static let largestChunk = 100_000
 
     /// Reads the first chunk of rows `offset ..< offset + limit` (all rows from `offset` when
     /// there is no limit), so that a failing store is noticed before anything is written.
     public func start(offset: Int = 0, limit: Int? = nil) async throws -> ReportStream {
         let end = limit.map { offset + max(0, $0) } ?? Int.max
-        let first = try await read(offset, max(1, min(Self.chunkSize, end - offset)))
+        let first = try await read(offset, max(1, min(Self.chunkSize, end - offset)), true)
         return ReportStream(sheet: self, first: first, offset: offset, end: end)
     }
 }

@@ -16,8 +16,16 @@ public enum Reports {
             kind: "access-log",
             about: [("section", .text(section.value)), ("user", .text(member))],
             columns: ["user", "name", "url", "title", "count", "first_access", "last_access"]
-        ) { offset, limit in
-            let query = AccessLogQuery(section: section, member: member, order: order, descending: descending, limit: limit, offset: offset)
+        ) { offset, limit, countsTotal in
+            let query = AccessLogQuery(
+                section: section,
+                member: member,
+                order: order,
+                descending: descending,
+                limit: limit,
+                offset: offset,
+                countsTotal: countsTotal
+            )
             let page = try await storage.accessLog(query)
             let people = try await storage.people(Array(Set(page.entries.map(\.member))))
             let rows = page.entries.map { entry -> [ReportCell] in
@@ -50,8 +58,16 @@ public enum Reports {
             kind: member != nil && section.isRoot ? "history" : "readers",
             about: [("section", .text(section.value)), ("user", .text(member))],
             columns: readerColumns
-        ) { offset, limit in
-            let query = ReadersQuery(section: section, member: member, order: order, descending: descending, limit: limit, offset: offset)
+        ) { offset, limit, countsTotal in
+            let query = ReadersQuery(
+                section: section,
+                member: member,
+                order: order,
+                descending: descending,
+                limit: limit,
+                offset: offset,
+                countsTotal: countsTotal
+            )
             let page = try await storage.readers(query)
             let people = try await storage.people(Array(Set(page.readers.map(\.member))))
             let rows = page.readers.map { reader in
@@ -108,7 +124,7 @@ public enum Reports {
 
     /// The audit log, newest first: who looked at which report, when.
     public static func audit(_ storage: any ClickStorage) -> ReportSheet {
-        ReportSheet(kind: "audit", about: [], columns: ["at", "actor", "action", "subject"]) { offset, limit in
+        ReportSheet(kind: "audit", about: [], columns: ["at", "actor", "action", "subject"]) { offset, limit, _ in
             let page = try await storage.auditLog(limit: limit, offset: offset)
             let rows = page.entries.map { entry -> [ReportCell] in [.time(entry.at), .text(entry.actor), .text(entry.action), .text(entry.subject)] }
             return .init(rows: rows, total: page.total)
