@@ -36,6 +36,9 @@ struct GroupsPageTests {
             #expect(download.header("Content-Type") == "text/csv; charset=utf-8")
             #expect(download.header("Content-Disposition") == "attachment; filename=\"board.csv\"")
             #expect(download.body == "user,name,email\r\nalice,<script>alert(1)</script>,alice@example.org\r\nbob,Bob Baker,\r\n")
+            let json = try JSONValue.parse(try await admin.get("/_clicktracker/groups/export?name=board&format=json").body)
+            #expect(json["report"] == .string("group") && json["group"] == .string("board") && json["total"] == .integer(2))
+            #expect(json["rows"]?.array?.last == .object(["user": .string("bob"), "name": .string("Bob Baker"), "email": .null]))
             #expect(
                 try await admin.get("/_clicktracker/groups").body.contains(
                     "<td><a href=\"/_clicktracker/groups?name=board\">board</a></td><td>2</td>"

@@ -45,6 +45,7 @@ struct GroupsController: Sendable {
             "members": members.map { ["member": $0.member, "displayName": $0.displayName ?? "", "email": $0.email ?? ""] },
             "csv": PeopleCSV.write(members),
             "exportURL": "\(prefix)/groups/export?name=\(SiteController.queryValue(name))",
+            "jsonURL": "\(prefix)/groups/export?name=\(SiteController.queryValue(name))&format=json",
         ]
         return pages.page("group", values, context: context)
     }
@@ -74,20 +75,14 @@ struct GroupsController: Sendable {
         return .redirect(to: groupURL(name), type: .found)
     }
 
+    /// The group's members as CSV (the import format: `user,name,email`) or, with `format=json`, JSON.
     func export(_ request: Request, context: ServerRequestContext) async throws -> Response {
         let name = request.uri.queryParameters["name"].map(String.init) ?? ""
-        guard let members = try await storage.members(ofGroup: name) else {
+        let format = try AdminGate.downloadFormat(request) ?? .csv
+        guard let sheet = try await Reports.group(storage, name: name) else {
             return admin.message("No such group", "There is no group named \(name).", context: context, status: .notFound)
         }
-        let file = name.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) ? String($0) : "-" }.joined()
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: "text/csv; charset=utf-8",
-                .contentDisposition: "attachment; filename=\"\(file).csv\"",
-                .cacheControl: "no-store",
-            ],
-            body: .init(byteBuffer: ByteBuffer(string: PeopleCSV.write(members)))
-        )
+        let file = String(name.unicodeScalars.map { $0.isASCII && CharacterSet.alphanumerics.contains($0) ? Character($0) : "-" })
+        return try await sheet.start().response(format, download: file)
     }
 }

@@ -240,7 +240,7 @@ enum Templates {
         {{$title}}{{name}} · Groups · ClickTracker{{/title}}
         {{$content}}
         <h1>Group: {{name}}</h1>
-        <p><a href="{{prefix}}/groups">All groups</a> · <a href="{{exportURL}}" id="export-group">Download CSV</a></p>
+        <p><a href="{{prefix}}/groups">All groups</a> · <a href="{{exportURL}}" id="export-group">Download CSV</a> · <a href="{{jsonURL}}" id="export-group-json">JSON</a></p>
         <table id="members">
           <thead><tr><th>User</th><th>Name</th><th>Email</th></tr></thead>
           <tbody>

@@ -130,4 +130,16 @@ public enum Reports {
             return .init(rows: rows, total: page.total)
         }
     }
+
+    /// A group's members with their names and emails (the CSV is the import format), or `nil`
+    /// when there is no such group.
+    public static func group(_ storage: any ClickStorage, name: String) async throws -> ReportSheet? {
+        guard let members = try await storage.members(ofGroup: name) else { return nil }
+        return ReportSheet(
+            kind: "group",
+            about: [("group", .text(name))],
+            columns: ["user", "name", "email"],
+            rows: members.map { [.text($0.member), .text($0.displayName), .text($0.email)] }
+        )
+    }
 }
