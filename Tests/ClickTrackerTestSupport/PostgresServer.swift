@@ -39,10 +39,17 @@ public actor PostgresServer {
         try Self.run(try Self.binary("pg_ctl"), ["-D", started.directory + "/data", "-m", "fast", "-w", "stop"], asPostgres: true)
     }
 
-    /// Starts the server again after ``stop()``, on the same port.
-    public func restart() throws {
+    /// Starts the server again after ``stop()``, on the same port; tries for a few seconds, as a
+    /// loaded machine can be slow to let the port go.
+    public func restart() async throws {
         guard let started else { return }
-        try Self.launch(data: started.directory + "/data", directory: started.directory, port: started.port)
+        for attempt in 1...5 {
+            do {
+                return try Self.launch(data: started.directory + "/data", directory: started.directory, port: started.port)
+            } catch  where attempt < 5 {
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
     }
 
     /// Creates ``passwordRole`` (if missing) with ``password``.
