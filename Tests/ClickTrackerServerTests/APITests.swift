@@ -99,7 +99,7 @@ struct APITests {
             let secret = try #require(made.body.firstMatch(of: /<code id="token-secret">(ct_[A-Za-z0-9_-]{43})<\/code>/)?.1).description
             #expect(made.body.contains("portal &lt;b&gt;") && !made.body.contains("portal <b>"))
             let listed = try await admin.get("/_clicktracker/tokens").body
-            #expect(!listed.contains(secret) && listed.contains("<td class=\"state\">active</td>"))
+            #expect(!listed.contains(secret) && listed.contains("<td class=\"token-state\">active</td>"))
             let stored = try await fixture.store()
             #expect(try await stored.apiTokens().map(\.hash) == [APIToken.hash(secret)])
             try await stored.close()
@@ -157,7 +157,7 @@ struct APITests {
             let tokens = try await admin.get("/_clicktracker/tokens").body
             let tokenID = try #require(tokens.firstMatch(of: /name="id" value="(\d+)"/)?.1).description
             #expect(try await admin.post("/_clicktracker/tokens", form: [("csrf", csrf), ("action", "revoke"), ("id", tokenID)]).status == 302)
-            #expect(try await admin.get("/_clicktracker/tokens").body.contains("<td class=\"state\">revoked "))
+            #expect(try await admin.get("/_clicktracker/tokens").body.contains("<td class=\"token-state\">revoked "))
             let again = try await admin.post("/_clicktracker/tokens", form: [("csrf", csrf), ("action", "revoke"), ("id", tokenID)])
             #expect(again.status == 404)
             try await api.call("GET", "/sections", template: "/sections", expect: 401)

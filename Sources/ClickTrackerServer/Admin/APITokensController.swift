@@ -25,9 +25,9 @@ struct APITokensController: Sendable {
         let tokens = try await storage.apiTokens().map { token -> [String: Any] in
             var row: [String: Any] = [
                 "id": token.id, "name": token.name, "createdBy": token.createdBy,
-                "createdAt": ReportCell.iso8601(token.createdAt),
+                "createdAt": TrackingController.format(token.createdAt),
             ]
-            if let revoked = token.revokedAt { row["revokedAt"] = ReportCell.iso8601(revoked) }
+            if let revoked = token.revokedAt { row["revokedAt"] = TrackingController.format(revoked) }
             return row
         }
         var values: [String: Any] = [

@@ -27,7 +27,7 @@ struct AuditController: Sendable {
         let page = min(max(1, request.uri.queryParameters["page"].flatMap { Int(String($0)) } ?? 1), 1_000_000)
         let log = try await storage.auditLog(limit: Self.pageSize, offset: (page - 1) * Self.pageSize)
         let rows = log.entries.map { entry -> [String: Any] in
-            ["at": ReportCell.iso8601(entry.at), "actor": entry.actor, "action": entry.action, "subject": entry.subject]
+            ["at": TrackingController.format(entry.at), "actor": entry.actor, "action": entry.action, "subject": entry.subject]
         }
         let first = (page - 1) * Self.pageSize
         var values: [String: Any] = [

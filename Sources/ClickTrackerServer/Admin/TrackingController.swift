@@ -267,7 +267,8 @@ struct TrackingController: Sendable {
         ]
     }
 
-    private static func format(_ date: Date) -> String {
+    /// `2026-12-03 09:00:00 UTC`, as every admin page shows times.
+    static func format(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)

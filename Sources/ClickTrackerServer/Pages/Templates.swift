@@ -34,7 +34,7 @@ enum Templates {
         header .who { margin-left: auto; }
         header form { display: inline; }
         header button { background: none; border: 1px solid #fff8; border-radius: 4px; cursor: pointer; font: inherit; }
-        main { max-width: 60rem; margin: 1.5rem auto; padding: 0 1.5rem; }
+        main { max-width: 80rem; margin: 1.5rem auto; padding: 0 1.5rem; }
         table { border-collapse: collapse; width: 100%; background: #fff; }
         th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #dde1e7; }
         th a { color: inherit; }
@@ -362,7 +362,7 @@ enum Templates {
           <thead><tr><th>Name</th><th>Made by</th><th>Made</th><th>State</th><th></th></tr></thead>
           <tbody>
           {{#tokens}}<tr><td class="name">{{name}}</td><td>{{createdBy}}</td><td>{{createdAt}}</td>
-            <td class="state">{{#revokedAt}}revoked {{revokedAt}}{{/revokedAt}}{{^revokedAt}}active{{/revokedAt}}</td>
+            <td class="token-state">{{#revokedAt}}revoked {{revokedAt}}{{/revokedAt}}{{^revokedAt}}active{{/revokedAt}}</td>
             <td>{{^revokedAt}}<form method="post" action="{{prefix}}/tokens"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="revoke"><input type="hidden" name="id" value="{{id}}"><button class="revoke">Revoke</button></form>{{/revokedAt}}</td></tr>{{/tokens}}
           {{^tokens}}<tr><td colspan="5" class="muted">No tokens yet.</td></tr>{{/tokens}}
           </tbody>
@@ -385,7 +385,7 @@ enum Templates {
         <p>Who looked at which report, newest first: pages, downloads, the JSON API (<code>token:</code>, the token's id and name) and <code>clicktracker report</code> (<code>cli:</code> and the system user); and API tokens made and revoked.</p>
         <p><a href="{{csvURL}}" id="audit-csv">Download CSV</a> · <a href="{{jsonURL}}" id="audit-json">JSON</a></p>
         <table id="audit">
-          <thead><tr><th>When (UTC)</th><th>Who</th><th>Report</th><th>About</th></tr></thead>
+          <thead><tr><th>When</th><th>Who</th><th>Report</th><th>About</th></tr></thead>
           <tbody>
           {{#rows}}<tr><td>{{at}}</td><td class="actor">{{actor}}</td><td class="action">{{action}}</td><td class="subject">{{subject}}</td></tr>{{/rows}}
           {{^rows}}<tr><td colspan="4" class="muted">Nobody has looked at a report yet.</td></tr>{{/rows}}

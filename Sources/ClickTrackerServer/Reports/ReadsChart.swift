@@ -24,6 +24,8 @@ struct ReadsChart {
         timeZone: String,
         subject: String
     ) -> [String: Any] {
+        // Without a deadline the chart ends now, and spans at least an hour.
+        let start = deadline == nil ? min(start, now.addingTimeInterval(-3600)) : start
         let end = max(deadline ?? now, now, start.addingTimeInterval(3600))
         let span = end.timeIntervalSince(start)
         func x(_ date: Date) -> Double { left + (right - left) * min(1, max(0, date.timeIntervalSince(start) / span)) }
@@ -39,7 +41,7 @@ struct ReadsChart {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_GB")
         formatter.timeZone = TimeZone(identifier: timeZone) ?? .gmt
-        formatter.dateFormat = "d MMM"
+        formatter.dateFormat = end.timeIntervalSince(start) < 2 * 86_400 ? "d MMM HH:mm" : "d MMM"
         var values: [String: Any] = [
             "points": points.map { String(format: "%.1f,%.1f", $0.0, $0.1) }.joined(separator: " "),
             "total": total,
