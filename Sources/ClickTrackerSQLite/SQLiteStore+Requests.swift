@@ -1,6 +1,7 @@
 import ClickTracker
 import Foundation
 import SQLiteNIO
+import Synchronization
 
 extension SQLiteStore {
     public func readingRequests() async throws -> [ReadingRequest] {
@@ -86,13 +87,14 @@ extension SQLiteStore {
         }
         let ordered = documentRows.compactMap { documents[$0.column("id")?.integer ?? 0]?.reference }
         let limit = until.map { SQLiteData.integer(Self.milliseconds($0)) } ?? .integer(Int.max)
-        var versions: [ReaderKey: [ReaderSummary.VersionEvidence]] = [:]
+        let fold = EvidenceFold()
         // One statement reads the section's views once (few, large member lists); `+v.member`
         // keeps SQLite from driving it by member: a section's documents (index view_document)
-        // narrow it far more than a group does.
+        // narrow it far more than a group does. Rows are folded as SQLite steps through them,
+        // never held all at once (a whole section can have a million).
         for chunk in Array(Set(members)).chunks(of: 10_000) {
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-            let rows = try await reader.query(
+            try await reader.query(
                 """
                 SELECT v.member, v.document_id, coalesce(v.version, ''), max(v.words), count(*), min(v.viewed_at), max(v.viewed_at),
                        min(sum(v.active_ms), coalesce(max(r.active_ms), sum(v.active_ms))), max(v.max_scroll), max(v.reached_end),
@@ -103,11 +105,10 @@ extension SQLiteStore {
                 GROUP BY v.member, v.document_id, coalesce(v.version, '')
                 """,
                 [limit] + binds + chunk.map(SQLiteData.text) + [limit]
-            )
-            for row in rows {
+            ) { row in
                 // By position: twelve columns, in the order selected.
                 let data = row.columns.map(\.data)
-                guard data.count == 12, let member = data[0].string, let documentID = data[1].integer else { continue }
+                guard data.count == 12, let member = data[0].string, let documentID = data[1].integer else { return }
                 let version = data[2].string ?? ""
                 let evidence = ReaderSummary.VersionEvidence(
                     version: version.isEmpty ? nil : version,
@@ -121,13 +122,18 @@ extension SQLiteStore {
                     automated: data[10].integer == 1,
                     acknowledgedAt: data[11].integer.map { Date(timeIntervalSince1970: Double($0) / 1000) }
                 )
-                versions[ReaderKey(member: member, documentID: documentID), default: []].append(evidence)
+                fold.versions.withLock { $0[ReaderKey(member: member, documentID: documentID), default: []].append(evidence) }
             }
         }
-        let readers = versions.compactMap { key, evidence -> ReaderSummary? in
+        let readers = fold.versions.withLock { $0 }.compactMap { key, evidence -> ReaderSummary? in
             guard let document = documents[key.documentID] else { return nil }
             return ReaderSummary(member: key.member, document: document.reference, currentVersion: document.current, versions: evidence)
         }
         return RequestEvidence(documents: ordered, readers: readers.sorted { ($0.member, $0.document.path) < ($1.member, $1.document.path) })
     }
+}
+
+/// Evidence rows folded per reader and document as SQLite returns them (on its own thread).
+private final class EvidenceFold: Sendable {
+    let versions = Mutex<[SQLiteStore.ReaderKey: [ReaderSummary.VersionEvidence]]>([:])
 }
