@@ -106,8 +106,7 @@ public struct ClickTracker: Sendable {
             logger.debug("Using the tracked sections last read: \(error)")
             sections = known
         }
-        guard let marked = TrackingRules(sections: sections.map(\.path)).trackingSection(for: path) else { return nil }
-        return sections.first { $0.path == marked }
+        return SectionPolicies(sections).section(for: path)
     }
 
     /// The snippet for one render of a tracked page, with a freshly minted token.

@@ -4,10 +4,7 @@ import SQLiteNIO
 
 extension SQLiteStore {
     public func readers(_ query: ReadersQuery) async throws -> ReadersPage {
-        let (section, sectionBinds) = Self.sectionFilter(query.section)
-        let (filter, binds) = (
-            "\(section) AND (? IS NULL OR r.member = ?)", sectionBinds + [Self.optional(query.member), Self.optional(query.member)]
-        )
+        let (filter, binds) = Self.reportFilter(query, member: "r.member")
         let groups = try await reader.query(
             """
             SELECT r.member AS member, r.document_id AS document_id, d.path AS path, sum(r.views) AS views,
@@ -20,16 +17,13 @@ extension SQLiteStore {
             """,
             binds + [.integer(query.limit), .integer(query.offset)]
         )
-        let total =
-            query.countsTotal
-            ? try await reader.query(
-                """
-                SELECT count(*) AS total FROM (
-                    SELECT 1 FROM reading r JOIN document d ON d.id = r.document_id WHERE \(filter) GROUP BY r.member, r.document_id
-                )
-                """,
-                binds
-            ).first?.column("total")?.integer ?? 0 : 0
+        let total = try await countGroups(
+            query,
+            from: "reading r JOIN document d ON d.id = r.document_id",
+            filter: filter,
+            binds: binds,
+            groupBy: "r.member, r.document_id"
+        )
         let keys = groups.map { row in ReaderKey(member: row.column("member")?.string ?? "", documentID: row.column("document_id")?.integer ?? 0) }
         let evidence = try await versionEvidence(for: keys)
         let readers = keys.compactMap { evidence[$0] }

@@ -226,10 +226,7 @@ public final class SQLiteStore: ClickStorage {
     }
 
     public func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
-        let (section, sectionBinds) = Self.sectionFilter(query.section)
-        let (filter, binds) = (
-            "\(section) AND (? IS NULL OR c.member = ?)", sectionBinds + [Self.optional(query.member), Self.optional(query.member)]
-        )
+        let (filter, binds) = Self.reportFilter(query, member: "c.member")
         let rows = try await reader.query(
             """
             SELECT c.member AS member, c.url AS url, max(d.title) AS title, sum(c.count) AS count,
@@ -242,16 +239,13 @@ public final class SQLiteStore: ClickStorage {
             """,
             binds + [.integer(query.limit), .integer(query.offset)]
         )
-        let total =
-            query.countsTotal
-            ? try await reader.query(
-                """
-                SELECT count(*) AS total FROM (
-                    SELECT 1 FROM click c JOIN document d ON d.id = c.document_id WHERE \(filter) GROUP BY c.member, c.url
-                )
-                """,
-                binds
-            ).first?.column("total")?.integer ?? 0 : 0
+        let total = try await countGroups(
+            query,
+            from: "click c JOIN document d ON d.id = c.document_id",
+            filter: filter,
+            binds: binds,
+            groupBy: "c.member, c.url"
+        )
         let entries = rows.map { row in
             AccessLogEntry(
                 member: row.column("member")?.string ?? "",
@@ -430,6 +424,29 @@ public final class SQLiteStore: ClickStorage {
 
     /// The `WHERE` clause selecting documents at or below a section, without `LIKE`: a range on
     /// the path index (`'0'` is the character after `'/'`), so `_` and `%` in paths match only themselves.
+    /// The `WHERE` clause of a report: documents (`d`) in the query's section, and the member
+    /// column when the query names a member.
+    static func reportFilter<Order>(_ query: ReportQuery<Order>, member column: String) -> (String, [SQLiteData]) {
+        let (section, binds) = sectionFilter(query.section)
+        return ("\(section) AND (? IS NULL OR \(column) = ?)", binds + [optional(query.member), optional(query.member)])
+    }
+
+    /// How many groups a report has in all when the query counts them; `0` otherwise.
+    func countGroups<Order>(
+        _ query: ReportQuery<Order>,
+        from tables: String,
+        filter: String,
+        binds: [SQLiteData],
+        groupBy: String
+    ) async throws -> Int {
+        guard query.countsTotal else { return 0 }
+        let rows = try await reader.query(
+            "SELECT count(*) AS total FROM (SELECT 1 FROM \(tables) WHERE \(filter) GROUP BY \(groupBy))",
+            binds
+        )
+        return rows.first?.column("total")?.integer ?? 0
+    }
+
     static func sectionFilter(_ section: SectionPath) -> (String, [SQLiteData]) {
         if section.isRoot { return ("1 = 1", []) }
         return (

@@ -60,52 +60,46 @@ struct ReportCommand: AsyncParsableCommand {
         }
     }
 
+    /// Which rows of a section's report, in which order.
+    struct Filter<Order: ReportOrder & ExpressibleByArgument>: ParsableArguments {
+        @Option(help: "The section (a folder or document path).")
+        var section: String = "/"
+
+        @Option(help: "Only this member's rows.")
+        var user: String?
+
+        @Option(help: ArgumentHelp("Sort by \(Order.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "column"))
+        var sort: Order = .first
+
+        func query(descending: Bool) throws -> ReportQuery<Order> {
+            ReportQuery(section: try ReportCommand.section(section), member: user, order: sort, descending: descending)
+        }
+    }
+
     struct AccessLog: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "access-log",
             abstract: "Per member and URL under a section: how often and when (the seed's report)."
         )
 
-        @Option(help: "The section (a folder or document path).")
-        var section: String = "/"
-
-        @Option(help: "Only this member's rows.")
-        var user: String?
-
-        @Option(help: "Sort by member, url, count, first or last.")
-        var sort: AccessLogOrder = .first
-
+        @OptionGroup var filter: Filter<AccessLogOrder>
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let section = try ReportCommand.section(section)
-            try await output.write(
-                { Reports.accessLog($0, section: section, member: user, order: sort, descending: output.descending) },
-                subject: section.value
-            )
+            let query = try filter.query(descending: output.descending)
+            try await output.write({ Reports.accessLog($0, query) }, subject: query.section.value)
         }
     }
 
     struct Readers: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Who read what under a section, with the evidence and the verdict.")
 
-        @Option(help: "The section (a folder or document path).")
-        var section: String = "/"
-
-        @Option(help: "Only this member's rows.")
-        var user: String?
-
-        @Option(help: "Sort by member, document, views, first or last.")
-        var sort: ReadersOrder = .first
-
+        @OptionGroup var filter: Filter<ReadersOrder>
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let section = try ReportCommand.section(section)
-            try await output.write(
-                { try await Reports.readers($0, section: section, member: user, order: sort, descending: output.descending) },
-                subject: section.value
-            )
+            let query = try filter.query(descending: output.descending)
+            try await output.write({ try await Reports.readers($0, query) }, subject: query.section.value)
         }
     }
 
@@ -121,7 +115,8 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            try await output.write({ try await Reports.readers($0, member: user, order: sort, descending: output.descending) }, subject: user)
+            let query = ReadersQuery(section: .root, member: user, order: sort, descending: output.descending)
+            try await output.write({ try await Reports.readers($0, query) }, subject: user)
         }
     }
 

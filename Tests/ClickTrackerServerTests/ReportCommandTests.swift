@@ -26,7 +26,10 @@ struct ReportCommandTests {
         // 2,500 readers of one paper (more than two chunks), and alice of a second one.
         try await store.record((0..<2500).map { Self.view(String(format: "m%04d", $0), "/papers/a", daysAgo: 1) })
         try await store.record([Self.view("alice", "/papers/b", daysAgo: 1), Self.view("alice", "/papers/a", daysAgo: 1)])
-        try await store.setGroup("board", members: [Person(member: "alice", displayName: "=Alice, \"the chair\"")])
+        try await store.setGroup(
+            "board",
+            members: [Person(member: "alice", displayName: "=Alice, \"the chair\""), Person(member: "m0007", displayName: "Seven \u{1B}[31mred")]
+        )
         try await store.close()
 
         let table = try await CommandLineTests.run(["report", "access-log", "--section", "/papers/b", "--config", config])
@@ -62,6 +65,17 @@ struct ReportCommandTests {
         let history = try await CommandLineTests.run(["report", "history", "--user", "alice", "--format", "csv", "--config", config])
         #expect(try PeopleCSV.records(history.output).dropFirst().map { $0[2] } == ["/papers/a", "/papers/b"])
 
+        // A terminal never gets a value's control characters (an escape sequence in a name).
+        let escape = try await CommandLineTests.run(["report", "history", "--user", "m0007", "--config", config])
+        #expect(escape.status == 0 && escape.output.contains("m0007  Seven  [31mred") && !escape.output.contains("\u{1B}"), "\(escape.output)")
+
+        // A report that fails leaves an existing output file as it was.
+        let kept = try directory.write("kept.csv", "earlier report\n")
+        let failed = try await CommandLineTests.run(["report", "request", "99", "-o", kept, "--config", config])
+        let after = try String(contentsOfFile: kept, encoding: .utf8)
+        #expect(failed.status != 0 && after == "earlier report\n")
+        #expect(!FileManager.default.fileExists(atPath: kept + ".partial"))
+
         let missing = try await CommandLineTests.run(["report", "request", "99", "--config", config])
         #expect(missing.status != 0 && missing.output.contains("there is no reading request 99"))
         let badSection = try await CommandLineTests.run(["report", "readers", "--section", "papers", "--config", config])
@@ -71,7 +85,12 @@ struct ReportCommandTests {
 
         let audit = try await CommandLineTests.run(["report", "audit", "--format", "csv", "--config", config])
         let entries = try PeopleCSV.records(audit.output).dropFirst().map { "\($0[2]) \($0[3])" }
-        #expect(entries == ["audit csv ", "history csv alice", "readers json /papers", "access-log csv /papers", "access-log table /papers/b"])
+        #expect(
+            entries == [
+                "audit csv ", "history table m0007", "history csv alice", "readers json /papers", "access-log csv /papers",
+                "access-log table /papers/b",
+            ]
+        )
         #expect(try PeopleCSV.records(audit.output)[1][1].hasPrefix("cli:"))
     }
 
@@ -94,6 +113,10 @@ struct ReportCommandTests {
 
         let unconfirmed = try await CommandLineTests.run(["purge", "--older-than", "365", "--config", config])
         #expect(unconfirmed.status != 0 && unconfirmed.output.contains("add --yes to confirm"))
+        // A period shorter than a token's lifetime could bring spooled views back: refused.
+        let lifetime = try directory.write("long-tokens.json", #"{ "database": "tracking.sqlite", "token": { "lifetime": 864000 } }"#)
+        let short = try await CommandLineTests.run(["purge", "--older-than", "5", "--yes", "--config", lifetime])
+        #expect(short.status != 0 && short.output.contains("--older-than must be longer than token.lifetime (864000 seconds)"))
         let both = try await CommandLineTests.run(["purge", "--older-than", "365", "--user", "bob", "--yes", "--config", config])
         #expect(both.status != 0 && both.output.contains("give either --user or --older-than"))
         #expect(try await state().views == 3)

@@ -48,6 +48,15 @@ public struct ReportQuery<Column: ReportOrder>: Sendable, Hashable {
         self.countsTotal = countsTotal
     }
 
+    /// The same query for another page: `limit` rows from `offset`, counting all rows or not.
+    public func page(offset: Int, limit: Int, countsTotal: Bool) -> ReportQuery {
+        var page = self
+        page.offset = max(0, offset)
+        page.limit = max(1, limit)
+        page.countsTotal = countsTotal
+        return page
+    }
+
     /// The `ORDER BY` list the SQL stores use: the column, then the tie-breakers, all in the
     /// same direction. Built only from the enumeration, never from input.
     public var sqlOrderBy: String {

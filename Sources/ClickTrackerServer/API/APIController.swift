@@ -23,10 +23,10 @@ struct APIController: Sendable {
             try await authorized(request, context) { _ in try await sections() }
         }
         router.get(RouterPath("\(base)/access-log")) { request, context in
-            try await authorized(request, context) { actor in try await report(request, actor: actor, kind: .accessLog) }
+            try await authorized(request, context) { actor in try await report(request, actor: actor) { Reports.accessLog(storage, $0) } }
         }
         router.get(RouterPath("\(base)/readers")) { request, context in
-            try await authorized(request, context) { actor in try await report(request, actor: actor, kind: .readers) }
+            try await authorized(request, context) { actor in try await report(request, actor: actor) { try await Reports.readers(storage, $0) } }
         }
         router.get(RouterPath("\(base)/requests")) { request, context in
             try await authorized(request, context) { _ in try await requests() }
@@ -80,45 +80,27 @@ struct APIController: Sendable {
         return Self.json(["sections": sections])
     }
 
-    private enum ReportKind { case accessLog, readers }
-
-    /// The access log or readers report as JSON: `section` (default `/`), `user`, `sort`,
-    /// `order` (`asc`, `desc`), `offset` and `limit` (all rows when absent).
-    private func report(_ request: Request, actor: String, kind: ReportKind) async throws -> Response {
+    /// A report as JSON, from its query in the parameters: `section` (default `/`), `user`,
+    /// `sort`, `order` (`asc`, `desc`), and the rows `offset` and `limit` (all when absent).
+    private func report<Order: ReportOrder>(
+        _ request: Request,
+        actor: String,
+        _ sheet: (ReportQuery<Order>) async throws -> ReportSheet
+    ) async throws -> Response {
         let parameters = request.uri.queryParameters
-        guard let section = try? SectionPath(parameters["section"].map(String.init) ?? "/") else {
-            return Self.error(.badRequest, "section must be an absolute path such as /papers.")
-        }
-        let member = parameters["user"].map(String.init)
-        let descending: Bool
-        switch parameters["order"] {
-        case nil, "asc": descending = false
-        case "desc": descending = true
-        default: return Self.error(.badRequest, "order must be asc or desc.")
-        }
+        let query: ReportQuery<Order>
         let offset: Int
         let limit: Int?
         do {
+            query = try Self.query(parameters)
             offset = try Self.number("offset", parameters, in: 0...Int(Int32.max)) ?? 0
             limit = try Self.number("limit", parameters, in: 1...100_000)
         } catch {
             return Self.error(.badRequest, error.description)
         }
-        let sheet: ReportSheet
-        switch kind {
-        case .accessLog:
-            guard let order = Self.order(AccessLogOrder.self, parameters["sort"]) else {
-                return Self.error(.badRequest, "sort must be one of \(AccessLogOrder.allCases.map(\.rawValue).joined(separator: ", ")).")
-            }
-            sheet = Reports.accessLog(storage, section: section, member: member, order: order, descending: descending)
-        case .readers:
-            guard let order = Self.order(ReadersOrder.self, parameters["sort"]) else {
-                return Self.error(.badRequest, "sort must be one of \(ReadersOrder.allCases.map(\.rawValue).joined(separator: ", ")).")
-            }
-            sheet = try await Reports.readers(storage, section: section, member: member, order: order, descending: descending)
-        }
-        try await audit(actor, "\(sheet.kind) api", member.map { "\(section.value) \($0)" } ?? section.value)
-        return try await sheet.start(offset: offset, limit: limit).response(.json, download: nil)
+        let report = try await sheet(query)
+        try await audit(actor, "\(report.kind) api", query.member.map { "\(query.section.value) \($0)" } ?? query.section.value)
+        return try await report.start(offset: offset, limit: limit).response(.json, download: nil)
     }
 
     private func requests() async throws -> Response {
@@ -197,21 +179,33 @@ struct APIController: Sendable {
         ]
     }
 
-    private static func order<Order: ReportOrder>(_ type: Order.Type, _ value: Substring?) -> Order? {
-        guard let value else { return .first }
-        return Order(rawValue: String(value))
-    }
-
-    /// A query parameter that is not a whole number in its range.
-    struct BadNumber: Error, CustomStringConvertible {
+    /// A query parameter that cannot be used.
+    struct BadParameter: Error, CustomStringConvertible {
         let description: String
     }
 
+    /// The section, member and ordering a report's parameters ask for.
+    private static func query<Order: ReportOrder>(_ parameters: Parameters) throws(BadParameter) -> ReportQuery<Order> {
+        guard let section = try? SectionPath(parameters["section"].map(String.init) ?? "/") else {
+            throw BadParameter(description: "section must be an absolute path such as /papers.")
+        }
+        guard let order = parameters["sort"].map({ Order(rawValue: String($0)) }) ?? .first else {
+            throw BadParameter(description: "sort must be one of \(Order.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        let descending: Bool
+        switch parameters["order"] {
+        case nil, "asc": descending = false
+        case "desc": descending = true
+        default: throw BadParameter(description: "order must be asc or desc.")
+        }
+        return ReportQuery(section: section, member: parameters["user"].map(String.init), order: order, descending: descending)
+    }
+
     /// The whole number in parameter `name`, or `nil` when it is absent.
-    private static func number(_ name: String, _ parameters: Parameters, in range: ClosedRange<Int>) throws(BadNumber) -> Int? {
+    private static func number(_ name: String, _ parameters: Parameters, in range: ClosedRange<Int>) throws(BadParameter) -> Int? {
         guard let value = parameters[Substring(name)] else { return nil }
         guard let number = Int(value), range.contains(number) else {
-            throw BadNumber(description: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
+            throw BadParameter(description: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
         }
         return number
     }

@@ -36,7 +36,7 @@ struct ReadsController: Sendable {
             let table = ReportTable<ReadersOrder>(parameters, section: .root, pageSize: Self.pageSize, base: base, member: member)
             if let format = try AdminGate.downloadFormat(request) {
                 try await admin.audit(context, "history \(format.rawValue)", member)
-                let sheet = try await Reports.readers(tracker.storage, member: member, order: table.query.order, descending: table.query.descending)
+                let sheet = try await Reports.readers(tracker.storage, table.query)
                 return try await sheet.start().response(format, download: "reads-\(Self.fileName(member))")
             }
             try await admin.audit(context, "history page", member)

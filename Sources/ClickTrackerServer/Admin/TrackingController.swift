@@ -63,7 +63,8 @@ struct TrackingController: Sendable {
         guard let path = parameters["path"].flatMap({ try? SectionPath(String($0)) }) else {
             return admin.badRequest("The path parameter must be an absolute path such as /papers.", context: context)
         }
-        let section = try await tracker.trackingSection(for: path)
+        let policies = try await SectionPolicies.load(tracker.storage)
+        let section = policies.section(for: path)
         var values: [String: Any] = ["path": path.value, "pathURL": path.urlEncoded]
         switch section?.path {
         case .none:
@@ -92,7 +93,6 @@ struct TrackingController: Sendable {
             }
             try await admin.audit(context, "tracking page", path.value)
             values["policy"] = Self.policyValues(section.policy, editable: section.path == path)
-            let policies = try await SectionPolicies.load(tracker.storage)
             values["readers"] = try await readersValues(readers, policies: policies)
             let log = try await tracker.storage.accessLog(table.query)
             values["tracked"] = true
@@ -130,9 +130,9 @@ struct TrackingController: Sendable {
         let sheet: ReportSheet
         switch report {
         case "readers":
-            sheet = try await Reports.readers(tracker.storage, section: readers.section, order: readers.order, descending: readers.descending)
+            sheet = try await Reports.readers(tracker.storage, readers)
         case "access-log", nil:
-            sheet = Reports.accessLog(tracker.storage, section: log.section, order: log.order, descending: log.descending)
+            sheet = Reports.accessLog(tracker.storage, log)
         default:
             return admin.badRequest("The report must be readers or access-log.", context: context)
         }

@@ -4,29 +4,15 @@ import Foundation
 /// The reports as sheets: the same rows in the CSV and JSON downloads, the JSON API and
 /// `clicktracker report`, with the columns their pages show.
 public enum Reports {
-    /// The access log under a section (the seed's report): per member and URL, how often and when.
-    public static func accessLog(
-        _ storage: any ClickStorage,
-        section: SectionPath,
-        member: String? = nil,
-        order: AccessLogOrder = .first,
-        descending: Bool = false
-    ) -> ReportSheet {
+    /// The access log under a section (the seed's report): per member and URL, how often and
+    /// when, in the query's order (its page is ignored: the sheet reads its own).
+    public static func accessLog(_ storage: any ClickStorage, _ query: AccessLogQuery) -> ReportSheet {
         ReportSheet(
             kind: "access-log",
-            about: [("section", .text(section.value)), ("user", .text(member))],
+            about: [("section", .text(query.section.value)), ("user", .text(query.member))],
             columns: ["user", "name", "url", "title", "count", "first_access", "last_access"]
         ) { offset, limit, countsTotal in
-            let query = AccessLogQuery(
-                section: section,
-                member: member,
-                order: order,
-                descending: descending,
-                limit: limit,
-                offset: offset,
-                countsTotal: countsTotal
-            )
-            let page = try await storage.accessLog(query)
+            let page = try await storage.accessLog(query.page(offset: offset, limit: limit, countsTotal: countsTotal))
             let people = try await storage.people(Array(Set(page.entries.map(\.member))))
             let rows = page.entries.map { entry -> [ReportCell] in
                 [
@@ -45,30 +31,15 @@ public enum Reports {
     ]
 
     /// Who read what under a section, with the evidence and the verdict under each document's
-    /// section policy; with a member, that person's history.
-    public static func readers(
-        _ storage: any ClickStorage,
-        section: SectionPath = .root,
-        member: String? = nil,
-        order: ReadersOrder = .first,
-        descending: Bool = false
-    ) async throws -> ReportSheet {
+    /// section policy, in the query's order; with a member and the root, that person's history.
+    public static func readers(_ storage: any ClickStorage, _ query: ReadersQuery) async throws -> ReportSheet {
         let policies = try await SectionPolicies.load(storage)
         return ReportSheet(
-            kind: member != nil && section.isRoot ? "history" : "readers",
-            about: [("section", .text(section.value)), ("user", .text(member))],
+            kind: query.member != nil && query.section.isRoot ? "history" : "readers",
+            about: [("section", .text(query.section.value)), ("user", .text(query.member))],
             columns: readerColumns
         ) { offset, limit, countsTotal in
-            let query = ReadersQuery(
-                section: section,
-                member: member,
-                order: order,
-                descending: descending,
-                limit: limit,
-                offset: offset,
-                countsTotal: countsTotal
-            )
-            let page = try await storage.readers(query)
+            let page = try await storage.readers(query.page(offset: offset, limit: limit, countsTotal: countsTotal))
             let people = try await storage.people(Array(Set(page.readers.map(\.member))))
             let rows = page.readers.map { reader in
                 readerRow(reader, person: people[reader.member], policy: policies.policy(forDocument: reader.document.path))
