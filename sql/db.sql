@@ -1,11 +1,13 @@
--- ClickTracker: PostgreSQL schema, version 4.
+-- ClickTracker: PostgreSQL schema, version 5.
 --
 -- Load by hand:   psql -v ON_ERROR_STOP=1 -f sql/db.sql DBNAME
 -- Loading it again is safe: it creates only what is missing, replaces the function with the same
--- definition, and never drops or changes data. A version 1 database is upgraded in place (new
--- columns with defaults, the reading summary built from the recorded views); a database whose
--- schema is newer than this file is refused. Timestamps are timestamptz (UTC); paths use the "C" collation so that a section is
--- a range on the path index (no LIKE, so '_' and '%' in paths match only themselves).
+-- definition, and never drops or changes data (what a migrated slc.clicktracker database kept of
+-- the seed's indexes, foreign key and sequences is put right, see below). A version 1 database
+-- is upgraded in place (new columns with defaults, the reading summary built from the recorded
+-- views); a database whose schema is newer than this file is refused. Timestamps are timestamptz
+-- (UTC); paths use the "C" collation so that a section is a range on the path index (no LIKE, so
+-- '_' and '%' in paths match only themselves).
 
 SET client_min_messages = warning;
 
@@ -24,8 +26,8 @@ DECLARE
     found integer;
 BEGIN
     SELECT max(version) INTO found FROM clicktracker_schema;
-    IF found > 4 THEN
-        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 4); upgrade clicktracker', found;
+    IF found > 5 THEN
+        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 5); upgrade clicktracker', found;
     END IF;
 END
 $$;
@@ -51,15 +53,9 @@ BEGIN
         EXECUTE 'DROP FUNCTION ' || seed_function;
     END LOOP;
 
-    -- Constraints on document.path (the seed's UNIQUE) go: a new page may reuse an old path.
-    FOR seed_constraint IN SELECT c.conname FROM pg_constraint c
-        WHERE c.conrelid = 'document'::regclass AND c.contype = 'u' LOOP
-        EXECUTE format('ALTER TABLE document DROP CONSTRAINT %I', seed_constraint);
-    END LOOP;
+    -- The seed's unique index on document.path, its foreign key, its redundant unique index on
+    -- click, its click_id_seq and its document_id_seq are put right by the block after this one.
     ALTER TABLE document ALTER COLUMN id TYPE bigint;
-    IF pg_get_serial_sequence('document', 'id') IS NOT NULL THEN
-        EXECUTE format('ALTER SEQUENCE %s AS bigint', pg_get_serial_sequence('document', 'id'));
-    END IF;
     ALTER TABLE document ALTER COLUMN path TYPE text COLLATE "C";
     ALTER TABLE document ADD COLUMN key text;
     ALTER TABLE document ADD COLUMN title text;
@@ -74,7 +70,10 @@ BEGIN
     ALTER TABLE click ALTER COLUMN member TYPE text;
     ALTER TABLE click ALTER COLUMN url TYPE text;
     ALTER TABLE click ALTER COLUMN document_id TYPE bigint;
-    ALTER TABLE click ALTER COLUMN count SET DEFAULT NULL;
+    -- A new database has no defaults on these columns (the function gives every value).
+    ALTER TABLE click ALTER COLUMN member DROP DEFAULT, ALTER COLUMN count DROP DEFAULT,
+        ALTER COLUMN last_access DROP DEFAULT, ALTER COLUMN document_id DROP DEFAULT,
+        ALTER COLUMN url DROP DEFAULT;
     -- Clicks without a document or URL cannot be shown in any section; they are dropped.
     DELETE FROM click WHERE document_id IS NULL OR url IS NULL OR member IS NULL;
     UPDATE click SET count = coalesce(count, 1);
@@ -97,6 +96,123 @@ BEGIN
     ALTER TABLE click ALTER COLUMN last_access SET NOT NULL;
     ALTER TABLE click ADD PRIMARY KEY (member, document_id, url);
     RAISE NOTICE 'migrated the tables of slc.clicktracker';
+END
+$$;
+
+-- What the seed leaves behind that a new database does not have, repaired on every load (each
+-- step only if its leftover is there), so that a migrated database has exactly the schema of a
+-- new one; this also repairs a database migrated by an earlier sql/db.sql of version 4, which
+-- left them all. Only indexes, constraints and an unused sequence are dropped, never rows:
+-- - a unique index (or UNIQUE constraint) on document.path alone, such as the seed's
+--   document_path (an index, not a constraint): a new page may reuse an old path, and the name
+--   is that of the plain index created below;
+-- - a unique index on click's member, document and URL, such as the seed's member_document_url:
+--   click's primary key already is one;
+-- - the seed's foreign key from click to document (click_document_fkey, ON DELETE and ON UPDATE
+--   CASCADE), replaced by a new database's click_document_id_fkey, with no actions: a document
+--   row is never deleted or renumbered while clicks refer to it;
+-- - click_id_seq, the sequence of the seed's click.id (which the migration drops), when no
+--   column owns or uses it;
+-- - the seed's document_id_seq, made bigint and owned by document.id, as bigserial makes it.
+DO $$
+DECLARE
+    leftover    record;
+    replaced    boolean := false;
+    id_sequence regclass;
+BEGIN
+    IF to_regclass('document') IS NULL OR to_regclass('click') IS NULL THEN
+        RETURN;
+    END IF;
+
+    -- Unique indexes on document.path (a constraint's goes with its constraint).
+    FOR leftover IN
+        SELECT i.indexrelid::regclass AS index, c.conname
+        FROM pg_index i
+        LEFT JOIN pg_constraint c ON c.conrelid = i.indrelid AND c.conindid = i.indexrelid
+        WHERE i.indrelid = 'document'::regclass AND i.indisunique AND NOT i.indisprimary
+            AND (i.indexrelid = to_regclass('document_path')
+                 OR (i.indnatts = 1 AND i.indkey[0] = (
+                     SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attname = 'path')))
+    LOOP
+        IF leftover.conname IS NOT NULL THEN
+            EXECUTE format('ALTER TABLE document DROP CONSTRAINT %I', leftover.conname);
+        ELSE
+            EXECUTE format('DROP INDEX %s', leftover.index);
+        END IF;
+    END LOOP;
+
+    -- Unique indexes on click repeating its primary key's columns.
+    FOR leftover IN
+        SELECT i.indexrelid::regclass AS index, c.conname
+        FROM pg_index i
+        LEFT JOIN pg_constraint c ON c.conrelid = i.indrelid AND c.conindid = i.indexrelid
+        WHERE i.indrelid = 'click'::regclass AND i.indisunique AND NOT i.indisprimary
+            AND (i.indexrelid = to_regclass('member_document_url')
+                 OR (i.indnatts = 3 AND i.indexprs IS NULL AND (
+                     SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a
+                     WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+                 ) = ARRAY['document_id', 'member', 'url']))
+    LOOP
+        IF leftover.conname IS NOT NULL THEN
+            EXECUTE format('ALTER TABLE click DROP CONSTRAINT %I', leftover.conname);
+        ELSE
+            EXECUTE format('DROP INDEX %s', leftover.index);
+        END IF;
+    END LOOP;
+
+    -- A foreign key on click.document_id other than a new database's goes, and that one comes
+    -- instead (the old one held, so every click's document exists).
+    FOR leftover IN
+        SELECT c.conname FROM pg_constraint c
+        WHERE c.conrelid = 'click'::regclass AND c.confrelid = 'document'::regclass AND c.contype = 'f'
+            AND c.conkey = ARRAY[(SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = 'click'::regclass AND a.attname = 'document_id')]
+            AND (c.conname <> 'click_document_id_fkey' OR c.confupdtype <> 'a' OR c.confdeltype <> 'a'
+                 OR c.confmatchtype <> 's' OR c.condeferrable
+                 OR c.confkey <> ARRAY[(SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = 'document'::regclass AND a.attname = 'id')])
+    LOOP
+        EXECUTE format('ALTER TABLE click DROP CONSTRAINT %I', leftover.conname);
+        replaced := true;
+    END LOOP;
+    IF replaced AND NOT EXISTS (
+        SELECT 1 FROM pg_constraint c WHERE c.conrelid = 'click'::regclass AND c.conname = 'click_document_id_fkey'
+    ) THEN
+        ALTER TABLE click ADD CONSTRAINT click_document_id_fkey FOREIGN KEY (document_id) REFERENCES document (id);
+    END IF;
+
+    -- Nothing may depend on click_id_seq (no default, no view), nor it on a column (owned).
+    id_sequence := to_regclass('click_id_seq');
+    IF id_sequence IS NOT NULL
+        AND EXISTS (SELECT 1 FROM pg_class s WHERE s.oid = id_sequence AND s.relkind = 'S')
+        AND NOT EXISTS (
+            SELECT 1 FROM pg_depend d WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = id_sequence
+        )
+        AND NOT EXISTS (
+            SELECT 1 FROM pg_depend d
+            WHERE d.classid = 'pg_class'::regclass AND d.objid = id_sequence AND d.refclassid = 'pg_class'::regclass
+        )
+    THEN
+        EXECUTE format('DROP SEQUENCE %s', id_sequence);
+    END IF;
+
+    -- The sequence document.id's default takes its numbers from.
+    SELECT d.refobjid::regclass INTO id_sequence
+    FROM pg_attrdef ad
+    JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum AND a.attname = 'id'
+    JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid AND d.refclassid = 'pg_class'::regclass
+    JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
+    WHERE ad.adrelid = 'document'::regclass;
+    IF id_sequence IS NOT NULL THEN
+        IF (SELECT q.seqtypid FROM pg_sequence q WHERE q.seqrelid = id_sequence) <> 'bigint'::regtype THEN
+            EXECUTE format('ALTER SEQUENCE %s AS bigint', id_sequence);
+        END IF;
+        IF NOT EXISTS (
+            SELECT 1 FROM pg_depend d
+            WHERE d.classid = 'pg_class'::regclass AND d.objid = id_sequence AND d.refclassid = 'pg_class'::regclass
+                AND d.deptype IN ('a', 'i')
+        ) THEN
+            EXECUTE format('ALTER SEQUENCE %s OWNED BY document.id', id_sequence);
+        END IF;
+    END IF;
 END
 $$;
 
@@ -574,9 +690,16 @@ CREATE TABLE IF NOT EXISTS audit_entry (
 );
 CREATE INDEX IF NOT EXISTS audit_entry_at ON audit_entry (at);
 
+-- Version 5: signed-in sessions ended by signing out, by a hash of the session's nonce, kept
+-- until the session's cookie would have expired, so a copy of the cookie works on no instance.
+CREATE TABLE IF NOT EXISTS ended_session (
+    id         text        PRIMARY KEY,
+    expires_at timestamptz NOT NULL
+);
+
 -- The retention period removes view rows by age.
 CREATE INDEX IF NOT EXISTS view_viewed_at ON view (viewed_at);
 
-INSERT INTO clicktracker_schema (version) VALUES (4) ON CONFLICT (version) DO NOTHING;
+INSERT INTO clicktracker_schema (version) VALUES (5) ON CONFLICT (version) DO NOTHING;
 
 COMMIT;

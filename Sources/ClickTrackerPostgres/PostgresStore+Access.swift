@@ -67,6 +67,29 @@ extension PostgresStore {
         }
     }
 
+    public func endSession(id: String, expiresAt: Date) async throws {
+        let (client, logger) = (client, logger)
+        try await run(.report) {
+            let rows = try await client.query(
+                """
+                WITH expired AS (DELETE FROM ended_session WHERE expires_at < now())
+                INSERT INTO ended_session (id, expires_at) VALUES (\(id), \(expiresAt)) ON CONFLICT (id) DO NOTHING
+                """,
+                logger: logger
+            )
+            for try await _ in rows {}
+        }
+    }
+
+    public func isSessionEnded(id: String) async throws -> Bool {
+        let (client, logger) = (client, logger)
+        return try await run(.quick) {
+            let rows = try await client.query("SELECT count(*) FROM ended_session WHERE id = \(id)", logger: logger)
+            for try await count in rows.decode(Int.self) { return count > 0 }
+            return false
+        }
+    }
+
     public func auditLog(limit: Int, offset: Int) async throws -> AuditPage {
         let (client, logger) = (client, logger)
         return try await run(.report) {

@@ -45,10 +45,16 @@ public final class PostgresStore: ClickStorage, Service {
 
     /// Runs a call within the availability rules, after checking the schema once if required.
     func run<T: Sendable>(_ call: ServerAvailability.Call, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await availability.run(call) {
+        try await availability.run(call, probe: { try await self.ping() }) {
             try await self.verifySchema()
             return try await operation()
         }
+    }
+
+    /// Succeeds once the server answers and holds the required schema.
+    private func ping() async throws {
+        try await verifySchema()
+        _ = try await client.query("SELECT 1", logger: logger).collect()
     }
 
     /// Until the database holds the required schema version, calls count as unreachable, so

@@ -7,9 +7,10 @@ import _ConnectionPoolModule
 /// ``StorageUnavailable``, failing fast while the server is known to be down.
 ///
 /// A call that fails because the connection could not be made or was lost, or a quick call that
-/// gets no answer within the timeout, marks the server down. While it is down, calls fail at once,
-/// except one probe a second; the first call that reaches the server marks it up again. A slow
-/// report has a longer limit and never marks the server down.
+/// gets no answer within the timeout, marks the server down. While it is down, every call fails
+/// at once (pages use what they last read, views go to the spool) and no caller waits for the
+/// server: one background probe at a time, at most one a second, finds out when it is back and
+/// marks it up again. A slow report has a longer limit and never marks the server down.
 final class ServerAvailability: Sendable {
     /// What a call does, which sets its time limit.
     enum Call {
@@ -21,7 +22,8 @@ final class ServerAvailability: Sendable {
     }
 
     private struct State {
-        var downSince: ContinuousClock.Instant?
+        var isDown = false
+        var isProbing = false
         var lastProbe: ContinuousClock.Instant?
         var reason = ""
     }
@@ -31,22 +33,41 @@ final class ServerAvailability: Sendable {
     private let state = Mutex(State())
     private static let probeInterval = Duration.seconds(1)
 
+    /// - Parameters:
+    ///   - timeout: The limit of a quick call, and of a probe.
+    ///   - readTimeout: The limit of a report.
     init(timeout: Duration, readTimeout: Duration) {
         self.timeout = timeout
         self.readTimeout = readTimeout
     }
 
+    /// `true` while the server is known to be down.
+    var isDown: Bool { state.withLock { $0.isDown } }
+
     /// Runs `operation` against the server within the timeout.
+    /// - Parameters:
+    ///   - call: What the call does, which sets its limit.
+    ///   - probe: A cheap call that succeeds once the server answers again; run in the
+    ///     background instead of `operation` when the server is down and a probe is due.
+    ///   - operation: The call.
     /// - Throws: ``StorageUnavailable`` if the server is down or does not answer in time;
     ///   otherwise the operation's own error.
-    func run<T: Sendable>(_ call: Call, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    func run<T: Sendable>(
+        _ call: Call,
+        probe: @escaping @Sendable () async throws -> Void,
+        _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         let now = ContinuousClock.now
-        let skipped: String? = state.withLock { state in
-            guard state.downSince != nil else { return nil }
-            if let lastProbe = state.lastProbe, lastProbe.duration(to: now) < Self.probeInterval { return state.reason }
+        let (skipped, startsProbe): (String?, Bool) = state.withLock { state in
+            guard state.isDown else { return (nil, false) }
+            guard !state.isProbing, state.lastProbe.map({ $0.duration(to: now) >= Self.probeInterval }) ?? true else {
+                return (state.reason, false)
+            }
+            state.isProbing = true
             state.lastProbe = now
-            return nil
+            return (state.reason, true)
         }
+        if startsProbe { Task { await self.runProbe(probe) } }
         if let skipped { throw StorageUnavailable(reason: skipped) }
         do {
             let result = try await Self.withDeadline(call == .quick ? timeout : readTimeout, operation)
@@ -58,10 +79,26 @@ final class ServerAvailability: Sendable {
         } catch {
             guard let reason = Self.unavailableReason(error) else {
                 markUp()
+                if let error = error as? PSQLError { throw PostgresRefusal(error) }
                 throw error
             }
             markDown(reason)
             throw StorageUnavailable(reason: reason)
+        }
+    }
+
+    /// Asks the server once, in the background, whether it is back.
+    private func runProbe(_ probe: @escaping @Sendable () async throws -> Void) async {
+        do {
+            try await Self.withDeadline(timeout, probe)
+            markUp()
+        } catch {
+            let reason = (error as? StorageUnavailable)?.reason ?? Self.unavailableReason(error) ?? "\(error)"
+            state.withLock { state in
+                state.isProbing = false
+                state.lastProbe = .now
+                state.reason = reason
+            }
         }
     }
 
@@ -71,9 +108,10 @@ final class ServerAvailability: Sendable {
 
     private func markDown(_ reason: String) {
         state.withLock { state in
-            if state.downSince == nil { state.downSince = .now }
-            state.lastProbe = .now
+            state.isDown = true
             state.reason = reason
+            // The next probe waits its interval from this failure.
+            if !state.isProbing { state.lastProbe = .now }
         }
     }
 

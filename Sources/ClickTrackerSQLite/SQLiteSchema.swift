@@ -162,6 +162,15 @@ enum SQLiteSchema {
             "DROP INDEX click_document",
             "CREATE INDEX click_report ON click(document_id, member, url, count, first_access, last_access)",
         ],
+        // Version 5: sessions ended by signing out, until their cookies expire.
+        [
+            """
+            CREATE TABLE ended_session (
+                id TEXT PRIMARY KEY,
+                expires_at INTEGER NOT NULL
+            )
+            """
+        ],
     ]
 
     /// The version this binary writes.

@@ -47,6 +47,21 @@ extension SQLiteStore {
         }
     }
 
+    public func endSession(id: String, expiresAt: Date) async throws {
+        let now = Self.milliseconds(Date())
+        try await transaction { connection in
+            _ = try await connection.query("DELETE FROM ended_session WHERE expires_at < ?", [.integer(now)])
+            _ = try await connection.query(
+                "INSERT INTO ended_session (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
+                [.text(id), .integer(Self.milliseconds(expiresAt))]
+            )
+        }
+    }
+
+    public func isSessionEnded(id: String) async throws -> Bool {
+        try await !reader.query("SELECT 1 FROM ended_session WHERE id = ?", [.text(id)]).isEmpty
+    }
+
     public func auditLog(limit: Int, offset: Int) async throws -> AuditPage {
         let rows = try await reader.query(
             "SELECT at, actor, action, subject FROM audit_entry ORDER BY at DESC, id DESC LIMIT ? OFFSET ?",

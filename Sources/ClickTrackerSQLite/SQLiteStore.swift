@@ -92,7 +92,24 @@ public final class SQLiteStore: ClickStorage {
     @discardableResult
     public func record(_ events: [ViewEvent]) async throws -> [RecordOutcome] {
         guard !events.isEmpty else { return [] }
-        return try await transaction { connection in
+        do {
+            return try await recordBatch(events)
+        } catch let error as SQLiteError where Self.isUnavailable(error) {
+            // A full disk, a locked or read-only file: the batch itself is fine (views are spooled).
+            throw StorageUnavailable(reason: "SQLite: \(error.message)")
+        }
+    }
+
+    /// `true` when an error says the database file cannot be written now (full, locked,
+    /// read-only, an I/O error), not that the batch is wrong; extended codes included.
+    static func isUnavailable(_ error: SQLiteError) -> Bool {
+        let name = "\(error.reason)"
+        return ["full", "ioError", "busy", "locked", "readOnly", "readonly", "cantOpen", "noMemory", "interrupt", "noLFS", "proto"]
+            .contains { name.hasPrefix($0) }
+    }
+
+    private func recordBatch(_ events: [ViewEvent]) async throws -> [RecordOutcome] {
+        try await transaction { connection in
             var outcomes = Array(repeating: RecordOutcome.unchanged, count: events.count)
             let views = events.indices.filter { events[$0].kind == .view }
             // A render inserted by this batch is recorded once; a repeat of it within the batch is unchanged.

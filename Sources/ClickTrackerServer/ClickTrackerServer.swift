@@ -57,7 +57,9 @@ public enum ClickTrackerServer {
 
         let router = Router(context: ServerRequestContext.self, options: .autoGenerateHeadEndpoints)
         let readerCookie = ReaderCookie(key: key)
-        router.middlewares.add(SessionMiddleware(signer: signer, users: users))
+        router.middlewares.add(SameOriginFormMiddleware(prefix: configuration.collectorPath))
+        let endedSessions = EndedSessions(storage: store, logger: logger)
+        router.middlewares.add(SessionMiddleware(signer: signer, users: users, endedSessions: endedSessions))
         router.middlewares.add(
             ForwardedIdentityMiddleware(
                 header: configuration.identityHeader.flatMap { HTTPField.Name($0) },
@@ -102,8 +104,20 @@ public enum ClickTrackerServer {
                 )
             )
         }
+        // After the proxy: only what ClickTracker answers itself.
+        router.middlewares.add(NoSniffMiddleware())
         ClickTrackerCollector<ServerRequestContext>(tracker: tracker).addRoutes(to: router)
-        AuthController(users: users, signer: signer, pages: pages, secureCookies: configuration.secureCookies).addRoutes(to: router)
+        AuthController(
+            users: users,
+            signer: signer,
+            pages: pages,
+            secureCookies: configuration.secureCookies,
+            endedSessions: endedSessions,
+            throttle: SignInThrottle(),
+            audit: store,
+            trustedProxies: Set(configuration.trustedProxies),
+            logger: logger
+        ).addRoutes(to: router)
         let admin = AdminGate(signer: signer, pages: pages, queue: tracker.queue, storage: tracker.storage)
         TrackingController(tracker: tracker, folder: folder, admin: admin, pages: pages).addRoutes(to: router)
         StorageController(storage: storage, admin: admin, pages: pages).addRoutes(to: router)

@@ -8,8 +8,10 @@ public struct ServerRequestContext: ClickTrackerRequestContext, RemoteAddressReq
     public var coreContext: CoreRequestContextStorage
     /// The signed-in user, set by the session middleware.
     public var user: User?
+    /// The signed-in session, set with ``user``.
+    public var session: Session?
     /// The session's nonce, from which the CSRF token is derived.
-    public var sessionNonce: String?
+    public var sessionNonce: String? { session?.nonce }
     /// The reader named by a trusted identity header or the reader cookie (proxy mode).
     public var forwardedMember: String?
     /// Whether the signed-in user counts as the reader (the built-in site; not in front of an upstream).

@@ -24,9 +24,17 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "Users file.")
         var users = "users.json"
 
+        @Flag(help: "Accept a password shorter than \(User.minimumPasswordLength) characters (for a test site only).")
+        var allowWeak = false
+
         func run() async throws {
             guard let password = Self.readPassword(prompt: "Password for \(name): "), !password.isEmpty else {
                 throw ValidationError("no password given")
+            }
+            guard allowWeak || password.count >= User.minimumPasswordLength else {
+                throw CommandError(
+                    "the password has \(password.count) characters; use at least \(User.minimumPasswordLength) (a few words make a good one), or add --allow-weak for a test site"
+                )
             }
             let directory = UserDirectory(path: users)
             do {

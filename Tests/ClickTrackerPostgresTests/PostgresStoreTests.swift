@@ -234,3 +234,34 @@ struct PostgresSchemaTests {
         }
     }
 }
+
+extension PostgresStoreTests {
+    @Test("A migrated slc.clicktracker database has exactly the schema of a fresh one, and loading sql/db.sql again changes neither")
+    func migratedSeedHasFreshSchema() async throws {
+        let logger = Logger(label: "test")
+        let fresh = try await PostgresServer.shared.createDatabase()
+        let migrated = try await PostgresServer.shared.createDatabase()
+        try PostgresServer.psql(port: migrated.port, database: migrated.database, ["-c", SeedDatabase.sql])
+        let initialise: (Int, String) async throws -> PostgresSchema.Outcome = { port, database in
+            try await Self.dsn(port: port, database: database).withConnection(timeout: .seconds(10), logger: logger) {
+                try await PostgresSchema.initialise($0, logger: logger)
+            }
+        }
+        #expect(try await initialise(fresh.port, fresh.database) == .created)
+        #expect(try await initialise(migrated.port, migrated.database) == .migratedFromSeed)
+        let dumpSchema = { (port: Int, database: String) in SchemaDump.normalised(try PostgresServer.pgDump(port: port, database: database)) }
+
+        let expected = try dumpSchema(fresh.port, fresh.database)
+        #expect(expected.contains("CREATE INDEX document_path ON public.document USING btree (path);"))
+        let actual = try dumpSchema(migrated.port, migrated.database)
+        #expect(actual == expected, "the migrated schema differs from a fresh one:\n\(SchemaDump.difference(from: expected, to: actual))")
+
+        // Loaded again by psql, as an operator would: nothing changes, and the seed's clicks stay.
+        for (port, database) in [fresh, migrated] {
+            try PostgresServer.psql(port: port, database: database, ["-f", Self.schema])
+            let again = try dumpSchema(port, database)
+            #expect(again == expected, "loading sql/db.sql again changed \(database):\n\(SchemaDump.difference(from: expected, to: again))")
+        }
+        #expect(try PostgresServer.psql(port: migrated.port, database: migrated.database, ["-A", "-t", "-c", "SELECT count(*) FROM click"]) == "3\n")
+    }
+}

@@ -35,21 +35,25 @@ struct CommandLineTests {
         return Run(status: process.terminationStatus, output: output)
     }
 
-    @Test("user add stores a bcrypt hash, never the password; user list shows roles")
+    @Test("user add stores a bcrypt hash, never the password, refuses short passwords unless --allow-weak; user list shows roles")
     func userAdd() async throws {
         let directory = try TemporaryDirectory("cli")
         defer { directory.remove() }
         let users = directory.file("users.json")
-        let added = try await Self.run(["user", "add", "chair", "--admin", "--users", users], input: "s3cret-Pass\n")
+        let added = try await Self.run(["user", "add", "chair", "--admin", "--users", users], input: "s3cret-Pass-phrase\n")
         #expect(added.status == 0)
         #expect(added.output.contains("Added administrator chair"))
-        #expect(try await Self.run(["user", "add", "alice", "--users", users], input: "alice-pass\n").status == 0)
+        let weak = try await Self.run(["user", "add", "alice", "--users", users], input: "alice-pass\n")
+        #expect(weak.status != 0)
+        #expect(weak.output.contains("the password has 10 characters; use at least 12"), "\(weak.output)")
+        #expect(try await UserDirectory(path: users).user(named: "alice") == nil)
+        #expect(try await Self.run(["user", "add", "alice", "--allow-weak", "--users", users], input: "alice-pass\n").status == 0)
         let file = try String(contentsOfFile: users, encoding: .utf8)
         #expect(!file.contains("s3cret-Pass"))
         #expect(file.contains("$2b$12$"))
         let permissions = try FileManager.default.attributesOfItem(atPath: users)[.posixPermissions] as? Int
         #expect(permissions == 0o600)
-        #expect(try await UserDirectory(path: users).authenticate(name: "chair", password: "s3cret-Pass")?.role == .admin)
+        #expect(try await UserDirectory(path: users).authenticate(name: "chair", password: "s3cret-Pass-phrase")?.role == .admin)
         #expect(try await Self.run(["user", "list", "--users", users]).output == "alice\tmember\nchair\tadmin\n")
     }
 
@@ -117,7 +121,7 @@ struct CommandLineTests {
         let dsn = "host=127.0.0.1 port=\(port) user=postgres password=hunter2 dbname=\(database) sslmode=disable"
         let first = try await Self.run(["db", "init", "--dsn", dsn])
         #expect(first.status == 0)
-        #expect(first.output.contains("created the ClickTracker schema (version 4)"))
+        #expect(first.output.contains("created the ClickTracker schema (version 5)"))
         #expect(!first.output.contains("hunter2"))
         let second = try await Self.run(["db", "init", "--dsn", "postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable"])
         #expect(second.status == 0)
@@ -140,7 +144,7 @@ struct CommandLineTests {
         let dsn = "postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable"
         let migrated = try await Self.run(["db", "init", "--dsn", dsn])
         #expect(migrated.status == 0)
-        #expect(migrated.output.contains("migrated the tables of slc.clicktracker to the ClickTracker schema (version 4)"))
+        #expect(migrated.output.contains("migrated the tables of slc.clicktracker to the ClickTracker schema (version 5)"))
         let again = try await Self.run(["db", "init", "--dsn", dsn])
         #expect(again.output.contains("is current"))
 

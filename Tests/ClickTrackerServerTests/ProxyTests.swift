@@ -40,6 +40,13 @@ struct ProxyTests {
             #expect(redirect.header("Location") == "/papers/doc.html")
             // A redirect to the upstream's own address keeps the browser on the proxy.
             #expect(try await browser.get("/absolute-redirect").header("Location") == "/papers/doc.html?x=1")
+            // Made relative only when the rest is a plain path: these would leave for another site.
+            let upstream = "http://127.0.0.1:\(upstreamPort)"
+            for rest in ["//evil.example/x", "/\\evil.example", "///evil.example", "/\t/evil.example", "/\\/evil.example"] {
+                let location = try await browser.get("/redirect-to?rest=\(HTTPSession.encode(rest))").header("Location")
+                #expect(location == upstream + rest, "Location for \(rest.debugDescription): \(location ?? "none")")
+            }
+            #expect(try await browser.get("/redirect-to?rest=\(HTTPSession.encode("/a/b?c=d"))").header("Location") == "/a/b?c=d")
 
             // A Host that could smuggle text into Forwarded or a CSP, and dot segments, are refused.
             let badHost = try await rawHTTPExchange(

@@ -63,6 +63,11 @@ enum TestUpstream {
         router.get("/absolute-redirect") { request, _ in
             Response.redirect(to: "http://\(request.head.authority ?? "")/papers/doc.html?x=1", type: .found)
         }
+        // Redirects to its own origin followed by the query's `rest`, verbatim.
+        router.get("/redirect-to") { request, _ in
+            let rest = request.uri.queryParameters["rest"].map(String.init) ?? ""
+            return Response(status: .found, headers: [.location: "http://\(request.head.authority ?? "")\(rest)"])
+        }
         router.get("/cookies") { request, _ in
             var response = Response(
                 status: .ok,

@@ -17,6 +17,7 @@ public actor InMemoryStore: ClickStorage {
     private var requests: [ReadingRequest] = []
     private var tokens: [APIToken] = []
     private var audit: [AuditEntry] = []
+    private var endedSessions: Set<String> = []
 
     public init() {}
 
@@ -213,6 +214,10 @@ public actor InMemoryStore: ClickStorage {
     }
 
     public func recordAudit(_ entry: AuditEntry) async throws { audit.append(entry) }
+
+    public func endSession(id: String, expiresAt: Date) async throws { endedSessions.insert(id) }
+
+    public func isSessionEnded(id: String) async throws -> Bool { endedSessions.contains(id) }
 
     public func auditLog(limit: Int, offset: Int) async throws -> AuditPage {
         AuditPage(entries: Array(audit.reversed().dropFirst(offset).prefix(limit)), total: audit.count)

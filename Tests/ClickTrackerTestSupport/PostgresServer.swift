@@ -96,6 +96,16 @@ public actor PostgresServer {
         )
     }
 
+    /// Runs `pg_dump --schema-only` (without owners and privileges, which depend on who loaded
+    /// the schema) against a database of the cluster and returns the dump.
+    public nonisolated static func pgDump(port: Int, database: String) throws -> String {
+        try run(
+            binary("pg_dump"),
+            ["--schema-only", "--no-owner", "--no-privileges", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", database],
+            asPostgres: false
+        )
+    }
+
     private func start() throws -> (port: Int, directory: String) {
         if let started { return started }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clicktracker-pg-\(UUID().uuidString)").path

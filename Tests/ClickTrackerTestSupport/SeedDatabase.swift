@@ -1,35 +1,52 @@
-/// A database as the original slc.clicktracker left it: its `sql/db.sql` (tables, unique
-/// constraints and the `logclick` procedure, as described in the seed) and a few clicks, with
-/// last access times in local time without a zone.
+/// A database as the original slc.clicktracker left it: its `sql/db.sql` as published in the
+/// slc.clicktracker repository (0.3/0.4, `src/slc/clicktracker/sql/db.sql`), verbatim — the
+/// sequences, the tables, the unique indexes `document_path` and `member_document_url`, the
+/// cascading foreign key and the `logclick` function — followed by a few documents and clicks,
+/// with last access times in local time without a zone.
 public enum SeedDatabase {
     public static let sql = """
+        CREATE SEQUENCE document_id_seq;
         CREATE TABLE document (
-            id serial PRIMARY KEY,
-            path varchar(1024) NOT NULL UNIQUE
+            id INT NOT NULL default nextval('document_id_seq'),
+            path VARCHAR(1024) not null,
+            PRIMARY KEY(id)
         );
+        CREATE UNIQUE INDEX document_path ON document(path);
+
+        CREATE SEQUENCE click_id_seq;
         CREATE TABLE click (
-            id serial PRIMARY KEY,
-            member varchar(255) NOT NULL,
-            count integer NOT NULL DEFAULT 1,
-            lastaccess timestamp NOT NULL DEFAULT now(),
-            document integer NOT NULL REFERENCES document (id),
-            url varchar(1024) NOT NULL,
-            UNIQUE (member, document, url)
+            id INT NOT NULL default nextval('click_id_seq'),
+            member VARCHAR(255) NOT NULL,
+            count INT NOT NULL,
+            lastaccess TIMESTAMP NOT NULL,
+            document INT REFERENCES document(id) ON DELETE CASCADE ON UPDATE CASCADE,
+            url VARCHAR(1024) not null,
+            PRIMARY KEY(id)
         );
-        CREATE FUNCTION logclick(p_member varchar, p_path varchar, p_url varchar) RETURNS void AS $$
+        CREATE UNIQUE INDEX member_document_url ON click(member, document, url);
+
+        CREATE OR REPLACE FUNCTION logclick(
+            VARCHAR(255), VARCHAR(1024), varchar(1024)) RETURNS BOOLEAN AS '
         DECLARE
-            doc integer;
+            p_member ALIAS FOR $1;
+            p_path ALIAS FOR $2;
+            p_url ALIAS FOR $3;
+            doc RECORD;
         BEGIN
             SELECT id INTO doc FROM document WHERE path = p_path;
-            IF doc IS NULL THEN
+            IF NOT FOUND THEN
                 INSERT INTO document (path) VALUES (p_path) RETURNING id INTO doc;
             END IF;
-            UPDATE click SET count = count + 1, lastaccess = now() WHERE member = p_member AND document = doc AND url = p_url;
+            UPDATE click SET count = count+1, lastaccess=NOW()
+                WHERE member = p_member AND document = doc.id AND url = p_url;
             IF NOT FOUND THEN
-                INSERT INTO click (member, document, url) VALUES (p_member, doc, p_url);
+                INSERT INTO click (member, count, lastaccess, document, url) VALUES (
+                    p_member, 1, NOW(), doc.id, p_url);
             END IF;
+            RETURN FOUND;
         END
-        $$ LANGUAGE plpgsql;
+        ' LANGUAGE plpgsql;
+
         INSERT INTO document (path) VALUES ('/papers/budget'), ('/papers/minutes');
         INSERT INTO click (member, count, lastaccess, document, url) VALUES
             ('alice', 3, '2026-11-20 09:30:00', 1, '/papers/budget'),

@@ -71,4 +71,18 @@ extension StorageConformance {
         #expect(first.entries[0] == AuditEntry(at: t0.addingTimeInterval(10), actor: "token:portal", action: "request api", subject: "7"))
         #expect(try await second.auditLog(limit: 4, offset: 4).entries.map(\.subject) == ["/p/1", "/p/0"])
     }
+
+    static func endedSessions(_ store: any ClickStorage, _ second: any ClickStorage) async throws {
+        #expect(try await !second.isSessionEnded(id: "s1"))
+        try await store.endSession(id: "s1", expiresAt: Date().addingTimeInterval(3600))
+        try await store.endSession(id: "s1", expiresAt: Date().addingTimeInterval(3600))
+        #expect(try await second.isSessionEnded(id: "s1"))
+        #expect(try await !second.isSessionEnded(id: "s2"))
+        // An ended session whose cookie has expired anyway is forgotten at the next sign-out.
+        try await store.endSession(id: "old", expiresAt: Date().addingTimeInterval(-60))
+        try await second.endSession(id: "s2", expiresAt: Date().addingTimeInterval(3600))
+        #expect(try await !store.isSessionEnded(id: "old"))
+        #expect(try await store.isSessionEnded(id: "s1"))
+        #expect(try await store.isSessionEnded(id: "s2"))
+    }
 }

@@ -26,6 +26,7 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
     case retention
     case apiTokens
     case audit
+    case endedSessions
 
     public var testDescription: String {
         switch self {
@@ -47,6 +48,7 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         case .retention: "a retention period removes old view rows and keeps the summaries, or removes everything older"
         case .apiTokens: "API tokens are found by their hash and revoked once"
         case .audit: "the audit log keeps every entry, newest first, in pages"
+        case .endedSessions: "a session ended on one instance is ended on every other; expired ones are forgotten"
         }
     }
 
@@ -75,6 +77,7 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         case .retention: try await Self.retention(store, second)
         case .apiTokens: try await Self.apiTokens(store, second)
         case .audit: try await Self.audit(store, second)
+        case .endedSessions: try await Self.endedSessions(store, second)
         }
     }
 

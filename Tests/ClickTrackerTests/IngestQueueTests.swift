@@ -6,7 +6,9 @@ import Testing
 
 /// A store that holds each write until released, to observe batching, and can fail.
 actor GatedStore: ClickStorage {
-    struct Failure: Error {}
+    struct Failure: Error, CustomStringConvertible {
+        var description = "the store refused the event"
+    }
 
     var batches: [[ViewEvent]] = []
     var failNext = false
@@ -14,6 +16,11 @@ actor GatedStore: ClickStorage {
     var isUnavailable = false
     /// A write holding any of these render ids throws ``Failure`` (the store refuses it).
     var refused: Set<String> = []
+    /// While set, a write holding any of `refused` fails differently each time (a flaky store).
+    var refusesInconsistently = false
+    /// While above zero, writes throw what a cancelled database call throws, and count down.
+    var cancelledWrites = 0
+    private var attempts = 0
     private var gate: CheckedContinuation<Void, Never>?
     private var isGated = true
     private var waitingForWrite: CheckedContinuation<Void, Never>?
@@ -26,14 +33,26 @@ actor GatedStore: ClickStorage {
             writingCount = events.count
             waitingForWrite?.resume()
             waitingForWrite = nil
-            await withCheckedContinuation { gate = $0 }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { gate = $0 }
+            } onCancel: {
+                Task { await self.releaseOne() }
+            }
+            try Task.checkCancellation()
+        }
+        if cancelledWrites > 0 {
+            cancelledWrites -= 1
+            throw CancellationError()
         }
         if failNext {
             failNext = false
             throw Failure()
         }
         if isUnavailable { throw StorageUnavailable(reason: "test outage") }
-        if events.contains(where: { refused.contains($0.renderID) }) { throw Failure() }
+        if events.contains(where: { refused.contains($0.renderID) }) {
+            attempts += 1
+            throw Failure(description: refusesInconsistently ? "refusal number \(attempts)" : "the store refused the event")
+        }
         batches.append(events)
         return events.map { $0.kind == .view ? .recorded : .unknownRender }
     }
@@ -43,6 +62,12 @@ actor GatedStore: ClickStorage {
         if gate != nil { return }
         await withCheckedContinuation { waitingForWrite = $0 }
     }
+
+    /// Writes made against refused events so far.
+    var attemptsMade: Int { attempts }
+
+    /// Holds writes at the gate again.
+    func holdWrites() { isGated = true }
 
     func open() {
         isGated = false
@@ -59,7 +84,12 @@ actor GatedStore: ClickStorage {
 
     func setUnavailable(_ value: Bool) { isUnavailable = value }
 
-    func refuse(_ renderIDs: Set<String>) { refused = renderIDs }
+    func refuse(_ renderIDs: Set<String>, consistently: Bool = true) {
+        refused = renderIDs
+        refusesInconsistently = !consistently
+    }
+
+    func cancelNextWrites(_ count: Int) { cancelledWrites = count }
 
     func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage { AccessLogPage(entries: [], total: 0) }
     func readers(_ query: ReadersQuery) async throws -> ReadersPage { ReadersPage(readers: [], total: 0) }
@@ -86,6 +116,8 @@ actor GatedStore: ClickStorage {
     func addAPIToken(_ token: APIToken) async throws -> Int64 { 0 }
     func revokeAPIToken(id: Int64) async throws -> Bool { false }
     func recordAudit(_ entry: AuditEntry) async throws {}
+    func endSession(id: String, expiresAt: Date) async throws {}
+    func isSessionEnded(id: String) async throws -> Bool { false }
     func auditLog(limit: Int, offset: Int) async throws -> AuditPage { AuditPage(entries: [], total: 0) }
     func statistics() async throws -> StorageStatistics { StorageStatistics(documents: 0, views: 0, clickRows: 0, clicks: 0, sections: 0) }
     func views(after position: Int64, limit: Int) async throws -> [StoredView] { [] }
@@ -93,9 +125,9 @@ actor GatedStore: ClickStorage {
     func close() async throws {}
 }
 
-/// Polls `condition` every 10 ms for up to 5 seconds.
+/// Polls `condition` every 10 ms for up to a minute (a limit for hangs, not a measure of speed).
 func waitFor(_ condition: () async -> Bool) async throws -> Bool {
-    for _ in 0..<500 {
+    for _ in 0..<6000 {
         if await condition() { return true }
         try await Task.sleep(for: .milliseconds(10))
     }
@@ -290,9 +322,115 @@ struct IngestQueueTests {
         #expect(try await waitFor { await queue.spooled == 0 })
         #expect(await store.batches.flatMap { $0 }.map(\.renderID) == ["r0", "r1", "r3", "r4"])
         #expect(await queue.setAside == 1)
+        #expect(await queue.setAsideSummary.map(\.reason) == ["the store refused the event"])
+        #expect(await queue.setAsideSummary.map(\.count) == [1])
         let rejected = try String(contentsOfFile: folder + "/rejected.jsonl", encoding: .utf8)
         #expect(rejected.contains("\"renderID\":\"r2\""))
+        #expect(rejected.contains("\"reason\":\"the store refused the event\""))
+
+        // Once the cause is fixed, the set-aside read is put back and written.
+        await store.refuse([])
+        #expect(try await queue.retrySetAside() == 1)
+        #expect(try await waitFor { await queue.spooled == 0 })
+        #expect(await queue.setAside == 0)
+        #expect(await store.batches.flatMap { $0 }.map(\.renderID).last == "r2")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/rejected.jsonl"))
         await queue.close()
         try await writer.value
+    }
+
+    @Test("A spooled event the store refuses with a different answer each time stays in the spool; none is set aside")
+    func inconsistentRefusalStaysSpooled() async throws {
+        let folder = Self.spoolFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = GatedStore()
+        await store.open()
+        await store.setUnavailable(true)
+        let queue = IngestQueue(storage: store, spool: try Spool(directory: folder))
+        let writer = Task { try await queue.run() }
+        for index in 0..<3 { try await queue.submit(Self.event(index)) }
+        await store.refuse(["r1"], consistently: false)
+        await store.setUnavailable(false)
+        // Several replay attempts, each answered differently: the chunk stays.
+        #expect(try await waitFor { await store.attemptsMade >= 6 })
+        #expect(await queue.setAside == 0)
+        #expect(await queue.spooled == 3)
+        await store.refuse([])
+        #expect(try await waitFor { await queue.spooled == 0 })
+        #expect(Set(await store.batches.flatMap { $0 }.map(\.renderID)) == ["r0", "r1", "r2"])
+        await queue.close()
+        try await writer.value
+    }
+
+    @Test("A store call cancelled during replay sets nothing aside: the chunk stays in the spool")
+    func cancelledReplayKeepsChunk() async throws {
+        let folder = Self.spoolFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = GatedStore()
+        await store.open()
+        await store.setUnavailable(true)
+        let queue = IngestQueue(storage: store, spool: try Spool(directory: folder))
+        let writer = Task { try await queue.run() }
+        for index in 0..<4 { try await queue.submit(Self.event(index)) }
+        // What a database call interrupted by shutdown throws, for the batch and every single retry.
+        await store.cancelNextWrites(3)
+        await store.setUnavailable(false)
+        #expect(try await waitFor { await store.cancelledWrites == 0 })
+        #expect(await queue.setAside == 0)
+        #expect(await queue.spooled == 4)
+        #expect(try await waitFor { await queue.spooled == 0 })
+        #expect(await store.batches.flatMap { $0 }.map(\.renderID) == ["r0", "r1", "r2", "r3"])
+        await queue.close()
+        try await writer.value
+    }
+
+    @Test("Stopping the server while a replay is writing sets nothing aside; the next start writes every read")
+    func shutdownDuringReplay() async throws {
+        let folder = Self.spoolFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = GatedStore()
+        await store.open()
+        await store.setUnavailable(true)
+        do {
+            let queue = IngestQueue(storage: store, spool: try Spool(directory: folder))
+            let writer = Task { try await queue.run() }
+            for index in 0..<5 { try await queue.submit(Self.event(index)) }
+            // The replay's write is held at the gate when the server is stopped (its task cancelled).
+            await store.holdWrites()
+            await store.setUnavailable(false)
+            await store.writeStarted()
+            writer.cancel()
+            try? await writer.value
+            #expect(await queue.setAside == 0)
+        }
+        await store.open()
+        let queue = IngestQueue(storage: store, spool: try Spool(directory: folder))
+        #expect(await queue.setAside == 0)
+        #expect(await queue.spooled == 5)
+        let writer = Task { try await queue.run() }
+        #expect(try await waitFor { await queue.spooled == 0 })
+        #expect(await store.batches.flatMap { $0 }.map(\.renderID) == ["r0", "r1", "r2", "r3", "r4"])
+        #expect(!FileManager.default.fileExists(atPath: folder + "/rejected.jsonl"))
+        await queue.close()
+        try await writer.value
+    }
+
+    @Test("Set-aside reads written before reasons were kept are counted, shown and put back too")
+    func earlierSetAsideFormat() async throws {
+        let folder = Self.spoolFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        let line = String(decoding: try encoder.encode(Self.event(7)), as: UTF8.self)
+        try (line + "\n").write(toFile: folder + "/rejected.jsonl", atomically: true, encoding: .utf8)
+        let spool = try Spool(directory: folder)
+        #expect(await spool.rejected == 1)
+        #expect(await spool.setAsideSummary.first?.reason == "refused before ClickTracker kept reasons")
+        #expect(try await spool.requeueSetAside() == 1)
+        #expect(await spool.backlog == 1)
+        #expect(await spool.rejected == 0)
+        #expect(try await spool.peek(maximumEvents: 10)?.events.map(\.renderID) == ["r7"])
+        await spool.close()
     }
 }

@@ -11,6 +11,9 @@ import ServiceLifecycle
 /// With a ``Spool``, a batch the store cannot take because it is unreachable
 /// (``StorageUnavailable``) is appended to the spool instead, and so is every later batch until
 /// the spool has been replayed into the store, oldest first, so the store sees events in order.
+/// A spooled event leaves the spool only once the store has committed it, or when the store
+/// refuses it the same way twice: then it is set aside with the store's reason, to be put back
+/// with ``retrySetAside()``. Cancellation, timeouts and lost connections never set anything aside.
 public actor IngestQueue: Service {
     /// Why an event was not accepted.
     public enum SubmitError: Error, CustomStringConvertible {
@@ -33,6 +36,8 @@ public actor IngestQueue: Service {
     private var writerWaiting: CheckedContinuation<Void, Never>?
     private var replayerWaiting: CheckedContinuation<Void, Never>?
     private var replayRequested = false
+    private var isReplaying = false
+    private var replayTurns: [CheckedContinuation<Void, Never>] = []
     private var isClosed = false
 
     /// Creates a queue.
@@ -64,6 +69,32 @@ public actor IngestQueue: Service {
     /// Spooled events the store refused on replay, set aside in the spool's rejected file.
     public var setAside: Int {
         get async { await spool?.rejected ?? 0 }
+    }
+
+    /// The set-aside events counted by the store's reason, most frequent first.
+    public var setAsideSummary: [(reason: String, count: Int)] {
+        get async { await spool?.setAsideSummary ?? [] }
+    }
+
+    /// Puts every set-aside event back into the spool and wakes the replayer; those the store
+    /// refuses again are set aside again, with its new reason.
+    /// - Returns: How many events were put back.
+    @discardableResult
+    public func retrySetAside() async throws -> Int {
+        guard let spool else { return 0 }
+        let count = try await spool.requeueSetAside()
+        if count > 0 {
+            logger.notice("\(count) set-aside reads were put back into the spool to be written again")
+            wakeReplayer()
+        }
+        return count
+    }
+
+    /// Replays the spool into the store until it is empty, for a command run while no server
+    /// uses the spool (``run()`` does this by itself).
+    /// - Throws: The store's error when it cannot be reached or fails; what was written stays written.
+    public func replaySpoolNow() async throws {
+        while try await replayChunk() {}
     }
 
     /// `true` once the queue takes no new events.
@@ -193,35 +224,75 @@ public actor IngestQueue: Service {
 
     /// Records the spool's oldest chunk in the store and removes it; `false` if the spool is empty.
     ///
-    /// If the store refuses the chunk (rather than being unreachable), its events are written one
-    /// by one and those the store still refuses are set aside in the spool's rejected file, so
-    /// one bad event never blocks the events behind it.
+    /// If the store refuses the chunk, its events are written one by one, and only an event the
+    /// store refuses twice with the same reason is set aside (with that reason), so one bad
+    /// event never blocks the events behind it. Anything that is not such a refusal — the store
+    /// unreachable, a timeout, cancellation at shutdown, a different answer on the second try —
+    /// leaves the whole chunk in the spool for the next attempt.
     private func replayChunk() async throws -> Bool {
-        guard let spool, let chunk = try await spool.peek(maximumEvents: maximumBatchSize) else { return false }
-        do {
-            let refused = try await storage.record(chunk.events).filter { !$0.isAccepted }.count
-            if refused > 0 {
-                logger.info("\(refused) spooled reports were for renders the store does not know or had finished; they changed nothing")
-            }
-        } catch let error as StorageUnavailable {
-            throw error
-        } catch {
-            var refused: [ViewEvent] = []
-            for event in chunk.events {
-                do {
-                    try await storage.record([event])
-                } catch let error as StorageUnavailable {
-                    throw error
-                } catch {
-                    logger.error("The store refused a spooled view event; it is set aside in the spool's rejected file: \(error)")
-                    refused.append(event)
+        try await withReplayTurn {
+            guard let spool, let chunk = try await spool.peek(maximumEvents: maximumBatchSize) else { return false }
+            do {
+                let refused = try await storage.record(chunk.events).filter { !$0.isAccepted }.count
+                if refused > 0 {
+                    logger.info("\(refused) spooled reports were for renders the store does not know or had finished; they changed nothing")
                 }
+            } catch {
+                try Self.rethrowUnlessRefusal(error)
+                var setAside: [SetAsideEvent] = []
+                for event in chunk.events {
+                    if let reason = try await refusal(of: event) {
+                        logger.error(
+                            "The store refused a spooled read twice; it is set aside in \(spool.rejectedFile): \(reason)"
+                        )
+                        setAside.append(SetAsideEvent(event: event, reason: reason))
+                    }
+                }
+                try await spool.setAside(setAside)
             }
-            try await spool.setAside(refused)
+            try await spool.remove(chunk)
+            if await spool.isEmpty { logger.notice("The spool has been replayed into the store") }
+            return true
         }
-        try await spool.remove(chunk)
-        if await spool.isEmpty { logger.notice("The spool has been replayed into the store") }
-        return true
+    }
+
+    /// Writes one event; `nil` once the store took it, or the store's reason when it refused it
+    /// twice the same way. Throws when the failure is anything else (the event stays spooled).
+    private func refusal(of event: ViewEvent) async throws -> String? {
+        var reasons: [String] = []
+        for attempt in 0..<2 {
+            do {
+                try await storage.record([event])
+                return nil
+            } catch {
+                try Self.rethrowUnlessRefusal(error)
+                reasons.append("\(error)")
+                if attempt == 0 { try await Task.sleep(for: .milliseconds(200)) }
+            }
+        }
+        guard reasons[0] == reasons[1] else {
+            throw StorageUnavailable(reason: "the store gave two different answers: \(reasons[0]); then \(reasons[1])")
+        }
+        return reasons[0]
+    }
+
+    /// Rethrows errors that say nothing about the event itself: the store unreachable, or the
+    /// task cancelled (the server is stopping; the store may report that as its own error).
+    private static func rethrowUnlessRefusal(_ error: any Error) throws {
+        if error is StorageUnavailable || error is CancellationError { throw error }
+        try Task.checkCancellation()
+    }
+
+    /// Runs `body` when no other replay is running (the replayer and ``replaySpoolNow()`` never
+    /// write the same chunk twice at once).
+    private func withReplayTurn<T>(_ body: () async throws -> T) async throws -> T {
+        while isReplaying { await withCheckedContinuation { replayTurns.append($0) } }
+        isReplaying = true
+        defer {
+            isReplaying = false
+            if !replayTurns.isEmpty { replayTurns.removeFirst().resume() }
+        }
+        return try await body()
     }
 
     private func wakeReplayer() {

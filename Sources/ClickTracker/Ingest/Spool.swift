@@ -41,7 +41,7 @@ public actor Spool {
     private static let headerSize = 16
 
     /// The spool's folder.
-    public let directory: String
+    public nonisolated let directory: String
     /// Segments grow to about this many bytes before a new one is started.
     private let segmentSize: Int
     private var lockDescriptor: Int32?
@@ -55,7 +55,9 @@ public actor Spool {
     /// Events appended and not yet removed.
     public private(set) var backlog: Int
     /// Events the store refused on replay, kept in ``rejectedFile``.
-    public private(set) var rejected: Int
+    public var rejected: Int { setAsideReasons.values.reduce(0, +) }
+    /// How many set-aside events the store refused for each reason.
+    private var setAsideReasons: [String: Int]
     private var cachedSegment: (number: Int, data: Data)?
 
     /// Opens (creating if needed) the spool in `directory`.
@@ -100,8 +102,12 @@ public actor Spool {
         self.segments = numbers
         self.head = Position(segment: numbers.first ?? 0, offset: 0)
         self.backlog = backlog
-        let rejectedText = (try? String(contentsOfFile: directory + "/rejected.jsonl", encoding: .utf8)) ?? ""
-        self.rejected = rejectedText.split(separator: "\n").count
+        do {
+            self.setAsideReasons = Self.countReasons(try Self.readSetAside(Self.rejectedFile(in: directory)))
+        } catch {
+            closeDescriptor(lock)
+            throw error
+        }
     }
 
     deinit {
@@ -180,15 +186,21 @@ public actor Spool {
         return events.isEmpty ? nil : Chunk(events: events, end: position)
     }
 
-    /// The file of events the store refused on replay (one JSON object a line), for an operator.
-    public nonisolated var rejectedFile: String { directory + "/rejected.jsonl" }
+    /// The file of events the store refused on replay (one ``SetAsideEvent`` as JSON a line),
+    /// kept until ``requeueSetAside()`` puts them back.
+    public nonisolated var rejectedFile: String { Self.rejectedFile(in: directory) }
+
+    /// The set-aside events, counted by the store's reason, most frequent first.
+    public var setAsideSummary: [(reason: String, count: Int)] {
+        setAsideReasons.map { (reason: $0.key, count: $0.value) }.sorted { ($0.count, $1.reason) > ($1.count, $0.reason) }
+    }
 
     /// Keeps events the store refused (not merely could not reach) in ``rejectedFile``, durably.
-    public func setAside(_ events: [ViewEvent]) throws {
-        guard !events.isEmpty else { return }
+    public func setAside(_ entries: [SetAsideEvent]) throws {
+        guard !entries.isEmpty else { return }
         var lines = Data()
-        for event in events {
-            lines.append(try Self.encoder.encode(event))
+        for entry in entries {
+            lines.append(try Self.encoder.encode(entry))
             lines.append(UInt8(ascii: "\n"))
         }
         let descriptor = open(rejectedFile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
@@ -198,7 +210,53 @@ public actor Spool {
         guard written == lines.count, fsync(descriptor) == 0 else {
             throw Failure(description: "cannot write \(rejectedFile): \(Self.errorText())")
         }
-        rejected += events.count
+        for entry in entries { setAsideReasons[entry.reason, default: 0] += 1 }
+    }
+
+    /// Puts every set-aside event back at the end of the spool, to be replayed like any other,
+    /// and empties ``rejectedFile``; events the store refuses again are set aside again.
+    ///
+    /// The events are appended durably before the file is removed: a crash in between keeps
+    /// them in both places, and the store records a render only once.
+    /// - Returns: How many events were put back.
+    @discardableResult
+    public func requeueSetAside() throws -> Int {
+        let entries = try Self.readSetAside(rejectedFile)
+        guard !entries.isEmpty else { return 0 }
+        try append(entries.map(\.event))
+        guard unlink(rejectedFile) == 0 || errno == ENOENT else {
+            throw Failure(description: "cannot remove \(rejectedFile) after putting its reads back: \(Self.errorText())")
+        }
+        setAsideReasons = [:]
+        return entries.count
+    }
+
+    private static func rejectedFile(in directory: String) -> String { directory + "/rejected.jsonl" }
+
+    /// The entries of a set-aside file; lines written before reasons were kept are plain events.
+    private static func readSetAside(_ path: String) throws -> [SetAsideEvent] {
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw Failure(description: "cannot read \(path): \(error.localizedDescription)")
+        }
+        var entries: [SetAsideEvent] = []
+        for (number, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
+            if let entry = try? decoder.decode(SetAsideEvent.self, from: line) {
+                entries.append(entry)
+            } else if let event = try? decoder.decode(ViewEvent.self, from: line) {
+                entries.append(SetAsideEvent(event: event, reason: "refused before ClickTracker kept reasons", at: nil))
+            } else {
+                throw Failure(description: "\(path) is damaged at line \(number + 1); no read in it was changed")
+            }
+        }
+        return entries
+    }
+
+    private static func countReasons(_ entries: [SetAsideEvent]) -> [String: Int] {
+        entries.reduce(into: [:]) { $0[$1.reason, default: 0] += 1 }
     }
 
     /// Removes a chunk returned by ``peek(maximumEvents:)`` once the store has committed it;

@@ -114,6 +114,16 @@ public protocol ClickStorage: Sendable {
     /// Adds an entry to the audit log.
     func recordAudit(_ entry: AuditEntry) async throws
 
+    /// Ends a signed-in session for good (its user signed out), for every instance sharing the
+    /// store; forgets sessions ended before now whose cookies have expired.
+    /// - Parameters:
+    ///   - id: The session's id (a hash of its random nonce).
+    ///   - expiresAt: When the session's cookie would have expired anyway.
+    func endSession(id: String, expiresAt: Date) async throws
+
+    /// `true` if the session was ended by ``endSession(id:expiresAt:)``.
+    func isSessionEnded(id: String) async throws -> Bool
+
     /// One page of the audit log, newest first.
     func auditLog(limit: Int, offset: Int) async throws -> AuditPage
 

@@ -51,13 +51,22 @@ struct StorageController: Sendable {
             case "sqlite":
                 let result = try await storage.switchToSQLite()
                 return await page(context: context, notice: Notice(text: "The server now stores reads in \(result.location). \(result.saved)"))
+            case "retry":
+                let count = try await storage.queue.retrySetAside()
+                let text =
+                    count == 0
+                    ? "There were no set-aside reads to write."
+                    : "\(count) set-aside \(count == 1 ? "read was" : "reads were") put back into the local spool and \(count == 1 ? "is" : "are") being written to the database; any it refuses again are set aside again with its reason."
+                return await page(context: context, notice: Notice(text: text))
             case "copy":
                 try await storage.copyAgain()
                 return await page(context: context, notice: Notice(text: "Copying the SQLite file's reads again; views already there are skipped."))
             default:
-                return admin.badRequest("The action must be test, init, switch, sqlite or copy.", context: context)
+                return admin.badRequest("The action must be test, init, switch, sqlite, copy or retry.", context: context)
             }
         } catch let error as StorageManager.Failure {
+            return await page(context: context, notice: Notice(text: error.description, isError: true), status: .conflict)
+        } catch let error as Spool.Failure {
             return await page(context: context, notice: Notice(text: error.description, isError: true), status: .conflict)
         } catch let error as PostgresSchema.SetupError {
             return await page(context: context, notice: Notice(text: error.description, isError: true), status: .conflict)
@@ -97,9 +106,14 @@ struct StorageController: Sendable {
         let spooled = await storage.queue.spooled
         values["spooled"] = spooled
         values["hasSpooled"] = spooled > 0
-        let setAside = await storage.queue.setAside
-        if setAside > 0 {
-            values["setAside"] = ["count": setAside, "file": storage.configuration.spoolDirectory + "/rejected.jsonl"]
+        let setAside = await storage.queue.setAsideSummary
+        if !setAside.isEmpty {
+            let count = setAside.reduce(0) { $0 + $1.count }
+            values["setAside"] = [
+                "count": count, "reads": count == 1 ? "read" : "reads", "were": count == 1 ? "was" : "were",
+                "file": storage.configuration.spoolDirectory + "/rejected.jsonl",
+                "reasons": setAside.map { ["count": $0.count, "reason": $0.reason] },
+            ]
         }
         do {
             let statistics = try await storage.live.statistics()

@@ -432,7 +432,16 @@ enum Templates {
         </div>
         {{#unreachable}}<p class="state error" id="unreachable">{{unreachable}}</p>{{/unreachable}}
         {{#hasSpooled}}<p class="state error" id="spool">{{spooled}} reads are waiting in the local spool ({{spoolPath}}); they are written to the database, oldest first, as soon as it answers.</p>{{/hasSpooled}}
-        {{#setAside}}<p class="state error" id="set-aside">{{count}} spooled reads were refused by the database when replayed; they are kept in {{file}}.</p>{{/setAside}}
+        {{#setAside}}
+        <div class="state error" id="set-aside">
+          <p>{{count}} {{reads}} acknowledged while the database was unreachable {{were}} refused by the database twice when written later, and {{were}} set aside in {{file}}. Nothing is deleted: fix the cause, then write them again.</p>
+          <ul>{{#reasons}}<li>{{count}} × {{reason}}</li>{{/reasons}}</ul>
+          <form method="post" action="{{prefix}}/storage">
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <button name="action" value="retry" id="retry-set-aside">Write the set-aside reads again</button>
+          </form>
+        </div>
+        {{/setAside}}
         {{^hasSpooled}}<p class="muted" id="spool">The local spool ({{spoolPath}}) is empty.</p>{{/hasSpooled}}
         {{#notice}}
         <div class="state{{#isError}} error{{/isError}}" id="notice"><p>{{text}}</p>{{#details}}<p>{{.}}</p>{{/details}}</div>

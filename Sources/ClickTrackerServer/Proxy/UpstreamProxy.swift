@@ -168,7 +168,7 @@ struct UpstreamProxy: RouterMiddleware {
             headers.append(HTTPField(name: fieldName, value: value))
         }
         if let location = headers[.location] {
-            headers[.location] = localLocation(location)
+            headers[.location] = Self.localLocation(location, authority: target.authority, basePath: target.basePath)
         }
         let isHTML = headers[.contentType]?.lowercased().hasPrefix("text/html") == true
         if !trustsUpstreamIdentity {
@@ -208,13 +208,18 @@ struct UpstreamProxy: RouterMiddleware {
     }
 
     /// A redirect to the upstream's own address, made relative so the browser stays on ClickTracker.
-    private func localLocation(_ location: String) -> String {
+    ///
+    /// Only when what follows the upstream's origin is a plain path: `//evil.example`, `/\\evil`
+    /// or a path with a tab or line break (which browsers drop) would take the browser to another
+    /// site, so such a location is passed on as the absolute URL it was.
+    static func localLocation(_ location: String, authority: String, basePath: String) -> String {
         for scheme in ["http", "https"] {
-            let origin = "\(scheme)://\(target.authority)\(target.basePath)"
+            let origin = "\(scheme)://\(authority)\(basePath)"
             if location == origin { return "/" }
             if location.hasPrefix(origin + "/") || location.hasPrefix(origin + "?") {
                 let rest = location.dropFirst(origin.count)
-                return rest.hasPrefix("?") ? "/" + rest : String(rest)
+                let local = rest.hasPrefix("?") ? "/" + rest : String(rest)
+                return AuthController.localPath(local) == local ? local : location
             }
         }
         return location

@@ -1,17 +1,28 @@
 import ClickTracker
 import ClickTrackerHummingbird
 import Foundation
+import HTTPTypes
 import Hummingbird
+import Logging
 
 /// Sign-in and sign-out.
 ///
 /// The sign-in form carries a CSRF token bound to a short-lived `ct_login` cookie, so another
-/// site cannot sign a visitor in as someone else; sign-out is a CSRF-protected `POST`.
+/// site cannot sign a visitor in as someone else; sign-out is a CSRF-protected `POST` that ends
+/// the session on every instance. Repeated wrong passwords are held back (``SignInThrottle``)
+/// and reported in the audit log.
 struct AuthController: Sendable {
     let users: UserDirectory
     let signer: SessionSigner
     let pages: PageRenderer
     let secureCookies: Bool
+    let endedSessions: EndedSessions
+    let throttle: SignInThrottle
+    /// Where held-back sign-ins are reported.
+    let audit: any ClickStorage
+    /// Proxies whose `X-Forwarded-For` names the client.
+    let trustedProxies: Set<String>
+    let logger: Logger
 
     var prefix: String { pages.collectorPath }
 
@@ -68,10 +79,27 @@ struct AuthController: Sendable {
                 context: context
             )
         }
+        let address = clientAddress(request, context: context)
+        if let wait = throttle.wait(account: username, address: address) {
+            return heldBack(wait, next: next, username: username, context: context)
+        }
         guard let user = try await users.authenticate(name: username, password: form["password"] ?? "") else {
+            let held = throttle.failed(account: username, address: address)
+            for entry in held {
+                let subject = "\(entry.key): \(entry.failures) failed sign-ins in a row; held back for \(Self.seconds(entry.wait))"
+                do {
+                    try await audit.recordAudit(AuditEntry(at: Date(), actor: "address \(address)", action: "sign-in held back", subject: subject))
+                } catch {
+                    logger.warning("Cannot write to the audit log that sign-ins are held back (\(subject)): \(error)")
+                }
+            }
+            if let wait = held.map(\.wait).max() {
+                return heldBack(wait, next: next, username: username, context: context)
+            }
             return loginForm(next: next, username: username, error: "Unknown user name or wrong password.", status: .unauthorized, context: context)
         }
-        let session = signer.newSession(for: user.name)
+        throttle.succeeded(account: username)
+        let session = signer.newSession(for: user)
         var response = Response.redirect(to: next, type: .found)
         response.setCookie(
             Cookie(
@@ -92,14 +120,47 @@ struct AuthController: Sendable {
 
     func signOut(_ request: Request, context: ServerRequestContext) async throws -> Response {
         let form = try await Self.form(request)
-        guard let nonce = context.sessionNonce, signer.isValidCSRFToken(form["csrf"], for: nonce) else {
+        guard let session = context.session, signer.isValidCSRFToken(form["csrf"], for: session.nonce) else {
             throw HTTPError(.forbidden, message: "Missing or invalid CSRF token.")
+        }
+        do {
+            try await endedSessions.end(session)
+        } catch {
+            // Ended here already; other instances accept a copy of the cookie until it expires.
+            logger.error("Signing out \(session.userName): the database could not record it, so only this instance knows: \(error)")
         }
         var response = Response.redirect(to: "\(prefix)/login", type: .found)
         response.setCookie(
             Cookie(name: SessionSigner.cookieName, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax)
         )
         return response
+    }
+
+    /// The sign-in form again, saying how long to wait (429 with `Retry-After`).
+    private func heldBack(_ wait: Duration, next: String, username: String, context: ServerRequestContext) -> Response {
+        let text =
+            "Too many failed sign-ins for this account or from this network. For your security, wait \(Self.seconds(wait)) before trying again; each further wrong password doubles the wait. If you have forgotten your password, ask an administrator to set a new one."
+        var response = loginForm(next: next, username: username, error: text, status: .tooManyRequests, context: context)
+        response.headers[.retryAfter] = String(Self.wholeSeconds(wait))
+        return response
+    }
+
+    /// The address a sign-in came from: the client named by a trusted proxy, else the peer.
+    private func clientAddress(_ request: Request, context: ServerRequestContext) -> String {
+        let peer = context.remoteAddress?.ipAddress ?? "unknown"
+        guard trustedProxies.contains(peer), let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!] else { return peer }
+        return forwarded.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? peer
+    }
+
+    private static func wholeSeconds(_ duration: Duration) -> Int64 {
+        max(1, duration.components.seconds + (duration.components.attoseconds > 0 ? 1 : 0))
+    }
+
+    /// "1 second", "8 seconds", "4 minutes".
+    private static func seconds(_ duration: Duration) -> String {
+        let seconds = wholeSeconds(duration)
+        if seconds < 120 { return seconds == 1 ? "1 second" : "\(seconds) seconds" }
+        return "\((seconds + 59) / 60) minutes"
     }
 
     /// The fields of a form body of at most 16 KiB.

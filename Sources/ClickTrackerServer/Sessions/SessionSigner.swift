@@ -10,15 +10,28 @@ struct SessionSigner: Sendable {
 
     private let sessions: SignedValue
     private let csrfKey: SymmetricKey
+    private let passwordKey: SymmetricKey
 
     init(key: SecretKey) {
         self.sessions = SignedValue(key: key.derived(for: "session"))
         self.csrfKey = key.derived(for: "csrf")
+        self.passwordKey = key.derived(for: "session-password")
     }
 
     /// A new session for a user who just signed in.
-    func newSession(for userName: String, now: Date = Date()) -> Session {
-        Session(userName: userName, nonce: ViewToken.newRenderID(), expiresAt: now.addingTimeInterval(Self.lifetime))
+    func newSession(for user: User, now: Date = Date()) -> Session {
+        Session(
+            userName: user.name,
+            nonce: ViewToken.newRenderID(),
+            expiresAt: now.addingTimeInterval(Self.lifetime),
+            passwordTag: passwordTag(for: user)
+        )
+    }
+
+    /// A tag of the user's current password hash: sessions signed in with another password
+    /// (before a reset) carry another tag and are refused.
+    func passwordTag(for user: User) -> String {
+        Base64URL.encode(HMAC<SHA256>.authenticationCode(for: Data(user.passwordHash.utf8), using: passwordKey).prefix(12))
     }
 
     /// The cookie value for a session: `claims.mac`, both base64url.

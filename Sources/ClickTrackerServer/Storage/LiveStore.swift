@@ -161,6 +161,14 @@ final class LiveStore: ClickStorage {
         try await use { try await $0.recordAudit(entry) }
     }
 
+    func endSession(id: String, expiresAt: Date) async throws {
+        try await use { try await $0.endSession(id: id, expiresAt: expiresAt) }
+    }
+
+    func isSessionEnded(id: String) async throws -> Bool {
+        try await use { try await $0.isSessionEnded(id: id) }
+    }
+
     func auditLog(limit: Int, offset: Int) async throws -> AuditPage {
         try await use { try await $0.auditLog(limit: limit, offset: offset) }
     }

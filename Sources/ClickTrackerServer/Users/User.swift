@@ -15,6 +15,9 @@ public struct User: Sendable, Hashable, Codable {
     /// bcrypt hash of the password (salted, cost 12 by default).
     public var passwordHash: String
 
+    /// The shortest password `clicktracker user add` accepts without `--allow-weak`.
+    public static let minimumPasswordLength = 12
+
     /// `true` for administrators.
     public var isAdmin: Bool { role == .admin }
 
