@@ -5,6 +5,7 @@ import ClickTrackerPostgres
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -132,9 +133,17 @@ public enum ClickTrackerServer {
                 .addRoutes(to: router)
         }
 
+        let limits = configuration.limits
+        let connections = limits.connections(proxying: configuration.upstream != nil)
+        logger.info("At most \(connections) connections at once; a request head must arrive within \(limits.headerTimeout) s, a small body within \(limits.bodyTimeout) s, the next request within \(limits.idleTimeout) s")
         return Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ClickTracker"),
+            server: .http1(configuration: .init(additionalChannelHandlers: [RequestDeadlineHandler(limits: limits)])),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "ClickTracker",
+                availableConnectionsDelegate: MaximumAvailableConnections(connections, logger: logger)
+            ),
             services: services,
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger

@@ -6,7 +6,7 @@ struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Manage the users who can sign in.",
-        subcommands: [Add.self, List.self]
+        subcommands: [Add.self, Delete.self, List.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -31,6 +31,7 @@ struct UserCommand: AsyncParsableCommand {
             guard let password = Self.readPassword(prompt: "Password for \(name): "), !password.isEmpty else {
                 throw ValidationError("no password given")
             }
+            guard User.isValidName(name) else { throw CommandError(UserDirectory.DirectoryError.invalidName(name).description) }
             guard allowWeak || password.count >= User.minimumPasswordLength else {
                 throw CommandError(
                     "the password has \(password.count) characters; use at least \(User.minimumPasswordLength) (a few words make a good one), or add --allow-weak for a test site"
@@ -50,6 +51,32 @@ struct UserCommand: AsyncParsableCommand {
                 return String(cString: entered)
             }
             return readLine(strippingNewline: true)
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a user; they can no longer sign in, and their signed-in sessions end at once.",
+            discussion: "Their reading records stay; remove those with clicktracker purge --user NAME --yes."
+        )
+
+        @Argument(help: "The sign-in name.")
+        var name: String
+
+        @Option(help: "Users file.")
+        var users = "users.json"
+
+        func run() async throws {
+            do {
+                guard try await UserDirectory(path: users).removeUser(name: name) else {
+                    throw CommandError("there is no user named \(name) in \(users)")
+                }
+                print("Removed \(name) from \(users)")
+            } catch let error as CommandError {
+                throw error
+            } catch {
+                throw CommandError("\(error)")
+            }
         }
     }
 

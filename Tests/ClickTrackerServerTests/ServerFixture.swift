@@ -158,12 +158,24 @@ func eventually(seconds: Double = 10, _ condition: () async throws -> Bool) asyn
 }
 
 /// Starts the `clicktracker` binary with `serve --config … --port 0` (and `environment` added to
-/// this process's); returns the process and the port it printed. Its output goes to the file `output`.
-func startServerProcess(config: String, output: String, environment: [String: String] = [:]) async throws -> (Process, Int) {
+/// this process's, under an open-file limit if given); returns the process and the port it
+/// printed. Its output goes to the file `output`.
+func startServerProcess(
+    config: String,
+    output: String,
+    environment: [String: String] = [:],
+    openFileLimit: Int? = nil
+) async throws -> (Process, Int) {
     _ = FileManager.default.createFile(atPath: output, contents: nil)
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: CrashTests.binary)
-    process.arguments = ["serve", "--config", config, "--port", "0"]
+    let arguments = ["serve", "--config", config, "--port", "0"]
+    if let openFileLimit {
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -n \(openFileLimit) && exec \"$0\" \"$@\"", CrashTests.binary] + arguments
+    } else {
+        process.executableURL = URL(fileURLWithPath: CrashTests.binary)
+        process.arguments = arguments
+    }
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
     process.standardError = process.standardOutput

@@ -6,7 +6,7 @@ import Glibc
 
 /// A TCP socket bound to 127.0.0.1 on a port the kernel picks; listening if asked.
 private func loopbackSocket(listening: Bool) throws -> (descriptor: Int32, port: Int) {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard descriptor >= 0 else { throw POSIXError(.EMFILE) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
@@ -55,15 +55,25 @@ public final class SilentServer: Sendable {
 /// (for requests HTTP clients will not send). The blocking socket calls run on a thread of their
 /// own, never on the concurrency pool an in-process server needs to answer.
 public func rawHTTPExchange(port: Int, _ request: String, timeout: Int = 5) async throws -> String {
+    try await rawHTTPConnection(port: port, request, timeout: timeout, untilClosed: false).reply
+}
+
+/// Sends `request` as raw bytes and reads everything until the server closes the connection or
+/// `timeout` seconds pass without a byte; `closed` tells which.
+public func rawHTTPConnection(port: Int, _ request: String, timeout: Int) async throws -> (reply: String, closed: Bool) {
+    try await rawHTTPConnection(port: port, request, timeout: timeout, untilClosed: true)
+}
+
+private func rawHTTPConnection(port: Int, _ request: String, timeout: Int, untilClosed: Bool) async throws -> (reply: String, closed: Bool) {
     try await withCheckedThrowingContinuation { continuation in
         Thread.detachNewThread {
-            continuation.resume(with: Result { try blockingHTTPExchange(port: port, request, timeout: timeout) })
+            continuation.resume(with: Result { try blockingHTTPExchange(port: port, request, timeout: timeout, untilClosed: untilClosed) })
         }
     }
 }
 
-private func blockingHTTPExchange(port: Int, _ request: String, timeout: Int) throws -> String {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+private func blockingHTTPExchange(port: Int, _ request: String, timeout: Int, untilClosed: Bool) throws -> (reply: String, closed: Bool) {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard descriptor >= 0 else { throw POSIXError(.EMFILE) }
     defer { close(descriptor) }
     var address = sockaddr_in()
@@ -80,11 +90,15 @@ private func blockingHTTPExchange(port: Int, _ request: String, timeout: Int) th
     _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress!, $0.count, 0) }
     var received: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)
+    var closed = false
     while true {
         let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress!, $0.count, 0) }
-        if count <= 0 { break }
+        if count <= 0 {
+            closed = count == 0 || errno == ECONNRESET
+            break
+        }
         received += buffer[0..<count]
-        if received.count >= 4, String(decoding: received, as: UTF8.self).contains("\r\n\r\n") { break }
+        if !untilClosed, received.count >= 4, String(decoding: received, as: UTF8.self).contains("\r\n\r\n") { break }
     }
-    return String(decoding: received, as: UTF8.self)
+    return (String(decoding: received, as: UTF8.self), closed)
 }

@@ -39,6 +39,9 @@ public actor HTTPSession {
     /// The value of a cookie the server set.
     public func cookie(_ name: String) -> String? { cookies[name] }
 
+    /// Sends a cookie from now on, as if the server had set it (a copied cookie).
+    public func setCookie(_ name: String, _ value: String) { cookies[name] = value }
+
     /// Sends a `GET`.
     public func get(_ path: String, headers: [(String, String)] = []) async throws -> Reply {
         try await send(.GET, path, headers: headers, body: nil)
@@ -80,7 +83,7 @@ public actor HTTPSession {
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
         let response = try await client.execute(request, timeout: .seconds(30))
         for header in response.headers["Set-Cookie"] {
-            let pair = header.split(separator: ";", maxSplits: 1)[0].split(separator: "=", maxSplits: 1)
+            let pair = header.split(separator: ";", maxSplits: 1)[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard pair.count == 2 else { continue }
             let name = String(pair[0]).trimmingCharacters(in: .whitespaces)
             let expired = header.lowercased().contains("max-age=0")

@@ -9,7 +9,8 @@ import HTTPTypes
 /// Keys (JSON / environment): `host` / `CLICKTRACKER_HOST`, `port`, `site`, `users`,
 /// `database`, `postgres.dsn`, `spool`, `upstream.url`, `upstream.timeout`, `upstream.host`,
 /// `identity.header`, `identity.trusted`, `identity.upstream`, `key.file`, `key.secret`, `collector.path`, `sections.initial`, `sections.ignore`,
-/// `cookies.secure`, `token.lifetime`, `attention.idle`, `attention.heartbeat`. Relative paths in the file are taken relative to it.
+/// `cookies.secure`, `token.lifetime`, `attention.idle`, `attention.heartbeat`, `limits.header_timeout`,
+/// `limits.body_timeout`, `limits.idle_timeout`, `limits.connections`. Relative paths in the file are taken relative to it.
 public struct ServerConfiguration: Sendable {
     /// Address to listen on.
     public var host = "127.0.0.1"
@@ -69,6 +70,9 @@ public struct ServerConfiguration: Sendable {
     /// touched before it (`retention.everything`), instead of keeping them.
     public var retentionEverything = false
 
+    /// Time limits for slow clients and the most connections at once.
+    public var limits = ConnectionLimits()
+
     /// Creates the defaults.
     public init() {}
 
@@ -112,6 +116,10 @@ public struct ServerConfiguration: Sendable {
         configuration.identityHeader = reader.string(forKey: "identity.header")
         configuration.trustedProxies = reader.stringArray(forKey: "identity.trusted", default: [])
         configuration.upstreamIdentity = reader.bool(forKey: "identity.upstream", default: true)
+        configuration.limits.headerTimeout = reader.double(forKey: "limits.header_timeout", default: configuration.limits.headerTimeout)
+        configuration.limits.bodyTimeout = reader.double(forKey: "limits.body_timeout", default: configuration.limits.bodyTimeout)
+        configuration.limits.idleTimeout = reader.double(forKey: "limits.idle_timeout", default: configuration.limits.idleTimeout)
+        configuration.limits.maximumConnections = reader.int(forKey: "limits.connections")
         return configuration
     }
 
@@ -138,6 +146,7 @@ public struct ServerConfiguration: Sendable {
             throw .invalid("key.secret must be base64 of at least 32 bytes (try: openssl rand -base64 32)")
         }
         guard tokenLifetime > 0 else { throw .invalid("token.lifetime must be positive") }
+        try limits.validate()
         if let idleSeconds, !(1...3600).contains(idleSeconds) { throw .invalid("attention.idle must be 1 to 3600 seconds") }
         if let heartbeatSeconds, !(1...3600).contains(heartbeatSeconds) {
             throw .invalid("attention.heartbeat must be 1 to 3600 seconds")

@@ -78,6 +78,16 @@ public actor UserDirectory {
         return isNew
     }
 
+    /// Removes a user and saves the file; their sessions end with them.
+    /// - Returns: `false` when there was no such user (the file is left as it was).
+    @discardableResult
+    public func removeUser(name: String) throws(DirectoryError) -> Bool {
+        try reloadIfChanged(force: true)
+        guard users.removeValue(forKey: name) != nil else { return false }
+        try save()
+        return true
+    }
+
     private func save() throws(DirectoryError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -99,10 +109,10 @@ public actor UserDirectory {
         }
     }
 
-    /// Re-reads the file if it changed; checks at most once a second.
-    private func reloadIfChanged() throws(DirectoryError) {
+    /// Re-reads the file if it changed; checks at most once a second unless `force`d.
+    private func reloadIfChanged(force: Bool = false) throws(DirectoryError) {
         let now = ContinuousClock.now
-        guard now - lastChecked >= .seconds(1) else { return }
+        guard force || now - lastChecked >= .seconds(1) else { return }
         lastChecked = now
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
             users = [:]

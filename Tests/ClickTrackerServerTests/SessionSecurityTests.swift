@@ -1,0 +1,190 @@
+import ClickTracker
+import ClickTrackerTestSupport
+import Foundation
+import Testing
+
+@testable import ClickTrackerServer
+
+/// Sessions end when they should, on every instance; guessing passwords is held back; forms
+/// from other sites are refused.
+@Suite("Sessions and sign-in")
+struct SessionSecurityTests {
+    /// `true` when a session with this cookie is signed in (its own reads page answers 200).
+    static func isSignedIn(_ cookie: String, port: Int) async throws -> Bool {
+        let copy = HTTPSession(port: port)
+        await copy.setCookie(SessionSigner.cookieName, cookie)
+        let status = try await copy.get("/_clicktracker/reads").status
+        await copy.close()
+        return status == 200
+    }
+
+    @Test("Sign-out ends the session on every instance: a copy of the cookie taken before stops working on both")
+    func signOutEverywhere() async throws {
+        let fixture = try await ServerFixture()
+        defer { fixture.remove() }
+        var other = fixture
+        other.configuration.spoolDirectory = fixture.directory.file("spool-b")
+        let second = other
+        try await fixture.withServer { port in
+            try await second.withServer { secondPort in
+                let alice = HTTPSession(port: port)
+                try await alice.signIn("alice")
+                let cookie = try #require(await alice.cookie(SessionSigner.cookieName))
+                #expect(try await Self.isSignedIn(cookie, port: port))
+                #expect(try await Self.isSignedIn(cookie, port: secondPort))
+
+                let page = try await alice.get("/_clicktracker/reads")
+                let signOut = try await alice.post("/_clicktracker/logout", form: [("csrf", try alice.csrfToken(in: page.body))])
+                #expect(signOut.status == 302)
+                #expect(await alice.cookie(SessionSigner.cookieName) == nil)
+                #expect(try await !Self.isSignedIn(cookie, port: port))
+                // The other instance re-checks a session it knows within two seconds.
+                #expect(try await eventually(seconds: 30) { try await !Self.isSignedIn(cookie, port: secondPort) })
+
+                // Signing in again makes a new session that works.
+                try await alice.signIn("alice")
+                #expect(try await alice.get("/_clicktracker/reads").status == 200)
+                await alice.close()
+            }
+        }
+    }
+
+    @Test("A new password ends the sessions signed in with the old one; deleting a user ends theirs")
+    func passwordResetAndDeletion() async throws {
+        let fixture = try await ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.withServer { port in
+            let alice = HTTPSession(port: port)
+            try await alice.signIn("alice")
+            let aliceCookie = try #require(await alice.cookie(SessionSigner.cookieName))
+            let bob = HTTPSession(port: port)
+            try await bob.signIn("bob")
+            let bobCookie = try #require(await bob.cookie(SessionSigner.cookieName))
+
+            let users = UserDirectory(path: fixture.configuration.usersFile)
+            try await users.setUser(name: "alice", password: "a whole new passphrase", role: .member, cost: 4)
+            #expect(try await eventually(seconds: 30) { try await !Self.isSignedIn(aliceCookie, port: port) })
+            #expect(try await alice.signIn("alice", password: "a whole new passphrase").status == 302)
+            #expect(try await alice.get("/_clicktracker/reads").status == 200)
+
+            #expect(try await Self.isSignedIn(bobCookie, port: port))
+            #expect(try await users.removeUser(name: "bob"))
+            #expect(try await eventually(seconds: 30) { try await !Self.isSignedIn(bobCookie, port: port) })
+            await alice.close()
+            await bob.close()
+        }
+    }
+
+    @Test("Five wrong passwords in a row hold the account back, even with the right one, and say so in the audit log")
+    func accountThrottling() async throws {
+        let fixture = try await ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.withServer { port in
+            let guesser = HTTPSession(port: port)
+            for attempt in 1...4 {
+                let reply = try await guesser.signIn("bob", password: "guess \(attempt)")
+                #expect(reply.status == 401)
+                #expect(reply.body.contains("Unknown user name or wrong password."))
+            }
+            let fifth = try await guesser.signIn("bob", password: "guess 5")
+            #expect(fifth.status == 429)
+            // Even the right password is not looked at while the account is held back.
+            let held = try await guesser.signIn("bob")
+            #expect(held.status == 429)
+            #expect(held.body.contains("Too many failed sign-ins"))
+            #expect(held.body.contains("value=\"bob\""), "the name typed is kept")
+            let wait = try #require(held.header("Retry-After").flatMap(Int.init))
+            #expect((1...2).contains(wait))
+            // Another account from another browser is not affected.
+            let alice = HTTPSession(port: port)
+            #expect(try await alice.signIn("alice").status == 302)
+
+            let chair = HTTPSession(port: port)
+            try await chair.signIn("chair")
+            let audit = try await chair.get("/_clicktracker/audit").body
+            #expect(audit.contains("sign-in held back"))
+            #expect(audit.contains("account bob: 5 failed sign-ins in a row"))
+
+            // After the wait, the right password works and clears the count.
+            try await Task.sleep(for: .seconds(wait))
+            #expect(try await guesser.signIn("bob").status == 302)
+            #expect(try await HTTPSession(port: port).signIn("bob", password: "wrong").status == 401)
+            await guesser.close()
+            await alice.close()
+            await chair.close()
+        }
+    }
+
+    @Test("Twenty wrong passwords from one address, spread over accounts, hold that address back")
+    func addressThrottling() async throws {
+        let fixture = try await ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.withServer { port in
+            let guesser = HTTPSession(port: port)
+            var statuses: [Int] = []
+            for attempt in 1...20 {
+                statuses.append(try await guesser.signIn("user\(attempt % 4)", password: "guess").status)
+            }
+            #expect(statuses.last == 429)
+            let alice = HTTPSession(port: port)
+            let refused = try await alice.signIn("alice")
+            #expect(refused.status == 429)
+            #expect(refused.body.contains("Too many failed sign-ins"))
+            await guesser.close()
+            await alice.close()
+        }
+    }
+
+    @Test("Form posts from another site are refused and change nothing; same-site and Origin: null go on to the CSRF check")
+    func crossSiteForms() async throws {
+        let fixture = try await ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.withServer { port in
+            let chair = HTTPSession(port: port)
+            try await chair.signIn("chair")
+            let page = try await chair.get("/_clicktracker/tracking?path=/public")
+            let csrf = try chair.csrfToken(in: page.body)
+            let form = "csrf=\(HTTPSession.encode(csrf))&path=%2Fpublic&action=enable"
+            for headers in [[("Origin", "http://evil.example")], [("Origin", "http://127.0.0.1:1")], [("Sec-Fetch-Site", "cross-site")]] {
+                let refused = try await chair.post("/_clicktracker/tracking", body: form, headers: headers)
+                #expect(refused.status == 403, "\(headers)")
+                #expect(refused.body.contains("sent from another web site"))
+            }
+            #expect(try await fixture.trackedSections().map(\.value) == ["/papers"])
+            let sameSite = try await chair.post("/_clicktracker/tracking", body: form, headers: [("Origin", "http://127.0.0.1:\(port)")])
+            #expect(sameSite.status != 403, "\(sameSite.body.prefix(300))")
+            #expect(try await fixture.trackedSections().map(\.value) == ["/papers", "/public"])
+
+            // Sign-in from another site is refused too.
+            let visitor = HTTPSession(port: port)
+            let login = try await visitor.get("/_clicktracker/login")
+            let token = try visitor.csrfToken(in: login.body, last: true)
+            let body = "csrf=\(HTTPSession.encode(token))&next=%2F&username=alice&password=alice-pass"
+            #expect(try await visitor.post("/_clicktracker/login", body: body, headers: [("Origin", "https://evil.example")]).status == 403)
+            #expect(try await visitor.post("/_clicktracker/login", body: body, headers: [("Origin", "null")]).status == 302)
+            await chair.close()
+            await visitor.close()
+        }
+    }
+
+    @Test("Every response ClickTracker makes itself says X-Content-Type-Options: nosniff")
+    func noSniff() async throws {
+        let fixture = try await ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.withServer { port in
+            let alice = HTTPSession(port: port)
+            try await alice.signIn("alice")
+            let page = try await alice.get("/papers/budget.html")
+            var replies = [page, try await alice.get("/_clicktracker/login"), try await alice.get("/nothing-here.html")]
+            replies.append(try await alice.post("/_clicktracker/beacon", form: [("event", "view"), ("token", "forged")]))
+            replies.append(try await alice.get("/_clicktracker/tracking"))
+            if let script = page.body.firstMatch(of: /src="([^"]+\.js)"/)?.1 {
+                replies.append(try await alice.get(String(script)))
+            }
+            for reply in replies {
+                #expect(reply.header("X-Content-Type-Options") == "nosniff", "status \(reply.status)")
+            }
+            await alice.close()
+        }
+    }
+}
