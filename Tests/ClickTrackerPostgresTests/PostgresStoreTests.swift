@@ -265,3 +265,39 @@ extension PostgresStoreTests {
         #expect(try PostgresServer.psql(port: migrated.port, database: migrated.database, ["-A", "-t", "-c", "SELECT count(*) FROM click"]) == "3\n")
     }
 }
+
+extension PostgresStoreTests {
+    @Test("A refusal carries PostgreSQL's own message, SQLSTATE and detail, not a generic description")
+    func refusalMessage() async throws {
+        try await Self.withStores { store, _, port, database in
+            try PostgresServer.psql(
+                port: port,
+                database: database,
+                [
+                    "-c",
+                    """
+                    CREATE FUNCTION refuse_bob() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        IF NEW.member = 'bob' THEN
+                            RAISE EXCEPTION 'bob may not be recorded' USING DETAIL = 'a rule of this test', HINT = 'ask the operator';
+                        END IF;
+                        RETURN NEW;
+                    END $$;
+                    CREATE TRIGGER refuse_bob BEFORE INSERT ON view FOR EACH ROW EXECUTE FUNCTION refuse_bob();
+                    """,
+                ]
+            )
+            do {
+                try await store.record([StorageConformance.event("bob", "/p/a.html")])
+                Issue.record("the trigger did not refuse the view")
+            } catch {
+                #expect(
+                    "\(error)" == "PostgreSQL said: bob may not be recorded (SQLSTATE P0001). a rule of this test Hint: ask the operator",
+                    "\(error)"
+                )
+                #expect(!(error is StorageUnavailable))
+            }
+            #expect(try await store.record([StorageConformance.event("alice", "/p/a.html")]) == [.recorded])
+        }
+    }
+}

@@ -154,4 +154,35 @@ struct CommandLineTests {
         #expect(refused.status != 0)
         #expect(refused.output.contains("permission denied for schema public"))
     }
+
+    @Test("spool status and spool retry show set-aside reads with their reasons and write them to the configured store; a running server's spool is refused")
+    func spoolRetry() async throws {
+        let directory = try TemporaryDirectory("cli-spool")
+        defer { directory.remove() }
+        let config = try directory.write("clicktracker.json", #"{ "database": "tracking.sqlite", "spool": "tracking.spool" }"#)
+        let spoolPath = directory.file("tracking.spool")
+        #expect(try await Self.run(["spool", "status", "--config", config]).output.contains("there is no spool at"))
+        do {
+            let spool = try Spool(directory: spoolPath)
+            try await spool.setAside([
+                SetAsideEvent(event: StorageConformance.event("alice", "/p/a"), reason: "PostgreSQL said: no (SQLSTATE P0001)"),
+                SetAsideEvent(event: StorageConformance.event("bob", "/p/a"), reason: "PostgreSQL said: no (SQLSTATE P0001)"),
+            ])
+            // While a server holds the spool, the command says what to do instead.
+            let busy = try await Self.run(["spool", "retry", "--config", config])
+            #expect(busy.status != 0 && busy.output.contains("use the Storage page, or stop the server first"), "\(busy.output)")
+            await spool.close()
+        }
+        let status = try await Self.run(["spool", "status", "--config", config])
+        #expect(status.status == 0)
+        #expect(status.output.contains("2 reads are set aside"), "\(status.output)")
+        #expect(status.output.contains("2 × PostgreSQL said: no (SQLSTATE P0001)"))
+        let retried = try await Self.run(["spool", "retry", "--config", config])
+        #expect(retried.status == 0 && retried.output.contains("Put 2 set-aside reads back"), "\(retried.output)")
+        #expect(retried.output.contains("No reads are set aside."))
+        let store = try await SQLiteStore.open(path: directory.file("tracking.sqlite"))
+        #expect(try await store.accessLog(AccessLogQuery(section: .root)).entries.map(\.member).sorted() == ["alice", "bob"])
+        try await store.close()
+        #expect(try await Self.run(["spool", "status", "--config", config]).output.contains("No reads are waiting"))
+    }
 }

@@ -142,3 +142,73 @@ actor Counter {
     func add() { value += 1 }
     func refuse(_ status: Int) { refused.append(status) }
 }
+
+extension OutageTests {
+    @Test("A spooled read the database refuses twice is set aside with its message, shown on the Storage page, and written by Retry once the cause is fixed")
+    func setAsideAndRetry() async throws {
+        let postgres = PostgresServer()
+        let (dbPort, database) = try await postgres.createDatabase()
+        try PostgresServer.psql(port: dbPort, database: database, ["-f", PostgresStoreTestsSchema.path])
+        // A rule the database applies: bob's views are refused.
+        try PostgresServer.psql(
+            port: dbPort,
+            database: database,
+            [
+                "-c",
+                """
+                CREATE FUNCTION refuse_bob() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF NEW.member = 'bob' THEN RAISE EXCEPTION 'views of bob are refused' USING DETAIL = 'a rule of this test'; END IF;
+                    RETURN NEW;
+                END $$;
+                CREATE TRIGGER refuse_bob BEFORE INSERT ON view FOR EACH ROW EXECUTE FUNCTION refuse_bob();
+                """,
+            ]
+        )
+        var setup = try await ServerFixture()
+        setup.configuration.postgresDSN = "host=127.0.0.1 port=\(dbPort) user=postgres dbname=\(database) sslmode=disable"
+        let fixture = setup
+        defer { fixture.remove() }
+        let query: @Sendable (String) throws -> String = { sql in
+            try PostgresServer.psql(port: dbPort, database: database, ["-A", "-t", "-c", sql]).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        try await fixture.withServer { port in
+            let alice = HTTPSession(port: port)
+            try await alice.signIn("alice")
+            let bob = HTTPSession(port: port)
+            try await bob.signIn("bob")
+            let admin = HTTPSession(port: port)
+            try await admin.signIn("chair")
+            // Pages rendered while the database is up; their beacons arrive while it is down.
+            let aliceToken = try #require(viewToken(in: try await alice.get("/papers/budget.html").body))
+            let bobToken = try #require(viewToken(in: try await bob.get("/papers/budget.html").body))
+            try await postgres.stop()
+            #expect(try await alice.post("/_clicktracker/beacon", form: [("event", "view"), ("token", aliceToken)]).status == 204)
+            #expect(try await bob.post("/_clicktracker/beacon", form: [("event", "view"), ("token", bobToken)]).status == 204)
+            try await postgres.restart()
+
+            #expect(try await eventually(seconds: 90) { (try? query("SELECT count(*) FROM view WHERE member = 'alice'")) == "1" })
+            #expect(try await eventually(seconds: 60) { try await admin.get("/_clicktracker/storage").body.contains("id=\"set-aside\"") })
+            let storage = try await admin.get("/_clicktracker/storage").body
+            #expect(storage.contains("1 read acknowledged while the database was unreachable was refused by the database twice"))
+            #expect(storage.contains("PostgreSQL said: views of bob are refused (SQLSTATE P0001). a rule of this test"), "\(storage)")
+            #expect(try query("SELECT count(*) FROM view WHERE member = 'bob'") == "0")
+
+            // Retry while the cause remains: set aside again, nothing lost.
+            let csrf = try admin.csrfToken(in: storage)
+            let again = try await admin.post("/_clicktracker/storage", form: [("csrf", csrf), ("action", "retry")])
+            #expect(again.body.contains("1 set-aside read was put back into the local spool"))
+            #expect(try await eventually(seconds: 60) { try await admin.get("/_clicktracker/storage").body.contains("id=\"set-aside\"") })
+
+            // The cause fixed, Retry writes it.
+            _ = try query("DROP TRIGGER refuse_bob ON view")
+            let retried = try await admin.post("/_clicktracker/storage", form: [("csrf", csrf), ("action", "retry")])
+            #expect(retried.status == 200)
+            #expect(try await eventually(seconds: 60) { (try? query("SELECT count(*) FROM view WHERE member = 'bob'")) == "1" })
+            #expect(try await eventually(seconds: 30) { try await !admin.get("/_clicktracker/storage").body.contains("id=\"set-aside\"") })
+            await alice.close()
+            await bob.close()
+            await admin.close()
+        }
+    }
+}
