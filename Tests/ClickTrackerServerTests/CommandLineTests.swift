@@ -21,18 +21,17 @@ struct CommandLineTests {
         defer { directory.remove() }
         let inputPath = try directory.write("input", input)
         let outputPath = try directory.write("output", "")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CrashTests.binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardInput = FileHandle(forReadingAtPath: inputPath)
-        process.standardOutput = FileHandle(forWritingAtPath: outputPath)
-        process.standardError = process.standardOutput
-        try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+        let child = try ChildProcess(
+            CrashTests.binary,
+            arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new },
+            directory: directory.path,
+            input: inputPath,
+            output: outputPath
+        )
+        let status = try await child.exitStatus()
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        return Run(status: process.terminationStatus, output: output)
+        return Run(status: (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), output: output)
     }
 
     @Test("user add stores a bcrypt hash, never the password, refuses short passwords unless --allow-weak; user list shows roles")

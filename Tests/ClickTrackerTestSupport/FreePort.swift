@@ -93,6 +93,8 @@ private func blockingHTTPExchange(port: Int, _ request: String, timeout: Int, un
     var closed = false
     while true {
         let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress!, $0.count, 0) }
+        // Another test's child process ending (SIGCHLD) interrupts the wait; it goes on.
+        if count < 0, errno == EINTR { continue }
         if count <= 0 {
             closed = count == 0 || errno == ECONNRESET
             break

@@ -2,8 +2,8 @@ import Synchronization
 
 /// Slows password guessing down. After five failed sign-ins in a row for one account (or
 /// twenty from one address, which may be a whole office), attempts for it are refused without
-/// looking at the password for a wait that doubles with each further failure: 1 s, 2 s, 4 s …
-/// up to 15 minutes. A successful sign-in clears its account's count; counts are forgotten a
+/// looking at the password for a wait that doubles with each further failure: 15 s, 30 s,
+/// 1 minute … up to 15 minutes. A successful sign-in clears its account's count; counts are forgotten a
 /// day after their last failure. Kept in memory by each instance.
 final class SignInThrottle: Sendable {
     /// What is being counted.
@@ -33,6 +33,7 @@ final class SignInThrottle: Sendable {
     }
 
     private let records = Mutex<[Key: Record]>([:])
+    private static let firstWait = Duration.seconds(15)
     private static let maximumWait = Duration.seconds(15 * 60)
     private static let forgetAfter = Duration.seconds(24 * 3600)
 
@@ -69,7 +70,7 @@ final class SignInThrottle: Sendable {
                 let beyond = record.failures - Self.allowedFailures(key)
                 var held: HeldBack?
                 if beyond >= 0 {
-                    let wait = beyond >= 10 ? Self.maximumWait : min(Self.maximumWait, .seconds(1 << beyond))
+                    let wait = beyond >= 6 ? Self.maximumWait : min(Self.maximumWait, Self.firstWait * (1 << beyond))
                     record.heldUntil = now + wait
                     held = HeldBack(key: key, failures: record.failures, wait: wait)
                 }
