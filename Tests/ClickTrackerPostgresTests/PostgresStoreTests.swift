@@ -270,23 +270,7 @@ extension PostgresStoreTests {
     @Test("A refusal carries PostgreSQL's own message, SQLSTATE and detail, not a generic description")
     func refusalMessage() async throws {
         try await Self.withStores { store, _, port, database in
-            try PostgresServer.psql(
-                port: port,
-                database: database,
-                [
-                    "-c",
-                    """
-                    CREATE FUNCTION refuse_bob() RETURNS trigger LANGUAGE plpgsql AS $$
-                    BEGIN
-                        IF NEW.member = 'bob' THEN
-                            RAISE EXCEPTION 'bob may not be recorded' USING DETAIL = 'a rule of this test', HINT = 'ask the operator';
-                        END IF;
-                        RETURN NEW;
-                    END $$;
-                    CREATE TRIGGER refuse_bob BEFORE INSERT ON view FOR EACH ROW EXECUTE FUNCTION refuse_bob();
-                    """,
-                ]
-            )
+            try PostgresServer.refuseViews(of: "bob", message: "bob may not be recorded", port: port, database: database)
             do {
                 try await store.record([StorageConformance.event("bob", "/p/a.html")])
                 Issue.record("the trigger did not refuse the view")

@@ -150,21 +150,7 @@ extension OutageTests {
         let (dbPort, database) = try await postgres.createDatabase()
         try PostgresServer.psql(port: dbPort, database: database, ["-f", PostgresStoreTestsSchema.path])
         // A rule the database applies: bob's views are refused.
-        try PostgresServer.psql(
-            port: dbPort,
-            database: database,
-            [
-                "-c",
-                """
-                CREATE FUNCTION refuse_bob() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    IF NEW.member = 'bob' THEN RAISE EXCEPTION 'views of bob are refused' USING DETAIL = 'a rule of this test'; END IF;
-                    RETURN NEW;
-                END $$;
-                CREATE TRIGGER refuse_bob BEFORE INSERT ON view FOR EACH ROW EXECUTE FUNCTION refuse_bob();
-                """,
-            ]
-        )
+        try PostgresServer.refuseViews(of: "bob", message: "views of bob are refused", port: dbPort, database: database)
         var setup = try await ServerFixture()
         setup.configuration.postgresDSN = "host=127.0.0.1 port=\(dbPort) user=postgres dbname=\(database) sslmode=disable"
         let fixture = setup
@@ -201,7 +187,7 @@ extension OutageTests {
             #expect(try await eventually(seconds: 60) { try await admin.get("/_clicktracker/storage").body.contains("id=\"set-aside\"") })
 
             // The cause fixed, Retry writes it.
-            _ = try query("DROP TRIGGER refuse_bob ON view")
+            _ = try query("DROP TRIGGER refuse_views ON view")
             let retried = try await admin.post("/_clicktracker/storage", form: [("csrf", csrf), ("action", "retry")])
             #expect(retried.status == 200)
             #expect(try await eventually(seconds: 60) { (try? query("SELECT count(*) FROM view WHERE member = 'bob'")) == "1" })

@@ -141,6 +141,17 @@ struct IngestQueueTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)").path
     }
 
+    /// A queue running on `store` with a spool in `folder`, and `count` events acknowledged into
+    /// the spool while the store was unreachable (it stays so until the caller says otherwise).
+    static func spooling(_ count: Int, into folder: String, store: GatedStore) async throws -> (IngestQueue, Task<Void, any Error>) {
+        await store.open()
+        await store.setUnavailable(true)
+        let queue = IngestQueue(storage: store, spool: try Spool(directory: folder))
+        let writer = Task { try await queue.run() }
+        for index in 0..<count { try await queue.submit(event(index)) }
+        return (queue, writer)
+    }
+
     static func event(_ index: Int) -> ViewEvent {
         ViewEvent(
             member: "m\(index)",
@@ -312,11 +323,7 @@ struct IngestQueueTests {
         let folder = Self.spoolFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = GatedStore()
-        await store.open()
-        await store.setUnavailable(true)
-        let queue = IngestQueue(storage: store, spool: try Spool(directory: folder))
-        let writer = Task { try await queue.run() }
-        for index in 0..<5 { try await queue.submit(Self.event(index)) }
+        let (queue, writer) = try await Self.spooling(5, into: folder, store: store)
         await store.refuse(["r2"])
         await store.setUnavailable(false)
         #expect(try await waitFor { await queue.spooled == 0 })
@@ -344,11 +351,7 @@ struct IngestQueueTests {
         let folder = Self.spoolFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = GatedStore()
-        await store.open()
-        await store.setUnavailable(true)
-        let queue = IngestQueue(storage: store, spool: try Spool(directory: folder))
-        let writer = Task { try await queue.run() }
-        for index in 0..<3 { try await queue.submit(Self.event(index)) }
+        let (queue, writer) = try await Self.spooling(3, into: folder, store: store)
         await store.refuse(["r1"], consistently: false)
         await store.setUnavailable(false)
         // Several replay attempts, each answered differently: the chunk stays.
@@ -367,11 +370,7 @@ struct IngestQueueTests {
         let folder = Self.spoolFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = GatedStore()
-        await store.open()
-        await store.setUnavailable(true)
-        let queue = IngestQueue(storage: store, spool: try Spool(directory: folder))
-        let writer = Task { try await queue.run() }
-        for index in 0..<4 { try await queue.submit(Self.event(index)) }
+        let (queue, writer) = try await Self.spooling(4, into: folder, store: store)
         // What a database call interrupted by shutdown throws, for the batch and every single retry.
         await store.cancelNextWrites(3)
         await store.setUnavailable(false)
