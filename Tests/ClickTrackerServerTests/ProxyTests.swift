@@ -59,6 +59,9 @@ struct ProxyTests {
 
             let cookies = try await browser.get("/cookies", headers: [("Cookie", "x=1; ct_session=secret; y=2")])
             #expect(cookies.body == "x=1; y=2")
+            // The upstream's own responses pass unchanged; ClickTracker's pages say nosniff.
+            #expect(cookies.header("X-Content-Type-Options") == nil)
+            #expect(try await browser.get("/_clicktracker/login").header("X-Content-Type-Options") == "nosniff")
             #expect(cookies.headers["Set-Cookie"].count == 2)
             #expect(cookies.headers["Set-Cookie"].contains { $0.hasPrefix("b=2") && $0.contains("HttpOnly") })
 
@@ -285,6 +288,7 @@ struct ProxyTests {
             let down = try await browser.get("/papers/doc.html")
             #expect(down.status == 502)
             #expect(down.body.contains("cannot be reached"))
+            #expect(down.header("X-Content-Type-Options") == "nosniff")
             await browser.close()
         }
     }

@@ -33,8 +33,14 @@ public final class SlowClients: Sendable {
     /// Connections the server has closed.
     public var closedByServer: Int { state.withLock { $0.closedByServer } }
 
-    /// Starts sending.
+    /// Starts sending, first raising this process's open-file limit as far as it may go (the
+    /// connections need a descriptor each).
     public func start() {
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
         Thread.detachNewThread { self.run() }
     }
 

@@ -8,7 +8,10 @@ import NIOHTTPTypes
 /// holds a connection for seconds, not for ever.
 ///
 /// It sits behind Hummingbird's HTTP codec, where it sees requests and responses, and puts a
-/// ``FirstByteObserver`` at the front of the pipeline to learn when a request's first byte arrives.
+/// ``FirstByteObserver`` at the front of the pipeline to learn when a request's first byte
+/// arrives. Each change of state only moves the deadline; the one timer of a connection, when
+/// it fires, closes the connection if the deadline has passed and otherwise waits for it, so a
+/// request costs no timer of its own.
 final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -28,7 +31,9 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private let limits: ConnectionLimits
     private var state = State.idle
-    private var timer: Scheduled<Void>?
+    /// When the connection is closed unless the state moves on; `nil` while there is no limit.
+    private var deadline: NIODeadline?
+    private var timer: (scheduled: Scheduled<Void>, at: NIODeadline)?
 
     init(limits: ConnectionLimits) {
         self.limits = limits
@@ -36,20 +41,20 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func handlerAdded(context: ChannelHandlerContext) {
         try? context.pipeline.syncOperations.addHandler(FirstByteObserver(owner: self), position: .first)
-        if context.channel.isActive { arm(context, limits.idleTimeout) }
+        if context.channel.isActive { limit(context, limits.idleTimeout) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        cancel()
+        stopTimer()
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        arm(context, limits.idleTimeout)
+        limit(context, limits.idleTimeout)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        cancel()
+        stopTimer()
         context.fireChannelInactive()
     }
 
@@ -57,7 +62,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     fileprivate func bytesArrived(context: ChannelHandlerContext) {
         guard state == .idle else { return }
         state = .readingHead
-        arm(context, limits.headerTimeout)
+        limit(context, limits.headerTimeout)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -66,18 +71,18 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
             state = .readingBody
             let length = head.headerFields[.contentLength].flatMap(Int.init)
             if let length, length <= ConnectionLimits.smallBodyBytes {
-                arm(context, limits.bodyTimeout)
+                limit(context, limits.bodyTimeout)
             } else if length == nil, head.headerFields[.transferEncoding] == nil {
-                arm(context, limits.bodyTimeout)
+                limit(context, limits.bodyTimeout)
             } else {
                 // A large or streamed upload: its pace is the upstream's as much as the client's.
-                cancel()
+                deadline = nil
             }
         case .body:
             break
         case .end:
             state = .answering
-            cancel()
+            deadline = nil
         }
         context.fireChannelRead(data)
     }
@@ -85,22 +90,38 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data), state == .answering {
             state = .idle
-            arm(context, limits.idleTimeout)
+            limit(context, limits.idleTimeout)
         }
         context.write(data, promise: promise)
     }
 
-    private func arm(_ context: ChannelHandlerContext, _ seconds: Double) {
-        timer?.cancel()
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(seconds * 1000))) {
-            self.timer = nil
-            context.close(promise: nil)
-        }
+    /// Moves the deadline to `seconds` from now; the timer is rescheduled only when it would
+    /// fire after the new deadline.
+    private func limit(_ context: ChannelHandlerContext, _ seconds: Double) {
+        let deadline = NIODeadline.now() + .milliseconds(Int64(seconds * 1000))
+        self.deadline = deadline
+        if let timer, timer.at <= deadline { return }
+        startTimer(context, at: deadline)
     }
 
-    private func cancel() {
-        timer?.cancel()
+    private func startTimer(_ context: ChannelHandlerContext, at when: NIODeadline) {
+        timer?.scheduled.cancel()
+        let scheduled = context.eventLoop.assumeIsolated().scheduleTask(deadline: when) {
+            self.timer = nil
+            guard let deadline = self.deadline else { return }
+            if deadline <= .now() {
+                context.close(promise: nil)
+            } else {
+                self.startTimer(context, at: deadline)
+            }
+        }
+        timer = (scheduled, when)
+    }
+
+    private func stopTimer() {
+        timer?.scheduled.cancel()
         timer = nil
+        deadline = nil
     }
 }
 

@@ -227,6 +227,9 @@ struct UpstreamProxy: RouterMiddleware {
 
     private func failure(_ status: HTTPResponse.Status, _ text: String, context: Context) -> Response {
         context.clickTracker.ignore()
-        return pages.page("message", ["heading": status.reasonPhrase, "text": text], context: context, status: status)
+        var response = pages.page("message", ["heading": status.reasonPhrase, "text": text], context: context, status: status)
+        // The proxy's own pages come before NoSniffMiddleware.
+        response.headers[.xContentTypeOptions] = "nosniff"
+        return response
     }
 }

@@ -11,7 +11,7 @@ struct SameOriginFormMiddleware<Context: RequestContext>: RouterMiddleware {
     let prefix: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method != .get, request.method != .head, request.uri.path.hasPrefix(prefix + "/"),
+        guard request.method == .post, request.uri.path.hasPrefix(prefix + "/"),
             Self.isFormBody(request.headers[.contentType]), Self.isCrossSite(request)
         else {
             return try await next(request, context)

@@ -17,6 +17,7 @@ final class EndedSessions: Sendable {
 
     private let storage: any ClickStorage
     private let logger: Logger
+    /// What is known, by session nonce (the store knows sessions by ``Session/id``, a hash of it).
     private let known = Mutex<[String: Known]>([:])
     private static let recheckAfter = Duration.seconds(2)
 
@@ -27,13 +28,12 @@ final class EndedSessions: Sendable {
 
     /// `true` if the session was ended by signing out, here or on another instance.
     func isEnded(_ session: Session) async -> Bool {
-        let id = session.id
         let now = ContinuousClock.now
-        let cached = known.withLock { $0[id] }
+        let cached = known.withLock { $0[session.nonce] }
         if let cached, cached.isEnded || cached.checkedAt.duration(to: now) < Self.recheckAfter { return cached.isEnded }
         do {
-            let isEnded = try await storage.isSessionEnded(id: id)
-            remember(id, isEnded: isEnded, at: now)
+            let isEnded = try await storage.isSessionEnded(id: session.id)
+            remember(session.nonce, isEnded: isEnded, at: now)
             return isEnded
         } catch {
             logger.warning("Cannot check whether a session was signed out: \(error)")
@@ -44,17 +44,17 @@ final class EndedSessions: Sendable {
     /// Ends a session for good, on every instance; here at once even if the store cannot be reached.
     /// - Throws: The store's error; the session is still ended on this instance.
     func end(_ session: Session) async throws {
-        remember(session.id, isEnded: true, at: .now)
+        remember(session.nonce, isEnded: true, at: .now)
         try await storage.endSession(id: session.id, expiresAt: session.expiresAt)
     }
 
-    private func remember(_ id: String, isEnded: Bool, at now: ContinuousClock.Instant) {
+    private func remember(_ nonce: String, isEnded: Bool, at now: ContinuousClock.Instant) {
         known.withLock { known in
             if known.count >= 10_000 {
                 // Forget what needs checking again anyway; sessions known to be ended stay.
                 known = known.filter { $0.value.isEnded || $0.value.checkedAt.duration(to: now) < Self.recheckAfter }
             }
-            known[id] = Known(isEnded: isEnded, checkedAt: now)
+            known[nonce] = Known(isEnded: isEnded, checkedAt: now)
         }
     }
 }

@@ -1,6 +1,7 @@
 import ClickTracker
 import Crypto
 import Foundation
+import Synchronization
 
 /// Signs session cookies and derives CSRF tokens, with keys derived from the server secret.
 struct SessionSigner: Sendable {
@@ -11,6 +12,8 @@ struct SessionSigner: Sendable {
     private let sessions: SignedValue
     private let csrfKey: SymmetricKey
     private let passwordKey: SymmetricKey
+    /// Tags already computed, by password hash: every request with a session checks one.
+    private let passwordTags = PasswordTags()
 
     init(key: SecretKey) {
         self.sessions = SignedValue(key: key.derived(for: "session"))
@@ -31,7 +34,14 @@ struct SessionSigner: Sendable {
     /// A tag of the user's current password hash: sessions signed in with another password
     /// (before a reset) carry another tag and are refused.
     func passwordTag(for user: User) -> String {
-        Base64URL.encode(HMAC<SHA256>.authenticationCode(for: Data(user.passwordHash.utf8), using: passwordKey).prefix(12))
+        if let tag = passwordTags.values.withLock({ $0[user.passwordHash] }) { return tag }
+        let tag = Base64URL.encode(HMAC<SHA256>.authenticationCode(for: Data(user.passwordHash.utf8), using: passwordKey).prefix(12))
+        passwordTags.values.withLock { tags in
+            // Old hashes stay behind after password changes; a users file holds few of them.
+            if tags.count >= 10_000 { tags.removeAll() }
+            tags[user.passwordHash] = tag
+        }
+        return tag
     }
 
     /// The cookie value for a session: `claims.mac`, both base64url.
@@ -60,4 +70,9 @@ struct SessionSigner: Sendable {
         guard let token, let mac = Base64URL.decode(token) else { return false }
         return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data("csrf:\(nonce)".utf8), using: csrfKey)
     }
+}
+
+/// Password tags by password hash, shared by the copies of a ``SessionSigner``.
+private final class PasswordTags: Sendable {
+    let values = Mutex<[String: String]>([:])
 }
