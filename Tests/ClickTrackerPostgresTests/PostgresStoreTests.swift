@@ -203,11 +203,11 @@ struct PostgresSchemaTests {
         try PostgresServer.psql(port: port, database: database, ["-c", SeedDatabase.sql])
         let logger = Logger(label: "test")
         let dsn = try PostgresStoreTests.dsn(port: port, database: database)
-        let before = try await dsn.withConnection(timeout: .seconds(10), logger: logger) { try await DatabaseStatus.read($0, logger: logger) }
+        let before = try await dsn.withConnection(timeout: .seconds(120), logger: logger) { try await DatabaseStatus.read($0, logger: logger) }
         #expect(before.hasSeedSchema && before.schemaVersion == nil)
-        let outcome = try await dsn.withConnection(timeout: .seconds(10), logger: logger) { try await PostgresSchema.initialise($0, logger: logger) }
+        let outcome = try await dsn.withConnection(timeout: .seconds(120), logger: logger) { try await PostgresSchema.initialise($0, logger: logger) }
         #expect(outcome == .migratedFromSeed)
-        let again = try await dsn.withConnection(timeout: .seconds(10), logger: logger) { try await PostgresSchema.initialise($0, logger: logger) }
+        let again = try await dsn.withConnection(timeout: .seconds(120), logger: logger) { try await PostgresSchema.initialise($0, logger: logger) }
         #expect(again == .current)
         #expect(
             try PostgresServer.psql(port: port, database: database, ["-A", "-t", "-c", "SELECT count(*) FROM pg_proc WHERE proname = 'logclick'"])
@@ -243,7 +243,7 @@ extension PostgresStoreTests {
         let migrated = try await PostgresServer.shared.createDatabase()
         try PostgresServer.psql(port: migrated.port, database: migrated.database, ["-c", SeedDatabase.sql])
         let initialise: (Int, String) async throws -> PostgresSchema.Outcome = { port, database in
-            try await Self.dsn(port: port, database: database).withConnection(timeout: .seconds(10), logger: logger) {
+            try await Self.dsn(port: port, database: database).withConnection(timeout: .seconds(120), logger: logger) {
                 try await PostgresSchema.initialise($0, logger: logger)
             }
         }
