@@ -45,10 +45,14 @@ public final class PostgresStore: ClickStorage, Service {
 
     /// Runs a call within the availability rules, after checking the schema once if required.
     func run<T: Sendable>(_ call: ServerAvailability.Call, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await availability.run(call, probe: { try await self.ping() }) {
-            try await self.verifySchema()
-            return try await operation()
-        }
+        try await availability.run(
+            call,
+            probe: { try await self.ping() },
+            {
+                try await self.verifySchema()
+                return try await operation()
+            }
+        )
     }
 
     /// Succeeds once the server answers and holds the required schema.

@@ -135,7 +135,9 @@ public enum ClickTrackerServer {
 
         let limits = configuration.limits
         let connections = limits.connections(proxying: configuration.upstream != nil)
-        logger.info("At most \(connections) connections at once; a request head must arrive within \(limits.headerTimeout) s, a small body within \(limits.bodyTimeout) s, the next request within \(limits.idleTimeout) s")
+        logger.info(
+            "At most \(connections) connections at once; a request head must arrive within \(limits.headerTimeout) s, a small body within \(limits.bodyTimeout) s, the next request within \(limits.idleTimeout) s"
+        )
         return Application(
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [RequestDeadlineHandler(limits: limits)])),

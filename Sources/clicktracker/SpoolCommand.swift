@@ -30,7 +30,11 @@ struct SpoolCommand: AsyncParsableCommand {
             let waiting = await spool.backlog
             let setAside = await spool.setAsideSummary
             await spool.close()
-            print(waiting == 0 ? "No reads are waiting in \(spool.directory)." : "\(waiting) \(waiting == 1 ? "read is" : "reads are") waiting in \(spool.directory).")
+            print(
+                waiting == 0
+                    ? "No reads are waiting in \(spool.directory)."
+                    : "\(waiting) \(waiting == 1 ? "read is" : "reads are") waiting in \(spool.directory)."
+            )
             SpoolCommand.printSetAside(setAside, file: spool.rejectedFile)
         }
     }
@@ -63,7 +67,9 @@ struct SpoolCommand: AsyncParsableCommand {
             switch outcome {
             case .success(let requeued):
                 let again = setAside.reduce(0) { $0 + $1.count }
-                print("Put \(requeued) set-aside \(requeued == 1 ? "read" : "reads") back; the spool is written to the store (\(requeued - min(again, requeued)) of them accepted).")
+                print(
+                    "Put \(requeued) set-aside \(requeued == 1 ? "read" : "reads") back; the spool is written to the store (\(requeued - min(again, requeued)) of them accepted)."
+                )
                 SpoolCommand.printSetAside(setAside, file: spool.rejectedFile)
             case .failure(let error):
                 throw CommandError(

@@ -154,7 +154,9 @@ struct CommandLineTests {
         #expect(refused.output.contains("permission denied for schema public"))
     }
 
-    @Test("spool status and spool retry show set-aside reads with their reasons and write them to the configured store; a running server's spool is refused")
+    @Test(
+        "spool status and spool retry show set-aside reads with their reasons and write them to the configured store; a running server's spool is refused"
+    )
     func spoolRetry() async throws {
         let directory = try TemporaryDirectory("cli-spool")
         defer { directory.remove() }

@@ -144,7 +144,9 @@ actor Counter {
 }
 
 extension OutageTests {
-    @Test("A spooled read the database refuses twice is set aside with its message, shown on the Storage page, and written by Retry once the cause is fixed")
+    @Test(
+        "A spooled read the database refuses twice is set aside with its message, shown on the Storage page, and written by Retry once the cause is fixed"
+    )
     func setAsideAndRetry() async throws {
         let postgres = PostgresServer()
         let (dbPort, database) = try await postgres.createDatabase()

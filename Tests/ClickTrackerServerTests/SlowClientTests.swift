@@ -9,7 +9,9 @@ import Testing
 /// Clients that are slow on purpose never shut readers out.
 @Suite("Slow clients")
 struct SlowClientTests {
-    @Test("Under an open-file limit of 1024, 1,100 clients sending their headers a byte a second do not keep a reader from a tracked page and its beacon")
+    @Test(
+        "Under an open-file limit of 1024, 1,100 clients sending their headers a byte a second do not keep a reader from a tracked page and its beacon"
+    )
     func slowloris() async throws {
         let fixture = try await ServerFixture()
         defer { fixture.remove() }

@@ -16,7 +16,10 @@ struct SameOriginFormMiddleware<Context: RequestContext>: RouterMiddleware {
         else {
             return try await next(request, context)
         }
-        throw HTTPError(.forbidden, message: "This form was sent from another web site, so it was refused. Open the page on this site and send it again.")
+        throw HTTPError(
+            .forbidden,
+            message: "This form was sent from another web site, so it was refused. Open the page on this site and send it again."
+        )
     }
 
     /// Content types a browser may post across sites without asking first.
