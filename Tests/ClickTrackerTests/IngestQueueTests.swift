@@ -279,12 +279,8 @@ struct IngestQueueTests {
         let folder = Self.spoolFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = GatedStore()
-        await store.open()
-        await store.setUnavailable(true)
         do {
-            let queue = IngestQueue(storage: store, spool: try Spool(directory: folder))
-            let writer = Task { try await queue.run() }
-            for index in 0..<3 { try await queue.submit(Self.event(index)) }
+            let (queue, writer) = try await Self.spooling(3, into: folder, store: store)
             await queue.close()
             try await writer.value
         }
@@ -388,12 +384,8 @@ struct IngestQueueTests {
         let folder = Self.spoolFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = GatedStore()
-        await store.open()
-        await store.setUnavailable(true)
         do {
-            let queue = IngestQueue(storage: store, spool: try Spool(directory: folder))
-            let writer = Task { try await queue.run() }
-            for index in 0..<5 { try await queue.submit(Self.event(index)) }
+            let (queue, writer) = try await Self.spooling(5, into: folder, store: store)
             // The replay's write is held at the gate when the server is stopped (its task cancelled).
             await store.holdWrites()
             await store.setUnavailable(false)
