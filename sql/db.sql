@@ -1,4 +1,4 @@
--- ClickTracker: PostgreSQL schema, version 5.
+-- ClickTracker: PostgreSQL schema, version 6.
 --
 -- Load by hand:   psql -v ON_ERROR_STOP=1 -f sql/db.sql DBNAME
 -- Loading it again is safe: it creates only what is missing, replaces the function with the same
@@ -26,8 +26,8 @@ DECLARE
     found integer;
 BEGIN
     SELECT max(version) INTO found FROM clicktracker_schema;
-    IF found > 5 THEN
-        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 5); upgrade clicktracker', found;
+    IF found > 6 THEN
+        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 6); upgrade clicktracker', found;
     END IF;
 END
 $$;
@@ -316,6 +316,8 @@ $$;
 -- What each member read of each version of a document ('' = unknown version): the sum of the
 -- member's views of it, and the member's acknowledgement ("I have read this"), if given.
 -- credited_at is when active time was last credited: renders open side by side share the clock.
+-- read_at is when the reading first met its section's reading time (see
+-- clicktracker_meets_reading_time), so a reading request's status at any deadline is a comparison.
 CREATE TABLE IF NOT EXISTS reading (
     member              text        NOT NULL,
     document_id         bigint      NOT NULL REFERENCES document (id),
@@ -331,8 +333,33 @@ CREATE TABLE IF NOT EXISTS reading (
     acknowledged_at     timestamptz,
     acknowledged_render text,
     credited_at         timestamptz NOT NULL,
+    read_at             timestamptz,
     PRIMARY KEY (member, document_id, version)
 );
+ALTER TABLE reading ADD COLUMN IF NOT EXISTS read_at timestamptz;
+
+-- Whether a reading of a document meets the reading time of the document's section: the
+-- nearest marked section's policy, the standard one (250 words a minute, at most 600 s, 30 s with
+-- the end reached) outside any. The words / words_per_minute of active time (at most
+-- maximum_seconds; that cap alone when the word count is unknown), or the end reached after
+-- minimum_seconds.
+CREATE OR REPLACE FUNCTION clicktracker_meets_reading_time(p_document_id bigint, p_words integer, p_active bigint, p_reached_end boolean)
+RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT p_active >= CASE WHEN coalesce(p_words, 0) > 0
+                            THEN least(p.maximum_seconds * 1000::bigint, p_words * 60000::bigint / p.words_per_minute)
+                            ELSE p.maximum_seconds * 1000::bigint END
+        OR (p_reached_end AND p_active >= p.minimum_seconds * 1000::bigint)
+    FROM (
+        SELECT coalesce(s.words_per_minute, 250) AS words_per_minute, coalesce(s.maximum_seconds, 600) AS maximum_seconds,
+               coalesce(s.minimum_seconds, 30) AS minimum_seconds
+        FROM document d
+        LEFT JOIN section s ON d.path = s.path OR (d.path >= s.path || '/' AND d.path < s.path || '0')
+        WHERE d.id = p_document_id
+        ORDER BY length(s.path) DESC NULLS LAST
+        LIMIT 1
+    ) AS p
+$$;
 CREATE INDEX IF NOT EXISTS reading_document ON reading (document_id);
 
 -- Upgrading from version 1: the summary of the views recorded so far.
@@ -524,6 +551,18 @@ BEGIN
     )
     SELECT coalesce(array_agg(r.i), '{}') INTO recorded FROM recorded_views r;
 
+    -- The readings of this batch's views that now meet their reading time are dated.
+    UPDATE reading r SET read_at = t.received
+    FROM (
+        SELECT w.member, w.document_id, coalesce(w.version, '') AS version, max(u.received) AS received
+        FROM unnest(p_kinds, p_render_ids, p_received) AS u (kind, render_id, received)
+        JOIN view w ON w.render_id = u.render_id
+        WHERE u.kind = 'view'
+        GROUP BY w.member, w.document_id, coalesce(w.version, '')
+    ) AS t
+    WHERE r.member = t.member AND r.document_id = t.document_id AND r.version = t.version AND r.read_at IS NULL
+        AND clicktracker_meets_reading_time(r.document_id, r.words, r.active_ms, r.reached_end);
+
     -- Then the other events, in input order.
     FOR e IN 1 .. n LOOP
         IF p_kinds[e] = 'view' THEN
@@ -576,6 +615,9 @@ BEGIN
                 reached_end = r.reached_end OR coalesce(p_ends[e], false),
                 automated   = r.automated OR coalesce(p_automated[e], false)
             WHERE r.member = v.member AND r.document_id = v.document_id AND r.version = coalesce(v.version, '');
+            UPDATE reading r SET read_at = p_received[e]
+            WHERE r.member = v.member AND r.document_id = v.document_id AND r.version = coalesce(v.version, '')
+                AND r.read_at IS NULL AND clicktracker_meets_reading_time(r.document_id, r.words, r.active_ms, r.reached_end);
             outcomes[e] := 'recorded';
         END IF;
     END LOOP;
@@ -700,6 +742,38 @@ CREATE TABLE IF NOT EXISTS ended_session (
 -- The retention period removes view rows by age.
 CREATE INDEX IF NOT EXISTS view_viewed_at ON view (viewed_at);
 
-INSERT INTO clicktracker_schema (version) VALUES (5) ON CONFLICT (version) DO NOTHING;
+-- Version 6: a reading request names its documents (by key or current path, in order) and
+-- keeps its status frozen at the deadline: each reader's stage with each document then.
+ALTER TABLE reading_request ADD COLUMN IF NOT EXISTS frozen_at timestamptz;
+CREATE TABLE IF NOT EXISTS request_document (
+    request_id bigint  NOT NULL REFERENCES reading_request (id) ON DELETE CASCADE,
+    position   integer NOT NULL,
+    path       text    COLLATE "C" NOT NULL,
+    PRIMARY KEY (request_id, path)
+);
+CREATE TABLE IF NOT EXISTS request_cell (
+    request_id bigint NOT NULL REFERENCES reading_request (id) ON DELETE CASCADE,
+    member     text   NOT NULL,
+    path       text   COLLATE "C" NOT NULL,
+    stage      text   NOT NULL,
+    reached_at timestamptz,
+    PRIMARY KEY (request_id, member, path)
+);
+CREATE INDEX IF NOT EXISTS request_cell_member ON request_cell (member);
+
+-- Upgrading to version 6: readings that meet their reading time are dated when their active
+-- time was last credited (the earliest the evidence shows they had met it); requests name the
+-- documents seen under their path.
+UPDATE reading SET read_at = credited_at
+WHERE read_at IS NULL AND NOT EXISTS (SELECT 1 FROM clicktracker_schema WHERE version >= 6)
+    AND clicktracker_meets_reading_time(document_id, words, active_ms, reached_end);
+INSERT INTO request_document (request_id, position, path)
+SELECT r.id, row_number() OVER (PARTITION BY r.id ORDER BY d.path), d.path
+FROM reading_request r
+JOIN (SELECT DISTINCT path FROM document) AS d ON d.path = r.path OR (d.path >= r.path || '/' AND d.path < r.path || '0')
+WHERE NOT EXISTS (SELECT 1 FROM clicktracker_schema WHERE version >= 6)
+ON CONFLICT DO NOTHING;
+
+INSERT INTO clicktracker_schema (version) VALUES (6) ON CONFLICT (version) DO NOTHING;
 
 COMMIT;

@@ -18,7 +18,11 @@ public enum PostgresSchema {
             case .created: "created the ClickTracker schema (version \(PostgresSchema.version))"
             case .migratedFromSeed:
                 "migrated the tables of slc.clicktracker to the ClickTracker schema (version \(PostgresSchema.version)), keeping their access log"
-            case .upgraded(let from): "upgraded the ClickTracker schema from version \(from) to \(PostgresSchema.version)"
+            case .upgraded(let from):
+                "upgraded the ClickTracker schema from version \(from) to \(PostgresSchema.version)"
+                    + (from < 6
+                        ? "; readings that met their reading time were dated from their summaries, and reading requests now name the documents seen under them"
+                        : "")
             case .current: "the ClickTracker schema is current (version \(PostgresSchema.version)); nothing to do"
             }
         }
@@ -38,7 +42,7 @@ public enum PostgresSchema {
     }
 
     /// The schema version `sql/db.sql` creates.
-    public static let version = 5
+    public static let version = 6
 
     /// The text of `sql/db.sql`.
     public static let sql = String(decoding: PackageResources.db_sql, as: UTF8.self)

@@ -82,6 +82,7 @@ extension PostgresStore {
                      readings AS (DELETE FROM reading WHERE member = \(member)),
                      groups AS (DELETE FROM group_member WHERE member = \(member)),
                      requests AS (DELETE FROM request_member WHERE member = \(member)),
+                     cells AS (DELETE FROM request_cell WHERE member = \(member)),
                      people AS (DELETE FROM person WHERE member = \(member))
                 SELECT count(*) FROM views
                 """,

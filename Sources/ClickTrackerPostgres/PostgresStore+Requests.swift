@@ -15,7 +15,9 @@ extension PostgresStore {
         let rows = try await client.query(
             """
             SELECT r.id, r.title, r.path, r.group_name, r.deadline, r.time_zone, r.created_at, r.created_by,
-                   coalesce((SELECT array_agg(m.member ORDER BY m.member COLLATE "C") FROM request_member m WHERE m.request_id = r.id), '{}')
+                   coalesce((SELECT array_agg(m.member ORDER BY m.member COLLATE "C") FROM request_member m WHERE m.request_id = r.id), '{}'),
+                   coalesce((SELECT array_agg(d.path ORDER BY d.position, d.path) FROM request_document d WHERE d.request_id = r.id), '{}'),
+                   r.frozen_at
             FROM reading_request r
             WHERE \(id == nil) OR r.id = \(id ?? 0)
             ORDER BY r.deadline, r.id
@@ -23,29 +25,41 @@ extension PostgresStore {
             logger: logger
         )
         var requests: [ReadingRequest] = []
-        let columns = (Int64, String, String, String?, Date, String, Date, String, [String]).self
-        for try await (id, title, path, group, deadline, timeZone, createdAt, createdBy, members) in rows.decode(columns) {
+        for try await row in rows {
+            let (id, title, path, group, deadline, timeZone, createdAt, createdBy, members) = try row.decode(
+                (Int64, String, String, String?, Date, String, Date, String, [String]).self
+            )
+            let columns = row.makeRandomAccess()
             guard let section = try? SectionPath(path) else { continue }
             requests.append(
                 ReadingRequest(
                     id: id,
                     title: title,
                     path: section,
+                    documents: try columns[9].decode([String].self),
                     group: group,
                     members: members,
                     deadline: deadline,
                     timeZone: timeZone,
                     createdAt: createdAt,
-                    createdBy: createdBy
+                    createdBy: createdBy,
+                    frozenAt: try columns[10].decode(Date?.self)
                 )
             )
         }
         return requests
     }
 
+    /// The paths in order, each once (at its first place).
+    private static func distinct(_ paths: [String]) -> [String] {
+        var seen: Set<String> = []
+        return paths.filter { seen.insert($0).inserted }
+    }
+
     @discardableResult
     public func addReadingRequest(_ request: ReadingRequest) async throws -> Int64 {
         let (client, logger) = (client, logger)
+        let documents = Self.distinct(request.documents)
         return try await run(.report) {
             let rows = try await client.query(
                 """
@@ -58,6 +72,10 @@ extension PostgresStore {
                 members AS (
                     INSERT INTO request_member (request_id, member)
                     SELECT created.id, m FROM created, unnest(\(Array(Set(request.members)).sorted())::text[]) AS m
+                ),
+                documents AS (
+                    INSERT INTO request_document (request_id, position, path)
+                    SELECT created.id, d.position, d.path FROM created, unnest(\(documents)::text[]) WITH ORDINALITY AS d (path, position)
                 )
                 SELECT id FROM created
                 """,
@@ -65,6 +83,29 @@ extension PostgresStore {
             )
             for try await id in rows.decode(Int64.self) { return id }
             return 0
+        }
+    }
+
+    @discardableResult
+    public func setRequestDocuments(_ paths: [String], requestID: Int64) async throws -> Bool {
+        let (client, logger) = (client, logger)
+        let documents = Self.distinct(paths)
+        return try await run(.report) {
+            try await client.withTransaction(logger: logger) { connection in
+                let rows = try await connection.query("SELECT id FROM reading_request WHERE id = \(requestID) FOR UPDATE", logger: logger)
+                var found = false
+                for try await _ in rows.decode(Int64.self) { found = true }
+                guard found else { return false }
+                try await connection.query("DELETE FROM request_document WHERE request_id = \(requestID)", logger: logger)
+                try await connection.query(
+                    """
+                    INSERT INTO request_document (request_id, position, path)
+                    SELECT \(requestID), d.position, d.path FROM unnest(\(documents)::text[]) WITH ORDINALITY AS d (path, position)
+                    """,
+                    logger: logger
+                )
+                return true
+            }
         }
     }
 
@@ -81,63 +122,124 @@ extension PostgresStore {
         }
     }
 
-    public func requestEvidence(section: SectionPath, members: [String], until: Date?) async throws -> RequestEvidence {
-        try await run(.report) { try await self.readEvidence(section: section, members: members, until: until) }
+    public func documents(under section: SectionPath) async throws -> [DocumentReference] {
+        let (client, logger) = (client, logger)
+        let (exact, lower, upper, everything) = (section.value, section.value + "/", section.value + "0", section.isRoot)
+        return try await run(.report) {
+            let rows = try await client.query(
+                """
+                SELECT d.key, d.path, d.title FROM document d
+                WHERE \(everything) OR d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper))
+                ORDER BY d.path, d.key COLLATE "C"
+                """,
+                logger: logger
+            )
+            var documents: [DocumentReference] = []
+            for try await (key, path, title) in rows.decode((String, String, String?).self) {
+                documents.append(DocumentReference(key: key, path: path, title: title))
+            }
+            return documents
+        }
     }
 
-    private func readEvidence(section: SectionPath, members: [String], until: Date?) async throws -> RequestEvidence {
-        let (exact, lower, upper, everything) = (section.value, section.value + "/", section.value + "0", section.isRoot)
+    public func requestReadings(documents paths: [String], members: [String]) async throws -> [DocumentReadings] {
+        try await run(.report) { try await self.readReadings(documents: paths, members: members) }
+    }
+
+    private func readReadings(documents paths: [String], members: [String]) async throws -> [DocumentReadings] {
+        // Each path names the document with that key, else the one most recently seen at that path.
         let documentRows = try await client.query(
             """
-            SELECT d.key, d.path, d.title FROM document d
-            WHERE \(everything) OR d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper))
-            ORDER BY d.path, d.key COLLATE "C"
+            SELECT DISTINCT ON (p.path) p.path, d.id, d.key, d.path, d.title, d.version
+            FROM unnest(\(Array(Set(paths)))::text[]) AS p (path)
+            JOIN document d ON d.key = p.path OR d.path = p.path
+            ORDER BY p.path, d.key = p.path DESC, d.seen_at DESC
             """,
             logger: logger
         )
-        var documents: [DocumentReference] = []
-        for try await (key, path, title) in documentRows.decode((String, String, String?).self) {
-            documents.append(DocumentReference(key: key, path: path, title: title))
+        var resolved: [String: (id: Int64, reference: DocumentReference, current: String?)] = [:]
+        for try await (name, id, key, path, title, version) in documentRows.decode((String, Int64, String, String, String?, String?).self) {
+            resolved[name] = (id, DocumentReference(key: key, path: path, title: title), version)
         }
-        let limit = until ?? Date.distantFuture
+        let documentIDs = Array(Set(resolved.values.map(\.id)))
         let rows = try await client.query(
             """
-            SELECT v.member, d.key, d.path, max(d.title), max(d.version), coalesce(v.version, ''), max(v.words), count(*)::bigint,
-                   min(v.viewed_at), max(v.viewed_at), least(sum(v.active_ms), coalesce(max(r.active_ms), sum(v.active_ms)))::bigint,
-                   max(v.max_scroll), bool_or(v.reached_end), bool_or(v.automated),
-                   CASE WHEN max(r.acknowledged_at) <= \(limit) THEN max(r.acknowledged_at) END
-            FROM view v JOIN document d ON d.id = v.document_id
-            LEFT JOIN reading r ON r.member = v.member AND r.document_id = v.document_id AND r.version = coalesce(v.version, '')
-            WHERE (\(everything) OR d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper)))
-              AND v.member = ANY(\(Array(Set(members)))) AND v.viewed_at <= \(limit)
-            GROUP BY v.member, d.id, d.key, d.path, coalesce(v.version, '')
+            SELECT r.member, r.document_id, r.version, r.words, r.views, r.first_view, r.last_view, r.active_ms, r.max_scroll,
+                   r.reached_end, r.automated, r.acknowledged_at, r.read_at
+            FROM reading r
+            WHERE r.document_id = ANY(\(documentIDs)) AND r.member = ANY(\(Array(Set(members))))
             """,
             logger: logger
         )
-        var versions: [[String]: (document: DocumentReference, current: String?, evidence: [ReaderSummary.VersionEvidence])] = [:]
+        var versions: [Int64: [String: [ReaderSummary.VersionEvidence]]] = [:]
         for try await row in rows {
-            let (member, key, path, title, current, version, words, views) = try row.decode(
-                (String, String, String, String?, String?, String, Int?, Int).self
+            let (member, documentID, version, words, views, first, last, active) = try row.decode(
+                (String, Int64, String, Int?, Int, Date, Date, Int).self
             )
             let columns = row.makeRandomAccess()
-            let evidence = ReaderSummary.VersionEvidence(
-                version: version.isEmpty ? nil : version,
-                words: words,
-                views: views,
-                firstView: try columns[8].decode(Date.self),
-                lastView: try columns[9].decode(Date.self),
-                activeMilliseconds: try columns[10].decode(Int.self),
-                maximumScroll: try columns[11].decode(Int.self),
-                reachedEnd: try columns[12].decode(Bool.self),
-                automated: try columns[13].decode(Bool.self),
-                acknowledgedAt: try columns[14].decode(Date?.self)
+            versions[documentID, default: [:]][member, default: []].append(
+                ReaderSummary.VersionEvidence(
+                    version: version.isEmpty ? nil : version,
+                    words: words,
+                    views: views,
+                    firstView: first,
+                    lastView: last,
+                    activeMilliseconds: active,
+                    maximumScroll: try columns[8].decode(Int.self),
+                    reachedEnd: try columns[9].decode(Bool.self),
+                    automated: try columns[10].decode(Bool.self),
+                    acknowledgedAt: try columns[11].decode(Date?.self),
+                    readAt: try columns[12].decode(Date?.self)
+                )
             )
-            let document = DocumentReference(key: key, path: path, title: title)
-            versions[[member, key], default: (document, current, [])].evidence.append(evidence)
         }
-        let readers = versions.map { key, value in
-            ReaderSummary(member: key[0], document: value.document, currentVersion: value.current, versions: value.evidence)
+        return paths.map { path in
+            guard let document = resolved[path] else { return DocumentReadings(path: path, document: nil, readers: []) }
+            let readers = (versions[document.id] ?? [:]).map { member, evidence in
+                ReaderSummary(member: member, document: document.reference, currentVersion: document.current, versions: evidence)
+            }
+            return DocumentReadings(path: path, document: document.reference, readers: readers.sorted { $0.member < $1.member })
         }
-        return RequestEvidence(documents: documents, readers: readers.sorted { ($0.member, $0.document.path) < ($1.member, $1.document.path) })
+    }
+
+    @discardableResult
+    public func freezeRequest(id: Int64, at time: Date, cells: [FrozenCell]) async throws -> Bool {
+        let (client, logger) = (client, logger)
+        return try await run(.report) {
+            let rows = try await client.query(
+                """
+                WITH frozen AS (
+                    UPDATE reading_request SET frozen_at = \(time) WHERE id = \(id) AND frozen_at IS NULL RETURNING id
+                ),
+                cells AS (
+                    INSERT INTO request_cell (request_id, member, path, stage, reached_at)
+                    SELECT frozen.id, c.member, c.path, c.stage, nullif(c.at, \(Date.distantPast))
+                    FROM frozen, unnest(\(cells.map(\.member))::text[], \(cells.map(\.path))::text[], \(cells.map(\.stage.rawValue))::text[],
+                                        \(cells.map { $0.reachedAt ?? .distantPast })::timestamptz[]) AS c (member, path, stage, at)
+                    ON CONFLICT DO NOTHING
+                )
+                SELECT count(*) FROM frozen
+                """,
+                logger: logger
+            )
+            for try await count in rows.decode(Int.self) { return count > 0 }
+            return false
+        }
+    }
+
+    public func frozenCells(requestID: Int64) async throws -> [FrozenCell] {
+        let (client, logger) = (client, logger)
+        return try await run(.report) {
+            let rows = try await client.query(
+                "SELECT member, path, stage, reached_at FROM request_cell WHERE request_id = \(requestID) ORDER BY member COLLATE \"C\", path",
+                logger: logger
+            )
+            var cells: [FrozenCell] = []
+            for try await (member, path, stage, reachedAt) in rows.decode((String, String, String, Date?).self) {
+                guard let stage = ReadingStage(rawValue: stage) else { continue }
+                cells.append(FrozenCell(member: member, path: path, stage: stage, reachedAt: reachedAt))
+            }
+            return cells
+        }
     }
 }

@@ -203,10 +203,13 @@ public final class PostgresStore: ClickStorage, Service {
     public func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {
         let (client, logger) = (client, logger)
         try await run(.report) {
-            if tracked {
-                _ = try await client.query("INSERT INTO section (path) VALUES (\(section.value)) ON CONFLICT (path) DO NOTHING", logger: logger)
-            } else {
-                _ = try await client.query("DELETE FROM section WHERE path = \(section.value)", logger: logger)
+            try await client.withTransaction(logger: logger) { connection in
+                if tracked {
+                    try await connection.query("INSERT INTO section (path) VALUES (\(section.value)) ON CONFLICT (path) DO NOTHING", logger: logger)
+                } else {
+                    try await connection.query("DELETE FROM section WHERE path = \(section.value)", logger: logger)
+                }
+                try await Self.judgeReadingsAgain(under: section, keepEarlierDates: true, on: connection, logger: logger)
             }
         }
     }
@@ -214,16 +217,55 @@ public final class PostgresStore: ClickStorage, Service {
     public func setPolicy(_ policy: ReadingPolicy, for section: SectionPath) async throws {
         let (client, logger) = (client, logger)
         try await run(.report) {
-            _ = try await client.query(
-                """
-                UPDATE section SET words_per_minute = \(policy.wordsPerMinute), maximum_seconds = \(policy.maximumSeconds),
-                    minimum_seconds = \(policy.minimumSeconds), requires_acknowledgement = \(policy.requiresAcknowledgement),
-                    requires_rereading = \(policy.requiresRereading)
-                WHERE path = \(section.value)
-                """,
-                logger: logger
-            )
+            try await client.withTransaction(logger: logger) { connection in
+                let before = try await connection.query(
+                    """
+                    SELECT \(policy.wordsPerMinute) < words_per_minute OR \(policy.maximumSeconds) > maximum_seconds
+                           OR \(policy.minimumSeconds) > minimum_seconds
+                    FROM section WHERE path = \(section.value) FOR UPDATE
+                    """,
+                    logger: logger
+                )
+                var rose: Bool?
+                for try await value in before.decode(Bool.self) { rose = value }
+                guard let rose else { return }
+                try await connection.query(
+                    """
+                    UPDATE section SET words_per_minute = \(policy.wordsPerMinute), maximum_seconds = \(policy.maximumSeconds),
+                        minimum_seconds = \(policy.minimumSeconds), requires_acknowledgement = \(policy.requiresAcknowledgement),
+                        requires_rereading = \(policy.requiresRereading)
+                    WHERE path = \(section.value)
+                    """,
+                    logger: logger
+                )
+                try await Self.judgeReadingsAgain(under: section, keepEarlierDates: !rose, on: connection, logger: logger)
+            }
         }
+    }
+
+    /// Judges the readings of documents at or below `section` again under the policies that now
+    /// apply (see ``ClickStorage/setPolicy(_:for:)``); only rows whose date changes are written.
+    private static func judgeReadingsAgain(
+        under section: SectionPath,
+        keepEarlierDates: Bool,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        let (exact, lower, upper) = (section.value, section.value + "/", section.value + "0")
+        try await connection.query(
+            """
+            UPDATE reading r SET read_at = j.read_at
+            FROM (
+                SELECT r.member, r.document_id, r.version,
+                       CASE WHEN clicktracker_meets_reading_time(r.document_id, r.words, r.active_ms, r.reached_end)
+                            THEN CASE WHEN \(keepEarlierDates) AND r.read_at IS NOT NULL THEN r.read_at ELSE r.credited_at END END AS read_at
+                FROM reading r JOIN document d ON d.id = r.document_id
+                WHERE d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper))
+            ) AS j
+            WHERE r.member = j.member AND r.document_id = j.document_id AND r.version = j.version AND r.read_at IS DISTINCT FROM j.read_at
+            """,
+            logger: logger
+        )
     }
 
     public func statistics() async throws -> StorageStatistics {

@@ -171,8 +171,51 @@ enum SQLiteSchema {
             )
             """
         ],
+        // Version 6: the time each reading met its reading time; a request's own documents; the
+        // status of a request frozen at its deadline. Existing readings that meet their section's
+        // reading time are dated when their active time was last credited (the earliest the
+        // evidence shows they had met it); existing requests name the documents seen under them.
+        [
+            "ALTER TABLE reading ADD COLUMN read_at INTEGER",
+            "UPDATE reading SET read_at = credited_at WHERE \(SQLiteStore.meetsReadingTime)",
+            """
+            CREATE TABLE request_document (
+                request_id INTEGER NOT NULL REFERENCES reading_request(id) ON DELETE CASCADE,
+                position INTEGER NOT NULL,
+                path TEXT NOT NULL,
+                PRIMARY KEY (request_id, path)
+            )
+            """,
+            """
+            INSERT INTO request_document (request_id, position, path)
+            SELECT r.id, row_number() OVER (PARTITION BY r.id ORDER BY d.path), d.path
+            FROM reading_request r JOIN document d ON d.path = r.path OR (d.path >= r.path || '/' AND d.path < r.path || '0')
+            GROUP BY r.id, d.path
+            """,
+            "ALTER TABLE reading_request ADD COLUMN frozen_at INTEGER",
+            """
+            CREATE TABLE request_cell (
+                request_id INTEGER NOT NULL REFERENCES reading_request(id) ON DELETE CASCADE,
+                member TEXT NOT NULL,
+                path TEXT NOT NULL,
+                stage TEXT NOT NULL,
+                reached_at INTEGER,
+                PRIMARY KEY (request_id, member, path)
+            )
+            """,
+            "CREATE INDEX request_cell_member ON request_cell(member)",
+        ],
     ]
 
     /// The version this binary writes.
     static var currentVersion: Int { migrations.count }
+
+    /// What an upgrade from `version` did, for operators.
+    static func upgradeSummary(from version: Int) -> String {
+        var summary = "upgraded the SQLite database from schema version \(version) to \(currentVersion)"
+        if version < 6 {
+            summary += "; readings that met their reading time were dated from their summaries, and reading requests now name the documents seen under them"
+        }
+        return summary
+    }
 }

@@ -7,8 +7,12 @@ extension SQLiteStore {
     /// render's progress is read once and advanced by ``RenderProgress/apply(_:final:receivedAt:)``;
     /// the time a render gains is credited to the reader's summary only up to the time since the
     /// summary was last credited, so renders open side by side never add up to more than the
-    /// time that passed.
-    static func applyReports(_ events: [ViewEvent], on connection: SQLiteConnection) async throws -> [RecordOutcome] {
+    /// time that passed. Returns the outcomes and the reading rows credited, each with the time
+    /// of its last event.
+    static func applyReports(
+        _ events: [ViewEvent],
+        on connection: SQLiteConnection
+    ) async throws -> (outcomes: [RecordOutcome], credited: [ReadingKey: Int]) {
         var renders = try await progress(of: Set(events.map(\.renderID)), on: connection)
         var readings = try await readings(of: Set(renders.values.map(\.reading)), on: connection)
         var changedRenders: Set<String> = []
@@ -65,7 +69,8 @@ extension SQLiteStore {
                 ] + key.bindings
             )
         }
-        return outcomes
+        let credited = readings.compactMap { key, reading in reading.changed ? (key, milliseconds(reading.lastEventAt)) : nil }
+        return (outcomes, Dictionary(credited, uniquingKeysWith: max))
     }
 
     /// The reading row (member, document, version) a render adds to.
@@ -92,6 +97,8 @@ extension SQLiteStore {
         var reachedEnd = false
         var automated = false
         var changed = false
+        /// The time of the last event credited.
+        var lastEventAt = Date.distantPast
 
         /// Credits a render's `added` milliseconds, received at `time`, no more than the time since the last credit.
         mutating func credit(_ milliseconds: Int, at time: Date, from progress: RenderProgress) {
@@ -104,6 +111,7 @@ extension SQLiteStore {
             reachedEnd = reachedEnd || progress.reachedEnd
             automated = automated || progress.automated
             changed = true
+            lastEventAt = max(lastEventAt, time)
         }
     }
 

@@ -6,7 +6,7 @@ import Synchronization
 extension SQLiteStore {
     public func readingRequests() async throws -> [ReadingRequest] {
         let rows = try await reader.query(
-            "SELECT id, title, path, group_name, deadline, time_zone, created_at, created_by FROM reading_request ORDER BY deadline, id"
+            "SELECT id, title, path, group_name, deadline, time_zone, created_at, created_by, frozen_at FROM reading_request ORDER BY deadline, id"
         )
         var requests: [ReadingRequest] = []
         for row in rows { if let request = try await request(row) { requests.append(request) } }
@@ -15,7 +15,7 @@ extension SQLiteStore {
 
     public func readingRequest(id: Int64) async throws -> ReadingRequest? {
         let rows = try await reader.query(
-            "SELECT id, title, path, group_name, deadline, time_zone, created_at, created_by FROM reading_request WHERE id = ?",
+            "SELECT id, title, path, group_name, deadline, time_zone, created_at, created_by, frozen_at FROM reading_request WHERE id = ?",
             [.integer(Int(id))]
         )
         guard let row = rows.first else { return nil }
@@ -25,16 +25,19 @@ extension SQLiteStore {
     private func request(_ row: SQLiteRow) async throws -> ReadingRequest? {
         guard let id = row.column("id")?.integer, let path = row.column("path")?.string.flatMap({ try? SectionPath($0) }) else { return nil }
         let members = try await reader.query("SELECT member FROM request_member WHERE request_id = ? ORDER BY member", [.integer(id)])
+        let documents = try await reader.query("SELECT path FROM request_document WHERE request_id = ? ORDER BY position, path", [.integer(id)])
         return ReadingRequest(
             id: Int64(id),
             title: row.column("title")?.string ?? "",
             path: path,
+            documents: documents.compactMap { $0.column("path")?.string },
             group: row.column("group_name")?.string,
             members: members.compactMap { $0.column("member")?.string },
             deadline: Self.date(row.column("deadline")),
             timeZone: row.column("time_zone")?.string ?? "UTC",
             createdAt: Self.date(row.column("created_at")),
-            createdBy: row.column("created_by")?.string ?? ""
+            createdBy: row.column("created_by")?.string ?? "",
+            frozenAt: row.column("frozen_at")?.integer.map { Date(timeIntervalSince1970: Double($0) / 1000) }
         )
     }
 
@@ -59,7 +62,31 @@ extension SQLiteStore {
                     chunk.flatMap { [.integer(id), .text($0)] }
                 )
             }
+            try await Self.insertDocuments(request.documents, requestID: id, on: connection)
             return Int64(id)
+        }
+    }
+
+    /// Inserts a request's documents in order (a path named twice counts once, at its first place).
+    private static func insertDocuments(_ paths: [String], requestID id: Int, on connection: SQLiteConnection) async throws {
+        var seen: Set<String> = []
+        let ordered = Array(paths.filter { seen.insert($0).inserted }.enumerated())
+        for chunk in ordered.chunks(of: rowsPerStatement) {
+            _ = try await connection.query(
+                "INSERT INTO request_document (request_id, position, path) VALUES \(placeholders(rows: chunk.count, columns: 3))",
+                chunk.flatMap { [.integer(id), .integer($0.offset), .text($0.element)] }
+            )
+        }
+    }
+
+    @discardableResult
+    public func setRequestDocuments(_ paths: [String], requestID: Int64) async throws -> Bool {
+        try await transaction { connection in
+            let exists = try await connection.query("SELECT 1 AS found FROM reading_request WHERE id = ?", [.integer(Int(requestID))])
+            guard !exists.isEmpty else { return false }
+            _ = try await connection.query("DELETE FROM request_document WHERE request_id = ?", [.integer(Int(requestID))])
+            try await Self.insertDocuments(paths, requestID: Int(requestID), on: connection)
+            return true
         }
     }
 
@@ -70,45 +97,55 @@ extension SQLiteStore {
         }
     }
 
-    public func requestEvidence(section: SectionPath, members: [String], until: Date?) async throws -> RequestEvidence {
+    public func documents(under section: SectionPath) async throws -> [DocumentReference] {
         let (filter, binds) = Self.sectionFilter(section)
-        let documentRows = try await reader.query(
-            "SELECT d.id AS id, d.key AS key, d.path AS path, d.title AS title, d.version AS version FROM document d WHERE \(filter) ORDER BY d.path, d.key",
-            binds
-        )
-        var documents: [Int: (reference: DocumentReference, current: String?)] = [:]
-        for row in documentRows {
-            let reference = DocumentReference(
-                key: row.column("key")?.string,
-                path: row.column("path")?.string ?? "",
-                title: row.column("title")?.string
+        return try await reader.query("SELECT d.key AS key, d.path AS path, d.title AS title FROM document d WHERE \(filter) ORDER BY d.path, d.key", binds)
+            .map { row in
+                DocumentReference(key: row.column("key")?.string, path: row.column("path")?.string ?? "", title: row.column("title")?.string)
+            }
+    }
+
+    public func requestReadings(documents paths: [String], members: [String]) async throws -> [DocumentReadings] {
+        // Each path names the document with that key, else the one most recently seen at that path.
+        var resolved: [String: (id: Int, reference: DocumentReference, current: String?, byKey: Bool, seenAt: Int)] = [:]
+        for chunk in Array(Set(paths)).chunks(of: Self.rowsPerStatement) {
+            let wanted = Set(chunk)
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            let rows = try await reader.query(
+                """
+                SELECT id, key, path, title, version, seen_at FROM document
+                WHERE key IN (\(placeholders)) OR path IN (\(placeholders))
+                """,
+                chunk.map(SQLiteData.text) + chunk.map(SQLiteData.text)
             )
-            documents[row.column("id")?.integer ?? 0] = (reference, row.column("version")?.string)
+            for row in rows {
+                guard let id = row.column("id")?.integer, let key = row.column("key")?.string, let path = row.column("path")?.string else { continue }
+                let reference = DocumentReference(key: key, path: path, title: row.column("title")?.string)
+                let seenAt = row.column("seen_at")?.integer ?? 0
+                for (name, byKey) in [(key, true), (path, false)] where wanted.contains(name) {
+                    if let known = resolved[name], known.byKey || (!byKey && known.seenAt >= seenAt) { continue }
+                    resolved[name] = (id, reference, row.column("version")?.string, byKey, seenAt)
+                }
+            }
         }
-        let ordered = documentRows.compactMap { documents[$0.column("id")?.integer ?? 0]?.reference }
-        let limit = until.map { SQLiteData.integer(Self.milliseconds($0)) } ?? .integer(Int.max)
+        let expected = Set(members)
         let fold = EvidenceFold()
-        // One statement reads the section's views once (few, large member lists); `+v.member`
-        // keeps SQLite from driving it by member: a section's documents (index view_document)
-        // narrow it far more than a group does. Rows are folded as SQLite steps through them,
-        // never held all at once (a whole section can have a million).
-        for chunk in Array(Set(members)).chunks(of: 10_000) {
+        let documentIDs = Array(Set(resolved.values.map(\.id)))
+        // The summaries of the request's documents, filtered by member here: a request's documents
+        // are read mostly by its readers, and this keeps the statement small for any group.
+        for chunk in documentIDs.chunks(of: Self.rowsPerStatement) {
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
             try await reader.query(
                 """
-                SELECT v.member, v.document_id, coalesce(v.version, ''), max(v.words), count(*), min(v.viewed_at), max(v.viewed_at),
-                       min(sum(v.active_ms), coalesce(max(r.active_ms), sum(v.active_ms))), max(v.max_scroll), max(v.reached_end),
-                       max(v.automated), CASE WHEN max(r.acknowledged_at) <= ? THEN max(r.acknowledged_at) END
-                FROM view v JOIN document d ON d.id = v.document_id
-                LEFT JOIN reading r ON r.member = v.member AND r.document_id = v.document_id AND r.version = coalesce(v.version, '')
-                WHERE \(filter) AND +v.member IN (\(placeholders)) AND v.viewed_at <= ?
-                GROUP BY v.member, v.document_id, coalesce(v.version, '')
+                SELECT member, document_id, version, words, views, first_view, last_view, active_ms, max_scroll, reached_end,
+                       automated, acknowledged_at, read_at
+                FROM reading WHERE document_id IN (\(placeholders))
                 """,
-                [limit] + binds + chunk.map(SQLiteData.text) + [limit]
+                chunk.map(SQLiteData.integer)
             ) { row in
-                // By position: twelve columns, in the order selected.
+                // By position: thirteen columns, in the order selected.
                 let data = row.columns.map(\.data)
-                guard data.count == 12, let member = data[0].string, let documentID = data[1].integer else { return }
+                guard data.count == 13, let member = data[0].string, expected.contains(member), let documentID = data[1].integer else { return }
                 let version = data[2].string ?? ""
                 let evidence = ReaderSummary.VersionEvidence(
                     version: version.isEmpty ? nil : version,
@@ -120,16 +157,65 @@ extension SQLiteStore {
                     maximumScroll: data[8].integer ?? 0,
                     reachedEnd: data[9].integer == 1,
                     automated: data[10].integer == 1,
-                    acknowledgedAt: data[11].integer.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+                    acknowledgedAt: data[11].integer.map { Date(timeIntervalSince1970: Double($0) / 1000) },
+                    readAt: data[12].integer.map { Date(timeIntervalSince1970: Double($0) / 1000) }
                 )
                 fold.versions.withLock { $0[ReaderKey(member: member, documentID: documentID), default: []].append(evidence) }
             }
         }
-        let readers = fold.versions.withLock { $0 }.compactMap { key, evidence -> ReaderSummary? in
-            guard let document = documents[key.documentID] else { return nil }
-            return ReaderSummary(member: key.member, document: document.reference, currentVersion: document.current, versions: evidence)
+        let versions = fold.versions.withLock { $0 }
+        var readers: [Int: [ReaderSummary]] = [:]
+        let documents = Dictionary(resolved.values.map { ($0.id, $0) }) { first, _ in first }
+        for (key, evidence) in versions {
+            guard let document = documents[key.documentID] else { continue }
+            readers[key.documentID, default: []].append(
+                ReaderSummary(member: key.member, document: document.reference, currentVersion: document.current, versions: evidence)
+            )
         }
-        return RequestEvidence(documents: ordered, readers: readers.sorted { ($0.member, $0.document.path) < ($1.member, $1.document.path) })
+        return paths.map { path in
+            guard let document = resolved[path] else { return DocumentReadings(path: path, document: nil, readers: []) }
+            return DocumentReadings(path: path, document: document.reference, readers: (readers[document.id] ?? []).sorted { $0.member < $1.member })
+        }
+    }
+
+    @discardableResult
+    public func freezeRequest(id: Int64, at time: Date, cells: [FrozenCell]) async throws -> Bool {
+        try await transaction { connection in
+            let frozen = try await connection.query(
+                "UPDATE reading_request SET frozen_at = ? WHERE id = ? AND frozen_at IS NULL RETURNING id",
+                [.integer(Self.milliseconds(time)), .integer(Int(id))]
+            )
+            guard !frozen.isEmpty else { return false }
+            for chunk in cells.chunks(of: Self.rowsPerStatement) {
+                _ = try await connection.query(
+                    """
+                    INSERT INTO request_cell (request_id, member, path, stage, reached_at) VALUES \(Self.placeholders(rows: chunk.count, columns: 5))
+                    ON CONFLICT (request_id, member, path) DO NOTHING
+                    """,
+                    chunk.flatMap { cell -> [SQLiteData] in
+                        [.integer(Int(id)), .text(cell.member), .text(cell.path), .text(cell.stage.rawValue), Self.optional(cell.reachedAt.map(Self.milliseconds))]
+                    }
+                )
+            }
+            return true
+        }
+    }
+
+    public func frozenCells(requestID: Int64) async throws -> [FrozenCell] {
+        try await reader.query(
+            "SELECT member, path, stage, reached_at FROM request_cell WHERE request_id = ? ORDER BY member, path",
+            [.integer(Int(requestID))]
+        ).compactMap { row in
+            guard let member = row.column("member")?.string, let path = row.column("path")?.string,
+                let stage = row.column("stage")?.string.flatMap(ReadingStage.init(rawValue:))
+            else { return nil }
+            return FrozenCell(
+                member: member,
+                path: path,
+                stage: stage,
+                reachedAt: row.column("reached_at")?.integer.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+            )
+        }
     }
 }
 

@@ -23,12 +23,15 @@ public final class SQLiteStore: ClickStorage {
 
     /// The database file.
     public let path: String
+    /// What opening the file upgraded, in words for operators (`nil` when it was current or new).
+    public let upgrade: String?
     private let writer: SQLiteConnection
     let reader: SQLiteConnection
     private let writeLock = AsyncLock()
 
-    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection) {
+    private init(path: String, upgrade: String?, writer: SQLiteConnection, reader: SQLiteConnection) {
         self.path = path
+        self.upgrade = upgrade
         self.writer = writer
         self.reader = reader
     }
@@ -39,26 +42,29 @@ public final class SQLiteStore: ClickStorage {
     ///   - logger: Logger for the connections.
     public static func open(path: String, logger: Logger = Logger(label: "clicktracker.sqlite")) async throws -> SQLiteStore {
         let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let upgradedFrom: Int?
         do {
             // Waiting for the write lock happens in `beginImmediate`, off the thread pool; SQLite
             // itself waits only briefly, so a blocked writer never holds a pool thread for long.
             for pragma in ["PRAGMA busy_timeout = 50", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"] {
                 _ = try await writer.query(pragma)
             }
-            try await migrate(writer)
+            upgradedFrom = try await migrate(writer)
         } catch {
             try? await writer.close()
             throw error
         }
         let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         _ = try await reader.query("PRAGMA busy_timeout = 10000")
-        return SQLiteStore(path: path, writer: writer, reader: reader)
+        return SQLiteStore(path: path, upgrade: upgradedFrom.map(SQLiteSchema.upgradeSummary(from:)), writer: writer, reader: reader)
     }
 
-    private static func migrate(_ connection: SQLiteConnection) async throws {
+    /// Brings the schema up to date; returns the version it was upgraded from (`nil` when the file
+    /// was current or new).
+    private static func migrate(_ connection: SQLiteConnection) async throws -> Int? {
         // A current file is opened without taking the write lock.
         if try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer == SQLiteSchema.currentVersion {
-            return
+            return nil
         }
         try await beginImmediate(connection)
         do {
@@ -73,6 +79,7 @@ public final class SQLiteStore: ClickStorage {
             }
             _ = try await connection.query("PRAGMA user_version = \(SQLiteSchema.currentVersion)")
             _ = try await connection.query("COMMIT")
+            return version == 0 ? nil : version
         } catch {
             _ = try? await connection.query("ROLLBACK")
             throw error
@@ -113,24 +120,30 @@ public final class SQLiteStore: ClickStorage {
             var outcomes = Array(repeating: RecordOutcome.unchanged, count: events.count)
             let views = events.indices.filter { events[$0].kind == .view }
             // A render inserted by this batch is recorded once; a repeat of it within the batch is unchanged.
-            var recorded = try await Self.recordViews(views.map { events[$0] }, on: connection)
+            var (recorded, changed) = try await Self.recordViews(views.map { events[$0] }, on: connection)
             for index in views where recorded.remove(events[index].renderID) != nil {
                 outcomes[index] = .recorded
             }
             let others = events.indices.filter { events[$0].kind != .view }
             if !others.isEmpty {
-                let applied = try await Self.applyReports(others.map { events[$0] }, on: connection)
+                let (applied, credited) = try await Self.applyReports(others.map { events[$0] }, on: connection)
                 for (index, outcome) in zip(others, applied) { outcomes[index] = outcome }
+                changed.merge(credited, uniquingKeysWith: max)
             }
+            try await Self.dateReadings(changed, on: connection)
             return outcomes
         }
     }
 
     /// Inserts documents, then views (render ids that already exist are skipped), then the
     /// access-log and reading summaries, then the path, title and version of documents whose
-    /// newest render this batch holds. Returns the render ids inserted.
-    private static func recordViews(_ events: [ViewEvent], on connection: SQLiteConnection) async throws -> Set<String> {
-        guard !events.isEmpty else { return [] }
+    /// newest render this batch holds. Returns the render ids inserted and the reading rows they
+    /// changed, each with the time of its newest view.
+    private static func recordViews(
+        _ events: [ViewEvent],
+        on connection: SQLiteConnection
+    ) async throws -> (inserted: Set<String>, readings: [ReadingKey: Int]) {
+        guard !events.isEmpty else { return ([], [:]) }
         var documentIDs: [String: Int] = [:]
         for chunk in latestDocuments(events).chunks(of: rowsPerStatement) {
             let rows = try await connection.query(
@@ -196,7 +209,8 @@ public final class SQLiteStore: ClickStorage {
             )
         }
 
-        for chunk in ReadingSummary.summarise(recorded, documentIDs: documentIDs).chunks(of: rowsPerStatement) {
+        let readings = ReadingSummary.summarise(recorded, documentIDs: documentIDs)
+        for chunk in readings.chunks(of: rowsPerStatement) {
             _ = try await connection.query(
                 """
                 INSERT INTO reading (member, document_id, version, words, views, first_view, last_view,
@@ -239,7 +253,8 @@ public final class SQLiteStore: ClickStorage {
                 ]
             )
         }
-        return inserted
+        let changed = readings.map { (ReadingKey(member: $0.member, documentID: $0.documentID, version: $0.version), $0.lastView) }
+        return (inserted, Dictionary(changed, uniquingKeysWith: max))
     }
 
     public func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
@@ -299,6 +314,15 @@ public final class SQLiteStore: ClickStorage {
 
     public func setPolicy(_ policy: ReadingPolicy, for section: SectionPath) async throws {
         try await transaction { connection in
+            let before = try await connection.query(
+                "SELECT words_per_minute, maximum_seconds, minimum_seconds FROM section WHERE path = ?",
+                [.text(section.value)]
+            ).first
+            guard let before else { return }
+            let rose =
+                policy.wordsPerMinute < before.column("words_per_minute")?.integer ?? 0
+                || policy.maximumSeconds > before.column("maximum_seconds")?.integer ?? 0
+                || policy.minimumSeconds > before.column("minimum_seconds")?.integer ?? 0
             _ = try await connection.query(
                 """
                 UPDATE section SET words_per_minute = ?, maximum_seconds = ?, minimum_seconds = ?, requires_acknowledgement = ?,
@@ -310,6 +334,7 @@ public final class SQLiteStore: ClickStorage {
                     .integer(policy.requiresAcknowledgement ? 1 : 0), .integer(policy.requiresRereading ? 1 : 0), .text(section.value),
                 ]
             )
+            try await Self.judgeReadingsAgain(under: section, keepEarlierDates: !rose, on: connection)
         }
     }
 
@@ -323,6 +348,7 @@ public final class SQLiteStore: ClickStorage {
             } else {
                 _ = try await connection.query("DELETE FROM section WHERE path = ?", [.text(section.value)])
             }
+            try await Self.judgeReadingsAgain(under: section, keepEarlierDates: true, on: connection)
         }
     }
 

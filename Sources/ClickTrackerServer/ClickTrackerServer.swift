@@ -72,7 +72,7 @@ public enum ClickTrackerServer {
         )
         let proxied = configuration.upstream != nil
         router.middlewares.add(ClickTrackerMiddleware(tracker: tracker, trustsResponseMember: proxied && configuration.upstreamIdentity))
-        var services: [any Service] = [TrackerService(tracker: tracker)]
+        var services: [any Service] = [TrackerService(tracker: tracker), RequestFreezer(storage: tracker.storage, logger: logger)]
         if let days = configuration.retentionDays {
             services.append(RetentionService(storage: tracker.storage, days: days, everything: configuration.retentionEverything, logger: logger))
         }
@@ -123,13 +123,15 @@ public enum ClickTrackerServer {
         TrackingController(tracker: tracker, folder: folder, admin: admin, pages: pages).addRoutes(to: router)
         StorageController(storage: storage, admin: admin, pages: pages).addRoutes(to: router)
         GroupsController(storage: tracker.storage, admin: admin, pages: pages).addRoutes(to: router)
-        RequestsController(tracker: tracker, admin: admin, pages: pages).addRoutes(to: router)
+        let ignoredPaths = configuration.ignoredPaths.compactMap { try? SectionPath($0) }
+        let requestDocuments = RequestDocuments(folder: folder, ignoredPaths: ignoredPaths, storage: tracker.storage)
+        RequestsController(tracker: tracker, documents: requestDocuments, admin: admin, pages: pages).addRoutes(to: router)
         ReadsController(tracker: tracker, admin: admin, pages: pages).addRoutes(to: router)
         APITokensController(storage: tracker.storage, admin: admin, pages: pages).addRoutes(to: router)
         AuditController(storage: tracker.storage, admin: admin, pages: pages).addRoutes(to: router)
-        APIController(storage: tracker.storage, prefix: configuration.collectorPath).addRoutes(to: router)
+        APIController(storage: tracker.storage, documents: requestDocuments, prefix: configuration.collectorPath).addRoutes(to: router)
         if let folder {
-            SiteController(folder: folder, ignoredPaths: configuration.ignoredPaths.compactMap { try? SectionPath($0) }, pages: pages)
+            SiteController(folder: folder, ignoredPaths: ignoredPaths, pages: pages)
                 .addRoutes(to: router)
         }
 

@@ -167,6 +167,46 @@ struct PostgresSchemaTests {
         }
     }
 
+    @Test("A version 5 database is upgraded: readings that met their reading time are dated, requests name the documents under them")
+    func upgradeFromVersion5() async throws {
+        try await Self.withConnection { connection, port, database in
+            let logger = Logger(label: "test")
+            let version5 = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/db-v5.sql").path
+            try PostgresServer.psql(port: port, database: database, ["-f", version5])
+            // /p asks for 20 s; alice spent 25 s on /p/a, bob 1 s; carol reached the end of /p/b after 6 s (the standard asks 30).
+            try PostgresServer.psql(
+                port: port,
+                database: database,
+                [
+                    "-c",
+                    """
+                    INSERT INTO section (path, maximum_seconds) VALUES ('/p', 20);
+                    INSERT INTO document (id, key, path, seen_at) VALUES (1, '/p/a', '/p/a', now()), (2, '/p/b', '/p/b', now()), (3, '/q/c', '/q/c', now());
+                    INSERT INTO reading (member, document_id, views, first_view, last_view, active_ms, reached_end, credited_at) VALUES
+                        ('alice', 1, 1, '2026-11-01T10:00:00Z', '2026-11-01T10:00:00Z', 25000, false, '2026-11-01T10:00:30Z'),
+                        ('bob', 1, 1, '2026-11-01T11:00:00Z', '2026-11-01T11:00:00Z', 1000, false, '2026-11-01T11:00:01Z'),
+                        ('carol', 3, 1, '2026-11-01T12:00:00Z', '2026-11-01T12:00:00Z', 6000, true, '2026-11-01T12:00:06Z');
+                    INSERT INTO reading_request (id, title, path, deadline, time_zone, created_by)
+                    VALUES (1, 'Board', '/p', '2026-12-03T10:00:00Z', 'UTC', 'chair');
+                    """,
+                ]
+            )
+            let outcome = try await PostgresSchema.initialise(connection, logger: logger)
+            #expect(outcome == .upgraded(from: 5))
+            #expect(outcome.description.contains("readings that met their reading time were dated"))
+
+            let store = PostgresStore(configuration: try PostgresStoreTests.dsn(port: port, database: database).clientConfiguration)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await store.run() }
+                #expect(try await store.readingRequest(id: 1)?.documents == ["/p/a", "/p/b"])
+                let readings = try await store.requestReadings(documents: ["/p/a", "/q/c"], members: ["alice", "bob", "carol"])
+                #expect(readings[0].readers.map { $0.versions.first?.readAt } == [Date(timeIntervalSince1970: 1_793_527_230), nil])
+                #expect(readings[1].readers.first?.versions.first?.readAt == nil)
+                group.cancelAll()
+            }
+        }
+    }
+
     @Test("The binary carries sql/db.sql as it is in the repository")
     func embedded() throws {
         #expect(PostgresSchema.sql == (try String(contentsOfFile: PostgresStoreTests.schema, encoding: .utf8)))

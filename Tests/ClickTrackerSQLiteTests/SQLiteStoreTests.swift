@@ -85,6 +85,42 @@ struct SQLiteStoreTests {
         try await store.close()
     }
 
+    @Test("A version 5 file is upgraded when opened: readings that met their reading time are dated, requests name the documents under them")
+    func upgradeFromVersion5() async throws {
+        let directory = try TemporaryDirectory("sqlite-v5")
+        defer { directory.remove() }
+        let path = directory.file("ct.sqlite")
+        let raw = try await SQLiteConnection.open(storage: .file(path: path))
+        for migration in SQLiteSchema.migrations.prefix(5) {
+            for statement in migration { _ = try await raw.query(statement) }
+        }
+        _ = try await raw.query("PRAGMA user_version = 5")
+        // /p asks for 20 s; alice spent 25 s on /p/a, bob 1 s; carol reached the end of /q/c after 6 s (the standard asks 30).
+        for statement in [
+            "INSERT INTO section (path, created_at, maximum_seconds) VALUES ('/p', 0, 20)",
+            "INSERT INTO document (id, key, path, seen_at) VALUES (1, '/p/a', '/p/a', 0), (2, '/p/b', '/p/b', 0), (3, '/q/c', '/q/c', 0)",
+            """
+            INSERT INTO reading (member, document_id, views, first_view, last_view, active_ms, reached_end, credited_at) VALUES
+                ('alice', 1, 1, 1000, 1000, 25000, 0, 30000), ('bob', 1, 1, 2000, 2000, 1000, 0, 3000), ('carol', 3, 1, 4000, 4000, 6000, 1, 10000)
+            """,
+            "INSERT INTO reading_request (id, title, path, deadline, time_zone, created_at, created_by) VALUES (1, 'Board', '/p', 99000, 'UTC', 0, 'chair')",
+        ] {
+            _ = try await raw.query(statement)
+        }
+        try await raw.close()
+
+        let store = try await SQLiteStore.open(path: path)
+        #expect(store.upgrade?.contains("from schema version 5 to \(SQLiteSchema.currentVersion); readings that met their reading time were dated") == true)
+        #expect(try await store.readingRequest(id: 1)?.documents == ["/p/a", "/p/b"])
+        let readings = try await store.requestReadings(documents: ["/p/a", "/q/c"], members: ["alice", "bob", "carol"])
+        #expect(readings[0].readers.map { $0.versions.first?.readAt } == [Date(timeIntervalSince1970: 30), nil])
+        #expect(readings[1].readers.first?.versions.first?.readAt == nil)
+        try await store.close()
+        let reopened = try await SQLiteStore.open(path: path)
+        #expect(reopened.upgrade == nil)
+        try await reopened.close()
+    }
+
     @Test("A database from a newer version is refused with a clear error")
     func newerSchema() async throws {
         let directory = try TemporaryDirectory("sqlite-newer")

@@ -120,7 +120,7 @@ struct CommandLineTests {
         let dsn = "host=127.0.0.1 port=\(port) user=postgres password=hunter2 dbname=\(database) sslmode=disable"
         let first = try await Self.run(["db", "init", "--dsn", dsn])
         #expect(first.status == 0)
-        #expect(first.output.contains("created the ClickTracker schema (version 5)"))
+        #expect(first.output.contains("created the ClickTracker schema (version 6)"))
         #expect(!first.output.contains("hunter2"))
         let second = try await Self.run(["db", "init", "--dsn", "postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable"])
         #expect(second.status == 0)

@@ -15,6 +15,7 @@ public actor InMemoryStore: ClickStorage {
     private var people: [String: Person] = [:]
     private var groupMembers: [String: Set<String>] = [:]
     private var requests: [ReadingRequest] = []
+    private var frozen: [Int64: [FrozenCell]] = [:]
     private var tokens: [APIToken] = []
     private var audit: [AuditEntry] = []
     private var endedSessions: Set<String> = []
@@ -170,11 +171,30 @@ public actor InMemoryStore: ClickStorage {
         return requests.count < count
     }
 
-    /// The documents only: evidence is proven by the real stores.
-    public func requestEvidence(section: SectionPath, members: [String], until: Date?) async throws -> RequestEvidence {
-        let documents = Set(events.map(\.document)).filter { (try? SectionPath($0.path)).map(section.contains) ?? false }
-        return RequestEvidence(documents: documents.sorted { $0.path < $1.path }, readers: [])
+    public func setRequestDocuments(_ paths: [String], requestID: Int64) async throws -> Bool {
+        guard let index = requests.firstIndex(where: { $0.id == requestID }) else { return false }
+        requests[index].documents = paths
+        return true
     }
+
+    public func documents(under section: SectionPath) async throws -> [DocumentReference] {
+        let documents = Set(events.map(\.document)).filter { (try? SectionPath($0.path)).map(section.contains) ?? false }
+        return documents.sorted { $0.path < $1.path }
+    }
+
+    /// The documents only: stage times are proven by the real stores.
+    public func requestReadings(documents paths: [String], members: [String]) async throws -> [DocumentReadings] {
+        paths.map { path in DocumentReadings(path: path, document: events.last { $0.document.key == path }?.document, readers: []) }
+    }
+
+    public func freezeRequest(id: Int64, at time: Date, cells: [FrozenCell]) async throws -> Bool {
+        guard let index = requests.firstIndex(where: { $0.id == id && $0.frozenAt == nil }) else { return false }
+        requests[index].frozenAt = time
+        frozen[id] = cells
+        return true
+    }
+
+    public func frozenCells(requestID: Int64) async throws -> [FrozenCell] { frozen[requestID] ?? [] }
 
     public func purge(member: String) async throws -> Int {
         let removed = events.filter { $0.member == member }.count

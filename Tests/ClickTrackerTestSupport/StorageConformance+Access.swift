@@ -25,9 +25,9 @@ extension StorageConformance {
         #expect(kept.entries.map { "\($0.member) \($0.url) \($0.count)" } == ["alice /p/a 2", "bob /p/a 1", "carol /p/b 1"])
         let alice = try #require(try await readers(second, "/p").first)
         #expect(alice.member == "alice" && alice.views == 2 && alice.versions.first?.activeMilliseconds == 4000)
-        // Request evidence rests on the views, so what was purged no longer shows at a deadline.
-        let evidence = try await second.requestEvidence(section: try SectionPath("/p"), members: ["bob"], until: nil)
-        #expect(evidence.readers.isEmpty)
+        // Reading requests rest on the summaries, so bob's purged view still counts as opened.
+        let readings = try await second.requestReadings(documents: ["/p/a"], members: ["bob"])
+        #expect(readings.first?.readers.map(\.member) == ["bob"] && readings.first?.readers.first?.firstView == t0.addingTimeInterval(20))
 
         // Everything last touched before 250 goes: bob's and alice's summaries and log rows.
         #expect(try await store.purgeViews(before: t0.addingTimeInterval(250), everything: true) == 1)

@@ -216,6 +216,7 @@ extension StorageConformance {
         let request = ReadingRequest(
             title: "Board, 3 December",
             path: try SectionPath("/p"),
+            documents: ["/p/b", "/p/a", "/p/c", "/p/a"],
             group: "board",
             members: ["dave", "carol", "dave"],
             deadline: t0.addingTimeInterval(100),
@@ -238,37 +239,75 @@ extension StorageConformance {
         var expected = request
         expected.id = id
         expected.members = ["carol", "dave"]
+        expected.documents = ["/p/b", "/p/a", "/p/c"]
         #expect(try await second.readingRequest(id: id) == expected)
         #expect(try await second.readingRequests().map(\.id) == [id, later])
         #expect(try await store.deleteReadingRequest(id: later))
         #expect(try await !store.deleteReadingRequest(id: later))
         #expect(try await store.readingRequest(id: later) == nil)
+        #expect(try await store.setRequestDocuments(["/p/a", "/p/b", "/p/c"], requestID: id))
+        #expect(try await !store.setRequestDocuments(["/p/a"], requestID: later))
+        #expect(try await second.readingRequest(id: id)?.documents == ["/p/a", "/p/b", "/p/c"])
 
-        // alice reads a before the deadline and confirms; bob opens it after; carol reads b; dave reads outside.
+        // A read needs 20 s of active time, or the end after 5 s. alice reads a (dated by the report
+        // that met it) and confirms; bob only opens it; carol reaches the end of b; dave reads outside.
+        try await store.setTracked(try SectionPath("/p"), true)
+        try await store.setPolicy(ReadingPolicy(maximumSeconds: 20, minimumSeconds: 5), for: try SectionPath("/p"))
         let alice = Self.event("alice", "/p/a", at: 10, title: "A", render: "ra")
         let bob = Self.event("bob", "/p/a", at: 150, render: "rb")
         let carol = Self.event("carol", "/p/b", at: 20, render: "rc")
         let dave = Self.event("dave", "/elsewhere", at: 20, render: "rd")
-        try await store.record([alice, bob, carol, dave, report(alice, at: 20, active: 10_000), report(alice, .acknowledgement, at: 50)])
+        try await store.record([alice, bob, carol, dave, report(alice, at: 20, active: 10_000), report(carol, at: 30, active: 6000, end: true)])
+        try await store.record([report(alice, at: 40, sequence: 2, active: 25_000), report(alice, .acknowledgement, at: 50)])
         try await store.record([report(carol, .acknowledgement, at: 120)])
+        #expect(try await second.documents(under: try SectionPath("/p")).map(\.path) == ["/p/a", "/p/b"])
         let members = ["alice", "bob", "carol", "dave", "erin"]
-        let byDeadline = try await second.requestEvidence(section: try SectionPath("/p"), members: members, until: t0.addingTimeInterval(100))
-        #expect(byDeadline.documents.map(\.path) == ["/p/a", "/p/b"])
-        #expect(byDeadline.readers.map { "\($0.member) \($0.document.path)" } == ["alice /p/a", "carol /p/b"])
-        let aliceByDeadline = try #require(byDeadline.readers.first?.versions.first)
-        #expect(aliceByDeadline.activeMilliseconds == 10_000 && aliceByDeadline.acknowledgedAt == t0.addingTimeInterval(50))
-        #expect(byDeadline.readers.last?.versions.first?.acknowledgedAt == nil)
-        let now = try await second.requestEvidence(section: try SectionPath("/p"), members: members, until: nil)
-        #expect(now.readers.map { "\($0.member) \($0.document.path)" } == ["alice /p/a", "bob /p/a", "carol /p/b"])
-        #expect(now.readers.last?.versions.first?.acknowledgedAt == t0.addingTimeInterval(120))
-        #expect(now.readers.first?.document.title == "A")
+        let readings = try await second.requestReadings(documents: ["/p/a", "/p/b", "/p/c"], members: members)
+        #expect(readings.map(\.path) == ["/p/a", "/p/b", "/p/c"])
+        #expect(readings.map { $0.document?.title } == ["A", nil, nil] && readings[2].document == nil)
+        #expect(readings.map { $0.readers.map(\.member) } == [["alice", "bob"], ["carol"], []])
+        let aliceRead = try #require(readings[0].readers.first?.versions.first)
+        #expect(aliceRead.readAt == t0.addingTimeInterval(40) && aliceRead.acknowledgedAt == t0.addingTimeInterval(50))
+        #expect(aliceRead.activeMilliseconds == 25_000 && aliceRead.firstView == t0.addingTimeInterval(10))
+        #expect(readings[0].readers.last?.versions.first?.readAt == nil)
+        let carolRead = try #require(readings[1].readers.first?.versions.first)
+        #expect(carolRead.readAt == t0.addingTimeInterval(30) && carolRead.acknowledgedAt == t0.addingTimeInterval(120))
+        // Replaying a batch dates nothing again.
+        try await store.record([report(alice, at: 40, sequence: 2, active: 25_000)])
+
+        // A stricter policy: alice's 25 s no longer suffice; carol's end still does, dated when last credited.
+        try await store.setPolicy(ReadingPolicy(maximumSeconds: 30, minimumSeconds: 5), for: try SectionPath("/p"))
+        var judged = try await second.requestReadings(documents: ["/p/a", "/p/b"], members: members)
+        #expect(judged[0].readers.first?.versions.first?.readAt == nil && judged[1].readers.first?.versions.first?.readAt == t0.addingTimeInterval(30))
+        // A looser one again: alice is dated when her time was last credited.
+        try await store.setPolicy(ReadingPolicy(maximumSeconds: 20, minimumSeconds: 5), for: try SectionPath("/p"))
+        judged = try await second.requestReadings(documents: ["/p/a"], members: members)
+        #expect(judged[0].readers.first?.versions.first?.readAt == t0.addingTimeInterval(40))
+
+        // A path names the document with that key, else the one last seen at that path.
+        try await store.record([Self.event("alice", "/p/moved", at: 60, key: "stable-id", render: "rk")])
+        let byKey = try await second.requestReadings(documents: ["stable-id", "/p/moved"], members: ["alice"])
+        #expect(byKey.map { $0.document?.key } == ["stable-id", "stable-id"] && byKey.allSatisfy { $0.readers.count == 1 })
+
+        // Frozen once; the first call wins.
+        let cells = [
+            FrozenCell(member: "alice", path: "/p/a", stage: .acknowledged, reachedAt: t0.addingTimeInterval(50)),
+            FrozenCell(member: "carol", path: "/p/a", stage: .notOpened, reachedAt: nil),
+        ]
+        #expect(try await second.frozenCells(requestID: id).isEmpty)
+        #expect(try await store.freezeRequest(id: id, at: t0.addingTimeInterval(101), cells: cells))
+        #expect(try await !second.freezeRequest(id: id, at: t0.addingTimeInterval(102), cells: []))
+        #expect(try await !store.freezeRequest(id: 9999, at: t0, cells: cells))
+        #expect(try await second.frozenCells(requestID: id) == cells)
+        #expect(try await second.readingRequest(id: id)?.frozenAt == t0.addingTimeInterval(101))
 
         // Purging alice removes every trace of her and nothing of anyone else.
         try await store.setGroup("board", members: [Person(member: "alice", displayName: "Alice"), Person(member: "bob")])
-        #expect(try await store.purge(member: "alice") == 1)
+        #expect(try await store.purge(member: "alice") == 2)
         #expect(try await store.purge(member: "alice") == 0)
-        let after = try await second.requestEvidence(section: try SectionPath("/p"), members: members, until: nil)
-        #expect(after.readers.map(\.member) == ["bob", "carol"])
+        let after = try await second.requestReadings(documents: ["/p/a", "/p/b"], members: members)
+        #expect(after.map { $0.readers.map(\.member) } == [["bob"], ["carol"]])
+        #expect(try await second.frozenCells(requestID: id).map(\.member) == ["carol"])
         #expect(try await store.readers(ReadersQuery(section: .root, member: "alice")).total == 0)
         #expect(try await store.accessLog(AccessLogQuery(section: .root, member: "alice")).total == 0)
         #expect(try await store.people(["alice"]).isEmpty)

@@ -44,7 +44,8 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         case .versionsAndAcknowledgements: "reads are kept per document version; an acknowledgement is recorded once per version"
         case .readers: "the readers report pages and orders per member and document, within the section"
         case .groups: "a group's members are replaced as a whole; people keep their names and emails; groups are deleted alone"
-        case .requests: "reading requests are stored and deleted; evidence by a deadline counts only what was viewed and acknowledged by then"
+        case .requests:
+            "reading requests name their documents; readings are dated when they meet the reading time, judged again when the policy changes; status freezes once"
         case .retention: "a retention period removes old view rows and keeps the summaries, or removes everything older"
         case .apiTokens: "API tokens are found by their hash and revoked once"
         case .audit: "the audit log keeps every entry, newest first, in pages"

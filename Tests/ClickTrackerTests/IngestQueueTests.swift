@@ -105,9 +105,11 @@ actor GatedStore: ClickStorage {
     func readingRequest(id: Int64) async throws -> ReadingRequest? { nil }
     func addReadingRequest(_ request: ReadingRequest) async throws -> Int64 { 0 }
     func deleteReadingRequest(id: Int64) async throws -> Bool { false }
-    func requestEvidence(section: SectionPath, members: [String], until: Date?) async throws -> RequestEvidence {
-        RequestEvidence(documents: [], readers: [])
-    }
+    func setRequestDocuments(_ paths: [String], requestID: Int64) async throws -> Bool { false }
+    func documents(under section: SectionPath) async throws -> [DocumentReference] { [] }
+    func requestReadings(documents paths: [String], members: [String]) async throws -> [DocumentReadings] { [] }
+    func freezeRequest(id: Int64, at time: Date, cells: [FrozenCell]) async throws -> Bool { false }
+    func frozenCells(requestID: Int64) async throws -> [FrozenCell] { [] }
     func purge(member: String) async throws -> Int { 0 }
     func purgeViews(before cutoff: Date, everything: Bool) async throws -> Int { 0 }
     func openings(under section: SectionPath) async throws -> [Date] { [] }

@@ -24,6 +24,9 @@ public struct ReaderSummary: Sendable, Hashable {
         public var automated: Bool
         /// When the reader confirmed reading this version, if they did.
         public var acknowledgedAt: Date?
+        /// When the reading time was first met under the section's policy (the active time, or
+        /// the end after the minimum time), kept by the store as reports arrive; `nil` until then.
+        public var readAt: Date?
 
         /// Creates the evidence.
         public init(
@@ -36,7 +39,8 @@ public struct ReaderSummary: Sendable, Hashable {
             maximumScroll: Int,
             reachedEnd: Bool,
             automated: Bool,
-            acknowledgedAt: Date?
+            acknowledgedAt: Date?,
+            readAt: Date? = nil
         ) {
             self.version = version
             self.words = words
@@ -48,6 +52,7 @@ public struct ReaderSummary: Sendable, Hashable {
             self.reachedEnd = reachedEnd
             self.automated = automated
             self.acknowledgedAt = acknowledgedAt
+            self.readAt = readAt
         }
     }
 
@@ -78,6 +83,26 @@ public struct ReaderSummary: Sendable, Hashable {
     /// The verdict under a section's policy.
     public func verdict(_ policy: ReadingPolicy) -> ReadingVerdict {
         ReadingVerdict(self, policy: policy)
+    }
+
+    /// The stage reached by `time` (by now when `nil`) and when it was reached: a comparison of
+    /// the stored stage times, judged like ``ReadingVerdict`` (the current version's evidence if
+    /// it was seen by then, else the newest; the confirmation when the policy asks for it; an
+    /// earlier version does not count when the policy requires re-reading).
+    public func stage(at time: Date?, policy: ReadingPolicy) -> (stage: ReadingStage, since: Date?) {
+        let limit = time ?? .distantFuture
+        let seen = versions.filter { $0.firstView <= limit }
+        guard let evidence = seen.first(where: { $0.version == currentVersion }) ?? seen.first,
+            let opened = seen.map(\.firstView).min()
+        else { return (.notOpened, nil) }
+        let isEarlier = currentVersion != nil && evidence.version != currentVersion
+        let readAt = evidence.readAt.flatMap { $0 <= limit ? $0 : nil }
+        let acknowledgedAt = evidence.acknowledgedAt.flatMap { $0 <= limit ? $0 : nil }
+        guard let readAt, acknowledgedAt != nil || !policy.requiresAcknowledgement, !(isEarlier && policy.requiresRereading) else {
+            return (.opened, opened)
+        }
+        guard let acknowledgedAt else { return (.read, readAt) }
+        return (.acknowledged, max(readAt, acknowledgedAt))
     }
 }
 

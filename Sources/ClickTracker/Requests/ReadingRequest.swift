@@ -1,13 +1,16 @@
 import Foundation
 
-/// Who is expected to read a document or a section, by when: the papers for a meeting.
+/// Who is expected to read which documents, by when: the papers for a meeting.
 public struct ReadingRequest: Sendable, Hashable, Identifiable {
     /// The store's id for the request (`0` before it is stored).
     public var id: Int64
     /// What the request is for, e.g. "Board meeting, 3 December".
     public var title: String
-    /// The document or section to read.
+    /// The folder (or single document) the request was made on.
     public var path: SectionPath
+    /// The documents to read, by path (a document's key or its current path), in the order
+    /// shown; a document nobody has opened yet counts as not opened for everyone.
+    public var documents: [String]
     /// A group whose members (as they are now) are expected to read it.
     public var group: String?
     /// Members expected besides the group's.
@@ -19,42 +22,33 @@ public struct ReadingRequest: Sendable, Hashable, Identifiable {
     /// When the request was made, and by whom.
     public var createdAt: Date
     public var createdBy: String
+    /// When its status at the deadline was frozen (see ``ClickStorage/freezeRequest(id:at:cells:)``).
+    public var frozenAt: Date?
 
     /// Creates a request.
     public init(
         id: Int64 = 0,
         title: String,
         path: SectionPath,
+        documents: [String] = [],
         group: String?,
         members: [String],
         deadline: Date,
         timeZone: String,
         createdAt: Date = Date(),
-        createdBy: String
+        createdBy: String,
+        frozenAt: Date? = nil
     ) {
         self.id = id
         self.title = title
         self.path = path
+        self.documents = documents
         self.group = group
         self.members = members
         self.deadline = deadline
         self.timeZone = timeZone
         self.createdAt = createdAt
         self.createdBy = createdBy
-    }
-}
-
-/// The evidence a request is judged on: the documents in its scope, and what each expected
-/// reader had read of them by a time.
-public struct RequestEvidence: Sendable, Hashable {
-    /// The documents at or below the request's path that the server has seen, by path.
-    public var documents: [DocumentReference]
-    /// Per member and document, the evidence up to the time asked for (members who read nothing are absent).
-    public var readers: [ReaderSummary]
-
-    /// Creates the evidence.
-    public init(documents: [DocumentReference], readers: [ReaderSummary]) {
-        self.documents = documents
-        self.readers = readers
+        self.frozenAt = frozenAt
     }
 }

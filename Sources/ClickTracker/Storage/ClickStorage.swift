@@ -13,7 +13,8 @@ public protocol ClickStorage: Sendable {
     /// report, and its active time is clamped to the time that passed since the last accepted
     /// report (or the view) and since the token was issued, as the server saw it. A view event
     /// that carries attention (a view copied from another store) is stored with it as it is.
-    /// An acknowledgement is kept once per member, document and version.
+    /// An acknowledgement is kept once per member, document and version. A reading summary
+    /// is dated (`readAt`) by the event with which it first met its section's reading time.
     /// - Parameter events: The events to write.
     /// - Returns: What became of each event, in the order given.
     @discardableResult
@@ -31,13 +32,17 @@ public protocol ClickStorage: Sendable {
     /// All tracked sections, with their reading policies.
     func trackedSections() async throws -> [TrackedSection]
 
-    /// Marks or unmarks a section for tracking.
+    /// Marks or unmarks a section for tracking. The readings below it are judged again under the
+    /// policy that now applies (see ``setPolicy(_:for:)``).
     /// - Parameters:
     ///   - section: The section to change.
     ///   - tracked: `true` to mark it, `false` to unmark it.
     func setTracked(_ section: SectionPath, _ tracked: Bool) async throws
 
-    /// Changes the reading policy of a tracked section (nothing happens if it is not tracked).
+    /// Changes the reading policy of a tracked section (nothing happens if it is not tracked), and
+    /// judges the readings below it again: a reading that now meets the reading time is dated when
+    /// its active time was last credited (its earlier date kept when no requirement rose), one that
+    /// no longer meets it loses its date. Frozen request status does not change.
     /// - Parameters:
     ///   - policy: The new policy.
     ///   - section: The marked section.
@@ -74,21 +79,39 @@ public protocol ClickStorage: Sendable {
     @discardableResult
     func deleteReadingRequest(id: Int64) async throws -> Bool
 
-    /// What `members` had read of the documents at or below `section` by `until` (everything
-    /// when `nil`): the views received by then, their attention (never more than the reader's
-    /// summary holds), and acknowledgements made by then.
-    func requestEvidence(section: SectionPath, members: [String], until: Date?) async throws -> RequestEvidence
+    /// Replaces a request's documents with `paths`, in that order; `false` when there is no
+    /// such request.
+    @discardableResult
+    func setRequestDocuments(_ paths: [String], requestID: Int64) async throws -> Bool
+
+    /// The documents recorded at or below `section`, by path (a request made in front of a site
+    /// names the documents seen there).
+    func documents(under section: SectionPath) async throws -> [DocumentReference]
+
+    /// What `members` have read of the documents named by `paths` (each a document's key or its
+    /// current path), from the reading summaries, which outlive the view rows: per document, in
+    /// the order given, each member's evidence per version with the time each stage was reached.
+    func requestReadings(documents paths: [String], members: [String]) async throws -> [DocumentReadings]
+
+    /// Freezes a request's status at its deadline; the first call wins (several instances may
+    /// try). Returns `false` when it was frozen already or there is no such request.
+    @discardableResult
+    func freezeRequest(id: Int64, at time: Date, cells: [FrozenCell]) async throws -> Bool
+
+    /// The cells frozen for a request, empty until it is frozen.
+    func frozenCells(requestID: Int64) async throws -> [FrozenCell]
 
     /// Removes everything kept about one member — views, access log, reading summaries and
-    /// acknowledgements, name and email, group and request memberships — in one transaction.
+    /// acknowledgements, name and email, group and request memberships, frozen request status —
+    /// in one transaction.
     /// - Returns: How many views were removed.
     @discardableResult
     func purge(member: String) async throws -> Int
 
     /// Applies a retention period: removes the view rows older than `cutoff`. The reading
     /// summaries and the access log are kept, unless `everything` is set: then the summaries and
-    /// access-log rows last touched before `cutoff` go too. Request evidence rests on view rows,
-    /// so reads before `cutoff` no longer count for reading requests.
+    /// access-log rows last touched before `cutoff` go too. Reading requests rest on the summaries,
+    /// so they keep their evidence unless `everything` is set.
     /// - Returns: How many view rows were removed.
     @discardableResult
     func purgeViews(before cutoff: Date, everything: Bool) async throws -> Int

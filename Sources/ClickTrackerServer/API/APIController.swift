@@ -7,6 +7,7 @@ import Hummingbird
 /// The OpenAPI document describing it is served at `<prefix>/api/openapi.json`.
 struct APIController: Sendable {
     let storage: any ClickStorage
+    let documents: RequestDocuments
     let prefix: String
 
     func addRoutes(to router: Router<ServerRequestContext>) {
@@ -113,11 +114,13 @@ struct APIController: Sendable {
         var path: String
         var group: String?
         var members: [String]?
+        /// The documents to read; when absent, those under `path`.
+        var documents: [String]?
         var deadline: String
         var timeZone: String
 
         enum CodingKeys: String, CodingKey {
-            case title, path, group, members, deadline
+            case title, path, group, members, documents, deadline
             case timeZone = "time_zone"
         }
     }
@@ -148,6 +151,13 @@ struct APIController: Sendable {
         case .failure(let error):
             return Self.error(.badRequest, "The request was not created: \(error)")
         case .success(var new):
+            switch RequestDocuments.parse((body.documents ?? []).joined(separator: "\n")) {
+            case .failure(let error): return Self.error(.badRequest, "The request was not created: \(error)")
+            case .success(let named): new.documents = body.documents == nil ? try await documents.under(new.path) : named
+            }
+            guard !new.documents.isEmpty else {
+                return Self.error(.badRequest, "The request was not created: no documents were found under \(new.path.value); name them in documents.")
+            }
             new.id = try await storage.addReadingRequest(new)
             var response = Self.json(requestObject(new), status: .created)
             response.headers[.location] = "\(prefix)/api/v1/requests/\(new.id)"
@@ -172,7 +182,7 @@ struct APIController: Sendable {
 
     private func requestObject(_ request: ReadingRequest) -> [String: Any] {
         [
-            "id": request.id, "title": request.title, "path": request.path.value, "group": request.group ?? NSNull(),
+            "id": request.id, "title": request.title, "path": request.path.value, "documents": request.documents, "group": request.group ?? NSNull(),
             "members": request.members, "deadline": ReportCell.iso8601(request.deadline), "time_zone": request.timeZone,
             "created_at": ReportCell.iso8601(request.createdAt), "created_by": request.createdBy,
             "status_url": "\(prefix)/api/v1/requests/\(request.id)",

@@ -4,9 +4,13 @@ import Foundation
 import Hummingbird
 
 /// Reading requests: the papers for a meeting, who must read them, by when; and the page that
-/// shows who has, who only opened them and who has not looked (also as CSV and JSON).
+/// shows, as one grid of readers × documents, who has read what (also as CSV and JSON).
 struct RequestsController: Sendable {
+    /// Readers per page of the grid, and documents per page of its columns.
+    static let (readersPerPage, documentsPerPage) = (50, 20)
+
     let tracker: ClickTracker
+    let documents: RequestDocuments
     let admin: AdminGate
     let pages: PageRenderer
 
@@ -28,8 +32,9 @@ struct RequestsController: Sendable {
         let requests = try await tracker.storage.readingRequests().map { request -> [String: Any] in
             [
                 "title": request.title, "url": "\(prefix)/requests/\(request.id)", "path": request.path.value,
+                "documents": Self.plural(request.documents.count, "document"),
                 "readers": request.group.map { "group \($0)" + (request.members.isEmpty ? "" : " and \(request.members.count) more") }
-                    ?? "\(request.members.count) members",
+                    ?? Self.plural(request.members.count, "member"),
                 "deadline": Self.format(request.deadline, timeZone: request.timeZone),
             ]
         }
@@ -43,21 +48,50 @@ struct RequestsController: Sendable {
 
     func change(_ request: Request, context: ServerRequestContext) async throws -> Response {
         guard let form = try await admin.verifiedForm(request, context, limit: 256 * 1024) else { return admin.csrfRejected(context) }
-        switch form["action"] {
-        case "create":
-            switch Self.newRequest(form, createdBy: context.user?.name ?? "") {
-            case .success(let new):
-                let id = try await tracker.storage.addReadingRequest(new)
-                return .redirect(to: "\(prefix)/requests/\(id)", type: .found)
-            case .failure(let error):
-                return admin.badRequest("The request was not created: \(error)", context: context)
+        if form["action"] == "create" {
+            switch try await create(form, createdBy: context.user?.name ?? "") {
+            case .success(let id): return .redirect(to: "\(prefix)/requests/\(id)", type: .found)
+            case .failure(let error): return admin.badRequest("The request was not created: \(error)", context: context)
             }
+        }
+        guard let id = form["id"].flatMap({ Int64($0) }), let stored = try await tracker.storage.readingRequest(id: id) else {
+            return admin.message("No such request", "There is no reading request with that number.", context: context, status: .notFound)
+        }
+        var paths = stored.documents
+        switch form["action"] {
         case "delete":
-            guard let id = form["id"].flatMap({ Int64($0) }) else { return admin.badRequest("No request was named.", context: context) }
             try await tracker.storage.deleteReadingRequest(id: id)
             return .redirect(to: "\(prefix)/requests", type: .found)
+        case "add-documents":
+            switch RequestDocuments.parse(form["documents"] ?? "") {
+            case .success(let added) where !added.isEmpty: paths += added
+            case .success: return admin.badRequest("Name at least one document path, such as /papers/budget.html.", context: context)
+            case .failure(let error): return admin.badRequest("The documents were not added: \(error)", context: context)
+            }
+        case "find-documents":
+            paths += try await documents.under(stored.path)
+        case "remove-document":
+            paths.removeAll { $0 == form["path"] }
         default:
-            return admin.badRequest("The action must be create or delete.", context: context)
+            return admin.badRequest("The action must be create, delete, add-documents, find-documents or remove-document.", context: context)
+        }
+        try await tracker.storage.setRequestDocuments(paths, requestID: id)
+        return .redirect(to: "\(prefix)/requests/\(id)#documents", type: .found)
+    }
+
+    /// Creates the request a form asks for, with the documents under its path and those named.
+    private func create(_ form: FormFields, createdBy: String) async throws -> Result<Int64, InvalidRequest> {
+        do {
+            var new = try Self.newRequest(form, createdBy: createdBy).get()
+            new.documents = try await documents.under(new.path) + RequestDocuments.parse(form["documents"] ?? "").get()
+            guard !new.documents.isEmpty else {
+                throw InvalidRequest(
+                    description: "no documents were found under \(new.path.value). Name the documents to read under “Documents not seen yet”."
+                )
+            }
+            return .success(try await tracker.storage.addReadingRequest(new))
+        } catch let error as InvalidRequest {
+            return .failure(error)
         }
     }
 
@@ -71,55 +105,17 @@ struct RequestsController: Sendable {
         if let format {
             return try await Reports.request(report).start().response(format, download: "request-\(id)")
         }
-        return pages.page("request", values(report), context: context)
+        let parameters = request.uri.queryParameters
+        let page = (
+            readers: max(1, parameters["page"].flatMap { Int(String($0)) } ?? 1),
+            documents: max(1, parameters["documents"].flatMap { Int(String($0)) } ?? 1)
+        )
+        return pages.page("request", RequestPage(report: report, prefix: prefix, page: page).values(), context: context)
     }
 
-    private func values(_ report: RequestReport) -> [String: Any] {
-        let request = report.request
-        let counts = report.counts
-        let now = Date()
-        let span = max(1, request.deadline.timeIntervalSince(request.createdAt))
-        let elapsed = min(max(0, now.timeIntervalSince(request.createdAt)), span)
-        let rows = report.statuses.map { status -> [String: Any] in
-            var row: [String: Any] = [
-                "member": status.person.member,
-                "stage": status.atDeadline.rawValue,
-                "stageClass": status.atDeadline.rawValue.replacingOccurrences(of: " ", with: "-"),
-                "now": status.isLate ? "\(status.now.rawValue), after the deadline" : "",
-                "documents": "\(status.documentsReadAtDeadline) of \(report.documents.count)",
-                "lastView": status.lastView.map { Self.format($0, timeZone: request.timeZone) } ?? "",
-            ]
-            if let name = status.person.displayName { row["name"] = name }
-            return row
-        }
-        return [
-            "id": request.id,
-            "title": request.title,
-            "path": request.path.value,
-            "trackingURL": "\(prefix)/tracking?path=\(SiteController.queryValue(request.path.value))",
-            "untracked": !report.isTracked,
-            "group": request.group ?? "",
-            "deadline": Self.format(request.deadline, timeZone: request.timeZone),
-            "passed": now >= request.deadline,
-            "percent": Int(elapsed / span * 100),
-            "summary": "\(counts.read) of \(report.statuses.count) had read it by the deadline",
-            "opened": counts.opened,
-            "notOpened": counts.notOpened,
-            "late": counts.late,
-            "documentCount": report.documents.count,
-            "rows": rows,
-            "chart": ReadsChart.values(
-                firstViews: report.statuses.compactMap(\.firstView),
-                total: report.statuses.count,
-                from: request.createdAt,
-                deadline: request.deadline,
-                now: now,
-                timeZone: request.timeZone,
-                subject: "expected readers"
-            ),
-            "csvURL": "\(prefix)/requests/\(request.id)?format=csv",
-            "jsonURL": "\(prefix)/requests/\(request.id)?format=json",
-        ]
+    /// "1 document", "3 documents".
+    static func plural(_ count: Int, _ noun: String) -> String {
+        "\(count) \(noun)\(count == 1 ? "" : "s")"
     }
 
     /// Why a request form was refused.

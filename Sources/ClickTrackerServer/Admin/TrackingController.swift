@@ -105,14 +105,17 @@ struct TrackingController: Sendable {
             values.merge(table.pager(rows: log.entries.count, total: log.total)) { _, new in new }
             let openings = try await tracker.storage.openings(under: path)
             if let first = openings.first {
+                let now = Date()
+                let opened = openings.count { $0 <= now }
                 values["chart"] = ReadsChart.values(
-                    firstViews: openings,
+                    lines: [ReadsChart.Line(label: "opened it", dates: openings)],
                     total: openings.count,
                     from: first,
                     deadline: nil,
-                    now: Date(),
+                    now: now,
                     timeZone: "UTC",
-                    subject: "people"
+                    caption: "People who had opened it, over time.",
+                    description: "\(opened) of \(openings.count) people had opened it by now."
                 )
             }
         }

@@ -32,7 +32,7 @@ enum Templates {
         header { background: #1d2330; color: #fff; padding: .6rem 1.5rem; display: flex; gap: 1.5rem; align-items: center; }
         header a, header button { color: #fff; }
         header .who { margin-left: auto; }
-        header form { display: inline; }
+        header form, form.inline { display: inline; }
         header button { background: none; border: 1px solid #fff8; border-radius: 4px; cursor: pointer; font: inherit; }
         main { max-width: 80rem; margin: 1.5rem auto; padding: 0 1.5rem; }
         table { border-collapse: collapse; width: 100%; background: #fff; }
@@ -49,7 +49,14 @@ enum Templates {
         input[name=dsn] { width: 28rem; max-width: 100%; }
         textarea { font: 14px/1.4 ui-monospace, monospace; width: 100%; min-height: 10rem; }
         .not-opened { color: #b00; } .opened { color: #a60; } .read, .acknowledged { color: #070; }
-        .counts { display: flex; gap: 1.5rem; flex-wrap: wrap; }
+        p.counts { display: flex; gap: 1.5rem; flex-wrap: wrap; }
+        #reads-chart svg { width: 100%; max-width: 600px; height: auto; }
+        .line { fill: none; } .line-0 { stroke: #3a6ff7; } .line-1 { stroke: #070; } .line-2 { stroke: #a60; }
+        .grid-box { overflow-x: auto; max-width: 100%; }
+        table.grid td.cell { text-align: center; white-space: nowrap; }
+        table.grid td.cell:focus { outline: 2px solid #3a6ff7; }
+        table.grid th.document { max-width: 10rem; font-weight: normal; }
+        .cell.not-opened { background: #fbeaea; } .cell.opened { background: #fdf3e1; } .cell.read, .cell.acknowledged { background: #e6f4e6; }
         progress { width: 20rem; }
         .muted { color: #667; }
         </style>
@@ -272,17 +279,19 @@ enum Templates {
         <h1>Reading requests</h1>
         <p>Who must have read a document or a section by when — the papers for a meeting.</p>
         <table id="requests">
-          <thead><tr><th>Request</th><th>Document or section</th><th>Readers</th><th>Deadline</th></tr></thead>
+          <thead><tr><th>Request</th><th>Folder or document</th><th>Documents</th><th>Readers</th><th>Deadline</th></tr></thead>
           <tbody>
-          {{#requests}}<tr><td><a href="{{url}}">{{title}}</a></td><td>{{path}}</td><td>{{readers}}</td><td>{{deadline}}</td></tr>{{/requests}}
-          {{^requests}}<tr><td colspan="4" class="muted">No reading requests yet.</td></tr>{{/requests}}
+          {{#requests}}<tr><td><a href="{{url}}">{{title}}</a></td><td>{{path}}</td><td>{{documents}}</td><td>{{readers}}</td><td>{{deadline}}</td></tr>{{/requests}}
+          {{^requests}}<tr><td colspan="5" class="muted">No reading requests yet.</td></tr>{{/requests}}
           </tbody>
         </table>
         <h2>New request</h2>
         <form method="post" action="{{prefix}}/requests">
           <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="create">
           <label for="request-title">Title</label><input type="text" id="request-title" name="title" maxlength="200" placeholder="Board meeting, 3 December" required>
-          <label for="request-path">Document or section</label><input type="text" id="request-path" name="path" placeholder="/papers" required>
+          <label for="request-path">Folder or document</label><input type="text" id="request-path" name="path" placeholder="/papers" required aria-describedby="request-path-help">
+          <p class="muted" id="request-path-help">Every document under it is expected to be read: the site's pages, or in front of another site the pages seen there so far. You can add and remove documents later.</p>
+          <label for="request-documents">Documents not seen yet (paths, one per line)</label><textarea id="request-documents" name="documents" rows="2" placeholder="/papers/annual-report.html" spellcheck="false"></textarea>
           <label for="request-group">Group</label>
           <select id="request-group" name="group"><option value="">(none)</option>{{#groups}}<option>{{.}}</option>{{/groups}}</select>
           <label for="request-members">Other members (user ids, separated by commas)</label><input type="text" id="request-members" name="members">
@@ -303,22 +312,42 @@ enum Templates {
         {{$content}}
         <h1>{{title}}</h1>
         <p><a href="{{trackingURL}}">{{path}}</a>{{#group}} · group {{group}}{{/group}} · deadline {{deadline}}</p>
-        {{#untracked}}<p class="state error">{{path}} is not tracked: nothing there is recorded. Enable tracking for it.</p>{{/untracked}}
+        {{#untracked}}<p class="state error" id="untracked">Not tracked, so nothing is recorded for: {{untracked}}. Enable tracking for them on the Tracking page.</p>{{/untracked}}
         <div class="state" id="summary">
-          <p><strong>{{summary}}</strong>{{#documentCount}} ({{documentCount}} documents){{/documentCount}}.</p>
-          <p class="counts"><span class="opened">{{opened}} only opened it</span><span class="not-opened">{{notOpened}} have not opened it</span><span>{{late}} caught up after the deadline</span></p>
-          <label for="deadline-progress">{{#passed}}The deadline has passed.{{/passed}}{{^passed}}Time to the deadline used: {{percent}}%{{/passed}}</label>
+          <p><strong>{{summary}}</strong></p>
+          <p class="counts"><span class="opened">{{opened}}</span><span class="not-opened">{{notOpened}}</span>{{#late}}<span class="late">{{late}}</span>{{/late}}</p>
+          <label for="deadline-progress">{{#passed}}The deadline has passed{{#frozen}}; the status at the deadline was frozen {{frozen}}{{/frozen}}.{{/passed}}{{^passed}}Time to the deadline used: {{percent}}%{{/passed}}</label>
           <progress id="deadline-progress" max="100" value="{{percent}}">{{percent}}%</progress>
         </div>
         {{#chart}}{{> chart}}{{/chart}}
         <p><a href="{{csvURL}}" id="request-csv">Download CSV</a> · <a href="{{jsonURL}}" id="request-json">JSON</a></p>
-        <table id="request-readers">
-          <thead><tr><th>Reader</th><th>At the deadline</th><th>Since</th><th>Documents read by the deadline</th><th>Last view</th></tr></thead>
+        <h2 id="readers">Readers × documents</h2>
+        <p class="muted">Each cell is how far the reader had got with the document {{stageWhen}}: not opened, opened, read (the reading time was spent), or acknowledged. Focus or hover over a cell for its evidence.</p>
+        <div class="grid-box">
+        <table id="request-grid" class="grid">
+          <thead><tr><th scope="col">Reader</th><th scope="col">{{stageColumn}}</th><th scope="col">Read</th>{{#passed}}<th scope="col">Since</th>{{/passed}}{{#columns}}<th scope="col" class="document" title="{{path}}">{{#url}}<a href="{{url}}">{{/url}}{{label}}{{#url}}</a>{{/url}}</th>{{/columns}}</tr></thead>
           <tbody>
-          {{#rows}}<tr><td class="member">{{> person}}</td><td class="stage {{stageClass}}">{{stage}}</td><td class="late">{{now}}</td><td>{{documents}}</td><td>{{lastView}}</td></tr>{{/rows}}
-          {{^rows}}<tr><td colspan="5" class="muted">Nobody is expected to read it: the group is empty or gone.</td></tr>{{/rows}}
+          {{#rows}}<tr><th scope="row" class="member">{{> person}}</th><td class="stage {{stageClass}}">{{stage}}</td><td class="documents">{{documents}}</td>{{#passed}}<td class="late">{{since}}</td>{{/passed}}{{#cells}}<td class="cell {{stageClass}}" tabindex="0" title="{{evidence}}" aria-label="{{evidence}}">{{stage}}{{#late}} → {{now}}{{/late}}</td>{{/cells}}</tr>{{/rows}}
+          {{^rows}}<tr><td colspan="3" class="muted">Nobody is expected to read it: the group is empty or gone.</td></tr>{{/rows}}
           </tbody>
         </table>
+        </div>
+        <p class="pager">{{readerRange}}{{#previousReaders}} · <a href="{{previousReaders}}">previous readers</a>{{/previousReaders}}{{#nextReaders}} · <a href="{{nextReaders}}" id="next-readers">next readers</a>{{/nextReaders}}{{#documentRange}} · {{documentRange}}{{/documentRange}}{{#previousDocuments}} · <a href="{{previousDocuments}}">previous documents</a>{{/previousDocuments}}{{#nextDocuments}} · <a href="{{nextDocuments}}" id="next-documents">next documents</a>{{/nextDocuments}}</p>
+        <h2 id="documents">Documents</h2>
+        <ul id="request-documents">
+          {{#documents}}<li>{{label}} <span class="muted">{{path}}{{^seen}} · nobody has opened it yet{{/seen}}</span>
+            <form method="post" action="{{prefix}}/requests" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="remove-document"><input type="hidden" name="id" value="{{id}}"><input type="hidden" name="path" value="{{path}}"><button aria-label="Remove {{path}} from this request">Remove</button></form></li>{{/documents}}
+          {{^documents}}<li class="muted">This request names no documents yet: add them below.</li>{{/documents}}
+        </ul>
+        <form method="post" action="{{prefix}}/requests">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="add-documents"><input type="hidden" name="id" value="{{id}}">
+          <label for="add-documents">Add documents (paths, one per line)</label><textarea id="add-documents" name="documents" rows="2" spellcheck="false" placeholder="{{path}}/annex.html" required></textarea>
+          <button id="add-documents-button">Add documents</button>
+        </form>
+        <form method="post" action="{{prefix}}/requests">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="find-documents"><input type="hidden" name="id" value="{{id}}">
+          <button id="find-documents">Add the documents now found under {{path}}</button>
+        </form>
         <form method="post" action="{{prefix}}/requests">
           <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="delete"><input type="hidden" name="id" value="{{id}}">
           <button id="delete-request">Delete this request</button>
@@ -404,17 +433,18 @@ enum Templates {
     /// Reads over time as an SVG step line, from `ReadsChart` values (a partial: `{{> chart}}`).
     static let chart = """
         {{% CONTENT_TYPE: HTML_SCALARS}}<figure id="reads-chart">
-          <svg viewBox="0 0 600 140" width="600" height="140" role="img" aria-labelledby="reads-chart-title">
+          <svg viewBox="0 0 600 150" role="img" aria-labelledby="reads-chart-title">
             <title id="reads-chart-title">{{description}}</title>
             <line x1="40" y1="110" x2="590" y2="110" stroke="#99a"></line>
-            <line x1="40" y1="12" x2="40" y2="110" stroke="#99a"></line>
-            <polyline fill="none" stroke="#3a6ff7" stroke-width="2" points="{{points}}"></polyline>
+            <line x1="40" y1="14" x2="40" y2="110" stroke="#99a"></line>
+            {{#lines}}<polyline class="line line-{{style}}" fill="none" stroke-width="2" points="{{points}}"><title>{{label}}</title></polyline>{{/lines}}
+            {{#legend}}{{#lines}}<line class="line-{{style}}" x1="52" y1="{{legendY}}" x2="70" y2="{{legendY}}" stroke-width="2"></line><text x="75" y="{{legendY}}" dy="4" font-size="13">{{label}}</text>{{/lines}}{{/legend}}
             {{#deadlineX}}<line x1="{{deadlineX}}" y1="8" x2="{{deadlineX}}" y2="110" stroke="#d33" stroke-dasharray="4 3"></line>
-            <text x="{{deadlineX}}" y="124" text-anchor="middle" font-size="11">deadline</text>{{/deadlineX}}
-            <text x="34" y="16" text-anchor="end" font-size="11">{{total}}</text>
-            <text x="34" y="110" text-anchor="end" font-size="11">0</text>
-            <text x="40" y="136" font-size="11">{{start}}</text>
-            <text x="590" y="136" text-anchor="end" font-size="11">{{end}}</text>
+            <text x="{{deadlineX}}" y="126" text-anchor="{{deadlineAnchor}}" font-size="13">deadline</text>{{/deadlineX}}
+            <text x="34" y="18" text-anchor="end" font-size="13">{{total}}</text>
+            <text x="34" y="110" text-anchor="end" font-size="13">0</text>
+            <text x="40" y="144" font-size="13">{{start}}</text>
+            <text x="590" y="144" text-anchor="end" font-size="13">{{end}}</text>
           </svg>
           <figcaption class="muted">{{caption}} {{description}}</figcaption>
         </figure>

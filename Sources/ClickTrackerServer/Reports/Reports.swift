@@ -66,29 +66,37 @@ public enum Reports {
         return self.request(try await RequestReport.make(request, storage: storage))
     }
 
-    /// A reading request's status: every expected reader, where they stood at the deadline and now.
+    /// A reading request's status: one row per expected reader and document, from the same
+    /// grid cells as the page; the counts before the rows. `status` is the stage at the deadline
+    /// once it has passed (`status_at` says which), `status_now` the stage now.
     static func request(_ report: RequestReport) -> ReportSheet {
-        let request = report.request
-        let counts = report.counts
+        let grid = report.grid
+        let request = grid.request
+        let counts = grid.counts
         return ReportSheet(
             kind: "request",
             about: [
                 ("id", .integer(Int(request.id))), ("title", .text(request.title)), ("path", .text(request.path.value)),
                 ("group", .text(request.group)), ("deadline", .time(request.deadline)), ("time_zone", .text(request.timeZone)),
-                ("expected", .integer(report.statuses.count)), ("read", .integer(counts.read)), ("opened", .integer(counts.opened)),
-                ("not_opened", .integer(counts.notOpened)), ("late", .integer(counts.late)), ("documents", .integer(report.documents.count)),
+                ("status_at", .text(grid.isPastDeadline ? "deadline" : "now")), ("frozen_at", .time(request.frozenAt)),
+                ("expected", .integer(counts.expected)), ("documents", .integer(grid.columns.count)), ("read", .integer(counts.read)),
+                ("opened", .integer(counts.opened)), ("not_opened", .integer(counts.notOpened)), ("late", .integer(counts.late)),
             ],
             columns: [
-                "user", "name", "email", "status_at_deadline", "late", "status_now", "documents_read_at_deadline", "documents_read_now",
-                "first_view", "last_view",
+                "user", "name", "email", "reader_status", "documents_read", "path", "title", "status", "status_now", "reached_at", "first_view",
+                "last_view", "views", "active_seconds", "acknowledged_at",
             ],
-            rows: report.statuses.map { status in
-                [
-                    .text(status.person.member), .text(status.person.displayName), .text(status.person.email),
-                    .text(status.atDeadline.rawValue), .flag(status.isLate), .text(status.now.rawValue),
-                    .integer(status.documentsReadAtDeadline), .integer(status.documentsReadNow), .time(status.firstView),
-                    .time(status.lastView),
-                ]
+            rows: grid.rows.flatMap { row in
+                zip(grid.columns, row.cells).map { column, cell -> [ReportCell] in
+                    let evidence = cell.evidence
+                    return [
+                        .text(row.person.member), .text(row.person.displayName), .text(row.person.email), .text(row.stage.rawValue),
+                        .integer(row.documentsRead), .text(column.path), .text(column.document?.title), .text(cell.stage.rawValue),
+                        .text(cell.now.rawValue), .time(cell.reachedAt), .time(cell.openedAt), .time(evidence?.lastView),
+                        .integer(evidence?.views ?? 0), .integer((evidence?.versions.map(\.activeMilliseconds).max() ?? 0) / 1000),
+                        .time(evidence?.versions.compactMap(\.acknowledgedAt).min()),
+                    ]
+                }
             }
         )
     }

@@ -1,16 +1,17 @@
 import ClickTracker
 import Foundation
 
-/// The report of one reading request: who was expected, where each stood at the deadline, who
-/// caught up late.
+/// The report of one reading request: its grid of expected readers × documents, and which of its
+/// documents are outside every tracked section (nothing is recorded for them).
 struct RequestReport: Sendable {
-    let request: ReadingRequest
-    let statuses: [RequestStatus]
-    let documents: [DocumentReference]
-    let isTracked: Bool
+    let grid: RequestGrid
+    let untrackedDocuments: [String]
 
-    /// Gathers the expected readers and judges them on the evidence at the deadline and now.
-    static func make(_ request: ReadingRequest, storage: any ClickStorage) async throws -> RequestReport {
+    var request: ReadingRequest { grid.request }
+
+    /// Gathers the expected readers and their readings of the request's documents; the first
+    /// report built after the deadline freezes the status at the deadline.
+    static func make(_ request: ReadingRequest, storage: any ClickStorage, now: Date = Date()) async throws -> RequestReport {
         var people: [String: Person] = [:]
         if let group = request.group {
             for person in try await storage.members(ofGroup: group) ?? [] { people[person.member] = person }
@@ -18,27 +19,14 @@ struct RequestReport: Sendable {
         let listed = request.members.filter { people[$0] == nil }
         let known = try await storage.people(listed)
         for member in listed { people[member] = known[member] ?? Person(member: member) }
-        let members = Array(people.keys)
-        let section = try await SectionPolicies.load(storage).section(for: request.path)
-        let atDeadline = try await storage.requestEvidence(section: request.path, members: members, until: request.deadline)
-        let now = try await storage.requestEvidence(section: request.path, members: members, until: nil)
-        let statuses = RequestStatus.judge(
-            Array(people.values),
-            documents: now.documents,
-            atDeadline: atDeadline.readers,
-            now: now.readers,
-            policy: section?.policy ?? .standard
-        )
-        return RequestReport(request: request, statuses: statuses, documents: now.documents, isTracked: section != nil)
-    }
-
-    /// How many had read it by the deadline, only opened it, not looked at all, and caught up late.
-    var counts: (read: Int, opened: Int, notOpened: Int, late: Int) {
-        (
-            statuses.filter(\.hadReadByDeadline).count,
-            statuses.filter { $0.atDeadline == .opened }.count,
-            statuses.filter { $0.atDeadline == .notOpened }.count,
-            statuses.filter(\.isLate).count
-        )
+        let policies = try await SectionPolicies.load(storage)
+        let readings = try await storage.requestReadings(documents: request.documents, members: Array(people.keys))
+        let frozen = request.frozenAt == nil ? [] : try await storage.frozenCells(requestID: request.id)
+        let grid = RequestGrid(request: request, people: Array(people.values), readings: readings, policies: policies, frozen: frozen, now: now)
+        if request.frozenAt == nil, grid.isPastDeadline {
+            try await storage.freezeRequest(id: request.id, at: now, cells: grid.cellsToFreeze)
+        }
+        let untracked = request.documents.filter { path in (try? SectionPath(path)).flatMap(policies.section(for:)) == nil }
+        return RequestReport(grid: grid, untrackedDocuments: untracked)
     }
 }

@@ -51,6 +51,34 @@ struct SiteFolder: Sendable {
         }.sorted { ($0.isFolder ? 0 : 1, $0.name) < ($1.isFolder ? 0 : 1, $1.name) }
     }
 
+    /// The HTML documents at or below `path`, as the paths their views are recorded under (a
+    /// folder's `index.html` is the folder itself), sorted; `[]` when there is nothing there.
+    func documents(under path: SectionPath, maximumEntries: Int = 10_000) -> [SectionPath] {
+        func isHTML(_ name: String) -> Bool { name.lowercased().hasSuffix(".html") || name.lowercased().hasSuffix(".htm") }
+        switch item(at: path) {
+        case .file(let file): return isHTML(file) ? [path] : []
+        case .none: return []
+        case .folder(let directory):
+            var documents: [SectionPath] = []
+            func walk(_ folder: String, _ folderPath: SectionPath) {
+                let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+                for name in names where documents.count < maximumEntries {
+                    var isDirectory: ObjCBool = false
+                    guard FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isDirectory),
+                        let child = try? SectionPath(folderPath.value + "/" + name)
+                    else { continue }
+                    if isDirectory.boolValue {
+                        walk(folder + "/" + name, child)
+                    } else if isHTML(name) {
+                        documents.append(name.lowercased() == "index.html" ? folderPath : child)
+                    }
+                }
+            }
+            walk(directory, path)
+            return documents.sorted()
+        }
+    }
+
     /// Every folder and HTML document below the root, depth first, for the tracking overview.
     func tree(maximumEntries: Int = 2000) -> [(entry: Entry, depth: Int)] {
         var result: [(entry: Entry, depth: Int)] = []

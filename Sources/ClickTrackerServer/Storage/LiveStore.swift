@@ -125,8 +125,24 @@ final class LiveStore: ClickStorage {
         try await use { try await $0.deleteReadingRequest(id: id) }
     }
 
-    func requestEvidence(section: SectionPath, members: [String], until: Date?) async throws -> RequestEvidence {
-        try await use { try await $0.requestEvidence(section: section, members: members, until: until) }
+    func setRequestDocuments(_ paths: [String], requestID: Int64) async throws -> Bool {
+        try await use { try await $0.setRequestDocuments(paths, requestID: requestID) }
+    }
+
+    func documents(under section: SectionPath) async throws -> [DocumentReference] {
+        try await use { try await $0.documents(under: section) }
+    }
+
+    func requestReadings(documents paths: [String], members: [String]) async throws -> [DocumentReadings] {
+        try await use { try await $0.requestReadings(documents: paths, members: members) }
+    }
+
+    func freezeRequest(id: Int64, at time: Date, cells: [FrozenCell]) async throws -> Bool {
+        try await use { try await $0.freezeRequest(id: id, at: time, cells: cells) }
+    }
+
+    func frozenCells(requestID: Int64) async throws -> [FrozenCell] {
+        try await use { try await $0.frozenCells(requestID: requestID) }
     }
 
     func purge(member: String) async throws -> Int {

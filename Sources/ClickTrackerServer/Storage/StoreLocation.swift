@@ -34,6 +34,7 @@ enum StoreLocation: Sendable, CustomStringConvertible {
         case .sqlite(let path):
             let isNewDatabase = !FileManager.default.fileExists(atPath: path)
             let store = try await SQLiteStore.open(path: path)
+            if let upgrade = store.upgrade { logger.notice("\(path): \(upgrade)") }
             if isNewDatabase {
                 for section in initialSections { try await store.setTracked(section, true) }
             }

@@ -1,0 +1,150 @@
+import ClickTracker
+import Foundation
+
+/// The template values of a reading request's page: the counts, the chart and one page of the
+/// grid, all read from the same ``RequestGrid``.
+struct RequestPage {
+    let report: RequestReport
+    let prefix: String
+    /// The page of readers and the page of documents shown (1-based).
+    let page: (readers: Int, documents: Int)
+    let now = Date()
+
+    func values() -> [String: Any] {
+        let grid = report.grid
+        let request = grid.request
+        let counts = grid.counts
+        let span = max(1, request.deadline.timeIntervalSince(request.createdAt))
+        let elapsed = min(max(0, now.timeIntervalSince(request.createdAt)), span)
+        let passed = grid.isPastDeadline
+        let base = "\(prefix)/requests/\(request.id)"
+        let documentCount = RequestsController.plural(grid.columns.count, "document")
+        let all = grid.columns.count == 1 ? "it" : "all \(documentCount)"
+        var values: [String: Any] = [
+            "id": request.id,
+            "title": request.title,
+            "path": request.path.value,
+            "trackingURL": "\(prefix)/tracking?path=\(SiteController.queryValue(request.path.value))",
+            "group": request.group ?? "",
+            "deadline": RequestsController.format(request.deadline, timeZone: request.timeZone),
+            "passed": passed,
+            "percent": Int(elapsed / span * 100),
+            "summary": passed
+                ? "\(counts.read) of \(counts.expected) had read \(all) by the deadline"
+                : "\(counts.read) of \(counts.expected) have read \(all)",
+            "opened": passed ? "\(counts.opened) had opened some but not read \(all)" : "\(counts.opened) have opened some but not read \(all)",
+            "notOpened": passed ? "\(counts.notOpened) had opened none" : "\(counts.notOpened) have opened none",
+            "stageColumn": passed ? "At the deadline" : "Now",
+            "stageWhen": passed ? "at the deadline (and, after the arrow, since)" : "now",
+            "csvURL": "\(base)?format=csv",
+            "jsonURL": "\(base)?format=json",
+            "documents": grid.columns.map { column -> [String: Any] in
+                ["label": column.document?.title ?? column.path, "path": column.path, "seen": column.document != nil]
+            },
+        ]
+        if passed { values["late"] = "\(counts.late) read \(all) after the deadline" }
+        if let frozen = request.frozenAt { values["frozen"] = Self.short(frozen, request.timeZone) }
+        if !report.untrackedDocuments.isEmpty { values["untracked"] = report.untrackedDocuments.joined(separator: ", ") }
+        values["chart"] = chart(grid)
+        values.merge(gridValues(grid, base: base)) { _, new in new }
+        return values
+    }
+
+    /// One page of readers × one page of documents, and the pager.
+    private func gridValues(_ grid: RequestGrid, base: String) -> [String: Any] {
+        let readers = RequestsController.readersPerPage
+        let documents = RequestsController.documentsPerPage
+        let readerPages = max(1, (grid.rows.count + readers - 1) / readers)
+        let documentPages = max(1, (grid.columns.count + documents - 1) / documents)
+        let (readerPage, documentPage) = (min(page.readers, readerPages), min(page.documents, documentPages))
+        let rows = grid.rows.dropFirst((readerPage - 1) * readers).prefix(readers)
+        let columnRange = ((documentPage - 1) * documents)..<min(grid.columns.count, documentPage * documents)
+        let zone = grid.request.timeZone
+        var values: [String: Any] = [
+            "columns": grid.columns[columnRange].map { column -> [String: Any] in
+                let url = (try? SectionPath(column.path)).map(\.urlEncoded) ?? ""
+                return ["label": column.label, "path": column.path, "url": url]
+            },
+            "rows": rows.map { row -> [String: Any] in
+                var values: [String: Any] = [
+                    "member": row.person.member,
+                    "stage": row.stage.rawValue,
+                    "stageClass": Self.cssClass(row.stage),
+                    "documents": "\(row.documentsRead) of \(grid.columns.count)",
+                    "since": row.isLate
+                        ? "read all \(row.completedAt.map { Self.short($0, zone) } ?? "")"
+                        : row.now > row.stage ? "now \(row.now.rawValue)" : "",
+                    "cells": columnRange.map { index in cellValues(row.cells[index], column: grid.columns[index], zone: zone) },
+                ]
+                if let name = row.person.displayName { values["name"] = name }
+                return values
+            },
+            "readerRange": grid.rows.isEmpty
+                ? "No readers"
+                : "Readers \((readerPage - 1) * readers + 1)–\((readerPage - 1) * readers + rows.count) of \(grid.rows.count)",
+        ]
+        func link(_ readerPage: Int, _ documentPage: Int) -> String { "\(base)?page=\(readerPage)&documents=\(documentPage)#readers" }
+        if readerPage > 1 { values["previousReaders"] = link(readerPage - 1, documentPage) }
+        if readerPage < readerPages { values["nextReaders"] = link(readerPage + 1, documentPage) }
+        if documentPages > 1 { values["documentRange"] = "documents \(columnRange.lowerBound + 1)–\(columnRange.upperBound) of \(grid.columns.count)" }
+        if documentPage > 1 { values["previousDocuments"] = link(readerPage, documentPage - 1) }
+        if documentPage < documentPages { values["nextDocuments"] = link(readerPage, documentPage + 1) }
+        return values
+    }
+
+    /// A cell: its stage, the stage since the deadline when further, and its evidence in words.
+    private func cellValues(_ cell: RequestGrid.Cell, column: RequestGrid.Column, zone: String) -> [String: Any] {
+        var evidence = ["\(column.label): \(cell.stage.rawValue)"]
+        if let reached = cell.reachedAt, cell.stage > .notOpened { evidence[0] += " on \(Self.short(reached, zone))" }
+        if cell.isLate { evidence.append("then \(cell.now.rawValue)\(cell.nowReachedAt.map { " on \(Self.short($0, zone))" } ?? "")") }
+        if let summary = cell.evidence {
+            let verdict = summary.verdict(column.policy)
+            evidence.append(RequestsController.plural(summary.views, "view"))
+            evidence.append(
+                "active \(TrackingController.duration(verdict.evidence.activeMilliseconds)) of \(TrackingController.duration(verdict.requiredMilliseconds)) needed"
+            )
+            evidence.append("scrolled \(verdict.evidence.maximumScroll)%\(verdict.evidence.reachedEnd ? ", end reached" : "")")
+            if let acknowledged = verdict.evidence.acknowledgedAt { evidence.append("acknowledged \(Self.short(acknowledged, zone))") }
+            if verdict.isEarlierVersion { evidence.append("an earlier version") }
+            if let last = summary.lastView { evidence.append("last view \(Self.short(last, zone))") }
+        }
+        return [
+            "stage": cell.stage.rawValue, "stageClass": Self.cssClass(cell.stage), "late": cell.isLate, "now": cell.now.rawValue,
+            "evidence": evidence.joined(separator: "; "),
+        ]
+    }
+
+    /// Two lines from the rows: who had opened any of the documents, and who had read them all.
+    private func chart(_ grid: RequestGrid) -> [String: Any] {
+        let request = grid.request
+        let opened = grid.rows.compactMap { $0.now >= .opened ? $0.openedAt : nil }
+        let completed = grid.rows.compactMap(\.completedAt)
+        let when = grid.isPastDeadline ? "by the deadline" : "by now"
+        let counts = grid.counts
+        let all = grid.columns.count == 1 ? "it" : "all \(grid.columns.count) documents"
+        return ReadsChart.values(
+            lines: [ReadsChart.Line(label: "opened any", dates: opened), ReadsChart.Line(label: "read \(all)", dates: completed)],
+            total: counts.expected,
+            from: request.createdAt,
+            deadline: request.deadline,
+            now: now,
+            timeZone: request.timeZone,
+            caption: "Expected readers over time: who had opened any of the documents, and who had read \(all).",
+            description: "\(counts.read + counts.opened) of \(counts.expected) expected readers had opened any and \(counts.read) had read \(all) \(when)"
+                + (grid.isPastDeadline ? "; \(counts.late) read \(all) after it." : "; the dashed line is the deadline.")
+        )
+    }
+
+    static func cssClass(_ stage: ReadingStage) -> String {
+        stage.rawValue.replacingOccurrences(of: " ", with: "-")
+    }
+
+    /// "1 Dec 09:14" in the request's time zone.
+    static func short(_ date: Date, _ timeZone: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = TimeZone(identifier: timeZone) ?? .gmt
+        formatter.dateFormat = "d MMM HH:mm"
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,706 @@
+-- The schema of ClickTracker version 5 (sql/db.sql as of November 2026), kept to test the upgrade to version 6.
+-- ClickTracker: PostgreSQL schema, version 5.
+--
+-- Load by hand:   psql -v ON_ERROR_STOP=1 -f sql/db.sql DBNAME
+-- Loading it again is safe: it creates only what is missing, replaces the function with the same
+-- definition, and never drops or changes data (what a migrated slc.clicktracker database kept of
+-- the seed's indexes, foreign key and sequences is put right, see below). A version 1 database
+-- is upgraded in place (new columns with defaults, the reading summary built from the recorded
+-- views); a database whose schema is newer than this file is refused. Timestamps are timestamptz
+-- (UTC); paths use the "C" collation so that a section is a range on the path index (no LIKE, so
+-- '_' and '%' in paths match only themselves).
+
+SET client_min_messages = warning;
+
+BEGIN;
+
+-- One loader at a time, even with several ClickTracker instances starting together.
+DO $$ BEGIN PERFORM pg_advisory_xact_lock(741200); END $$;
+
+CREATE TABLE IF NOT EXISTS clicktracker_schema (
+    version    integer     PRIMARY KEY,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
+
+DO $$
+DECLARE
+    found integer;
+BEGIN
+    SELECT max(version) INTO found FROM clicktracker_schema;
+    IF found > 5 THEN
+        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 5); upgrade clicktracker', found;
+    END IF;
+END
+$$;
+
+-- A database of the original slc.clicktracker (document(id, path), click(id, member, count,
+-- lastaccess, document, url), function logclick) is migrated in place, keeping its access log:
+-- the path becomes the document's key; the seed kept only the last access, in the server's
+-- local time without a zone, so it is read in this database's TimeZone setting and also
+-- becomes the first access. The seed recorded no individual views.
+DO $$
+DECLARE
+    seed_function regprocedure;
+    seed_constraint text;
+BEGIN
+    IF NOT EXISTS (
+        SELECT 1 FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'click' AND column_name = 'lastaccess'
+    ) THEN
+        RETURN;
+    END IF;
+    FOR seed_function IN SELECT p.oid::regprocedure FROM pg_proc p WHERE p.proname = 'logclick'
+        AND p.pronamespace = current_schema()::regnamespace LOOP
+        EXECUTE 'DROP FUNCTION ' || seed_function;
+    END LOOP;
+
+    -- The seed's unique index on document.path, its foreign key, its redundant unique index on
+    -- click, its click_id_seq and its document_id_seq are put right by the block after this one.
+    ALTER TABLE document ALTER COLUMN id TYPE bigint;
+    ALTER TABLE document ALTER COLUMN path TYPE text COLLATE "C";
+    ALTER TABLE document ADD COLUMN key text;
+    ALTER TABLE document ADD COLUMN title text;
+    ALTER TABLE document ADD COLUMN seen_at timestamptz;
+    UPDATE document SET key = path;
+
+    ALTER TABLE click RENAME COLUMN document TO document_id;
+    ALTER TABLE click RENAME COLUMN lastaccess TO last_access;
+    ALTER TABLE click ALTER COLUMN last_access TYPE timestamptz USING last_access::timestamptz;
+    ALTER TABLE click ADD COLUMN first_access timestamptz;
+    UPDATE click SET first_access = last_access;
+    ALTER TABLE click ALTER COLUMN member TYPE text;
+    ALTER TABLE click ALTER COLUMN url TYPE text;
+    ALTER TABLE click ALTER COLUMN document_id TYPE bigint;
+    -- A new database has no defaults on these columns (the function gives every value).
+    ALTER TABLE click ALTER COLUMN member DROP DEFAULT, ALTER COLUMN count DROP DEFAULT,
+        ALTER COLUMN last_access DROP DEFAULT, ALTER COLUMN document_id DROP DEFAULT,
+        ALTER COLUMN url DROP DEFAULT;
+    -- Clicks without a document or URL cannot be shown in any section; they are dropped.
+    DELETE FROM click WHERE document_id IS NULL OR url IS NULL OR member IS NULL;
+    UPDATE click SET count = coalesce(count, 1);
+    ALTER TABLE click DROP COLUMN id;
+    FOR seed_constraint IN SELECT c.conname FROM pg_constraint c
+        WHERE c.conrelid = 'click'::regclass AND c.contype IN ('u', 'p') LOOP
+        EXECUTE format('ALTER TABLE click DROP CONSTRAINT %I', seed_constraint);
+    END LOOP;
+
+    UPDATE document d SET seen_at = coalesce((SELECT max(c.last_access) FROM click c WHERE c.document_id = d.id), now());
+    ALTER TABLE document ALTER COLUMN key SET NOT NULL;
+    ALTER TABLE document ADD CONSTRAINT document_key_key UNIQUE (key);
+    ALTER TABLE document ALTER COLUMN path SET NOT NULL;
+    ALTER TABLE document ALTER COLUMN seen_at SET NOT NULL;
+    ALTER TABLE click ALTER COLUMN member SET NOT NULL;
+    ALTER TABLE click ALTER COLUMN url SET NOT NULL;
+    ALTER TABLE click ALTER COLUMN document_id SET NOT NULL;
+    ALTER TABLE click ALTER COLUMN count SET NOT NULL;
+    ALTER TABLE click ALTER COLUMN first_access SET NOT NULL;
+    ALTER TABLE click ALTER COLUMN last_access SET NOT NULL;
+    ALTER TABLE click ADD PRIMARY KEY (member, document_id, url);
+    RAISE NOTICE 'migrated the tables of slc.clicktracker';
+END
+$$;
+
+-- What the seed leaves behind that a new database does not have, repaired on every load (each
+-- step only if its leftover is there), so that a migrated database has exactly the schema of a
+-- new one; this also repairs a database migrated by an earlier sql/db.sql of version 4, which
+-- left them all. Only indexes, constraints and an unused sequence are dropped, never rows:
+-- - a unique index (or UNIQUE constraint) on document.path alone, such as the seed's
+--   document_path (an index, not a constraint): a new page may reuse an old path, and the name
+--   is that of the plain index created below;
+-- - a unique index on click's member, document and URL, such as the seed's member_document_url:
+--   click's primary key already is one;
+-- - the seed's foreign key from click to document (click_document_fkey, ON DELETE and ON UPDATE
+--   CASCADE), replaced by a new database's click_document_id_fkey, with no actions: a document
+--   row is never deleted or renumbered while clicks refer to it;
+-- - click_id_seq, the sequence of the seed's click.id (which the migration drops), when no
+--   column owns or uses it;
+-- - the seed's document_id_seq, made bigint and owned by document.id, as bigserial makes it.
+DO $$
+DECLARE
+    leftover    record;
+    replaced    boolean := false;
+    id_sequence regclass;
+BEGIN
+    IF to_regclass('document') IS NULL OR to_regclass('click') IS NULL THEN
+        RETURN;
+    END IF;
+
+    -- Unique indexes on document.path (a constraint's goes with its constraint).
+    FOR leftover IN
+        SELECT i.indexrelid::regclass AS index, c.conname
+        FROM pg_index i
+        LEFT JOIN pg_constraint c ON c.conrelid = i.indrelid AND c.conindid = i.indexrelid
+        WHERE i.indrelid = 'document'::regclass AND i.indisunique AND NOT i.indisprimary
+            AND (i.indexrelid = to_regclass('document_path')
+                 OR (i.indnatts = 1 AND i.indkey[0] = (
+                     SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attname = 'path')))
+    LOOP
+        IF leftover.conname IS NOT NULL THEN
+            EXECUTE format('ALTER TABLE document DROP CONSTRAINT %I', leftover.conname);
+        ELSE
+            EXECUTE format('DROP INDEX %s', leftover.index);
+        END IF;
+    END LOOP;
+
+    -- Unique indexes on click repeating its primary key's columns.
+    FOR leftover IN
+        SELECT i.indexrelid::regclass AS index, c.conname
+        FROM pg_index i
+        LEFT JOIN pg_constraint c ON c.conrelid = i.indrelid AND c.conindid = i.indexrelid
+        WHERE i.indrelid = 'click'::regclass AND i.indisunique AND NOT i.indisprimary
+            AND (i.indexrelid = to_regclass('member_document_url')
+                 OR (i.indnatts = 3 AND i.indexprs IS NULL AND (
+                     SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a
+                     WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+                 ) = ARRAY['document_id', 'member', 'url']))
+    LOOP
+        IF leftover.conname IS NOT NULL THEN
+            EXECUTE format('ALTER TABLE click DROP CONSTRAINT %I', leftover.conname);
+        ELSE
+            EXECUTE format('DROP INDEX %s', leftover.index);
+        END IF;
+    END LOOP;
+
+    -- A foreign key on click.document_id other than a new database's goes, and that one comes
+    -- instead (the old one held, so every click's document exists).
+    FOR leftover IN
+        SELECT c.conname FROM pg_constraint c
+        WHERE c.conrelid = 'click'::regclass AND c.confrelid = 'document'::regclass AND c.contype = 'f'
+            AND c.conkey = ARRAY[(SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = 'click'::regclass AND a.attname = 'document_id')]
+            AND (c.conname <> 'click_document_id_fkey' OR c.confupdtype <> 'a' OR c.confdeltype <> 'a'
+                 OR c.confmatchtype <> 's' OR c.condeferrable
+                 OR c.confkey <> ARRAY[(SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = 'document'::regclass AND a.attname = 'id')])
+    LOOP
+        EXECUTE format('ALTER TABLE click DROP CONSTRAINT %I', leftover.conname);
+        replaced := true;
+    END LOOP;
+    IF replaced AND NOT EXISTS (
+        SELECT 1 FROM pg_constraint c WHERE c.conrelid = 'click'::regclass AND c.conname = 'click_document_id_fkey'
+    ) THEN
+        ALTER TABLE click ADD CONSTRAINT click_document_id_fkey FOREIGN KEY (document_id) REFERENCES document (id);
+    END IF;
+
+    -- Nothing may depend on click_id_seq (no default, no view), nor it on a column (owned).
+    id_sequence := to_regclass('click_id_seq');
+    IF id_sequence IS NOT NULL
+        AND EXISTS (SELECT 1 FROM pg_class s WHERE s.oid = id_sequence AND s.relkind = 'S')
+        AND NOT EXISTS (
+            SELECT 1 FROM pg_depend d WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = id_sequence
+        )
+        AND NOT EXISTS (
+            SELECT 1 FROM pg_depend d
+            WHERE d.classid = 'pg_class'::regclass AND d.objid = id_sequence AND d.refclassid = 'pg_class'::regclass
+        )
+    THEN
+        EXECUTE format('DROP SEQUENCE %s', id_sequence);
+    END IF;
+
+    -- The sequence document.id's default takes its numbers from.
+    SELECT d.refobjid::regclass INTO id_sequence
+    FROM pg_attrdef ad
+    JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum AND a.attname = 'id'
+    JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid AND d.refclassid = 'pg_class'::regclass
+    JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
+    WHERE ad.adrelid = 'document'::regclass;
+    IF id_sequence IS NOT NULL THEN
+        IF (SELECT q.seqtypid FROM pg_sequence q WHERE q.seqrelid = id_sequence) <> 'bigint'::regtype THEN
+            EXECUTE format('ALTER SEQUENCE %s AS bigint', id_sequence);
+        END IF;
+        IF NOT EXISTS (
+            SELECT 1 FROM pg_depend d
+            WHERE d.classid = 'pg_class'::regclass AND d.objid = id_sequence AND d.refclassid = 'pg_class'::regclass
+                AND d.deptype IN ('a', 'i')
+        ) THEN
+            EXECUTE format('ALTER SEQUENCE %s OWNED BY document.id', id_sequence);
+        END IF;
+    END IF;
+END
+$$;
+
+-- A document, by a stable key (its path unless the site supplies an id), with its current path.
+-- Path, version and word count are those of the newest render (NULL when it had no version),
+-- the title that of the newest render with one.
+CREATE TABLE IF NOT EXISTS document (
+    id      bigserial   PRIMARY KEY,
+    key     text        NOT NULL UNIQUE,
+    path    text        COLLATE "C" NOT NULL,
+    title   text,
+    seen_at timestamptz NOT NULL,
+    version text,
+    words   integer
+);
+CREATE INDEX IF NOT EXISTS document_path ON document (path);
+
+-- One row per rendered page that reported a view; a render is recorded at most once. Its
+-- attention (active time, furthest scroll in percent, end reached, automated reader) grows with
+-- the page's reports, each newer than the last (report_seq) and credited at most the time since
+-- the previous one (reported_at); after the page's last report ('end') it is finished.
+CREATE TABLE IF NOT EXISTS view (
+    id          bigserial   PRIMARY KEY,
+    render_id   text        NOT NULL UNIQUE,
+    member      text        NOT NULL,
+    document_id bigint      NOT NULL REFERENCES document (id),
+    url         text        NOT NULL,
+    issued_at   timestamptz NOT NULL,
+    viewed_at   timestamptz NOT NULL,
+    version     text,
+    words       integer,
+    active_ms   bigint      NOT NULL DEFAULT 0,
+    max_scroll  integer     NOT NULL DEFAULT 0,
+    reached_end boolean     NOT NULL DEFAULT false,
+    automated   boolean     NOT NULL DEFAULT false,
+    report_seq  bigint      NOT NULL DEFAULT 0,
+    reported_at timestamptz NOT NULL,
+    finished    boolean     NOT NULL DEFAULT false
+);
+CREATE INDEX IF NOT EXISTS view_member ON view (member, viewed_at);
+
+-- The seed's click table, grown: per member, document and URL.
+CREATE TABLE IF NOT EXISTS click (
+    member       text        NOT NULL,
+    document_id  bigint      NOT NULL REFERENCES document (id),
+    url          text        NOT NULL,
+    count        integer     NOT NULL,
+    first_access timestamptz NOT NULL,
+    last_access  timestamptz NOT NULL,
+    PRIMARY KEY (member, document_id, url)
+);
+CREATE INDEX IF NOT EXISTS click_document ON click (document_id);
+
+-- Marked sections, with their reading policy: a read needs words / words_per_minute of active
+-- time (at most maximum_seconds), or the end reached after minimum_seconds.
+CREATE TABLE IF NOT EXISTS section (
+    path                     text        COLLATE "C" PRIMARY KEY,
+    created_at               timestamptz NOT NULL DEFAULT now(),
+    words_per_minute         integer     NOT NULL DEFAULT 250,
+    maximum_seconds          integer     NOT NULL DEFAULT 600,
+    minimum_seconds          integer     NOT NULL DEFAULT 30,
+    requires_acknowledgement boolean     NOT NULL DEFAULT false,
+    requires_rereading       boolean     NOT NULL DEFAULT false
+);
+
+-- Version 1 to 2: the new columns, in the order above, so an upgraded database matches a new one.
+ALTER TABLE document
+    ADD COLUMN IF NOT EXISTS version text,
+    ADD COLUMN IF NOT EXISTS words   integer;
+ALTER TABLE view
+    ADD COLUMN IF NOT EXISTS version     text,
+    ADD COLUMN IF NOT EXISTS words       integer,
+    ADD COLUMN IF NOT EXISTS active_ms   bigint  NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS max_scroll  integer NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS reached_end boolean NOT NULL DEFAULT false,
+    ADD COLUMN IF NOT EXISTS automated   boolean NOT NULL DEFAULT false,
+    ADD COLUMN IF NOT EXISTS report_seq  bigint  NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS reported_at timestamptz,
+    ADD COLUMN IF NOT EXISTS finished    boolean NOT NULL DEFAULT false;
+ALTER TABLE section
+    ADD COLUMN IF NOT EXISTS words_per_minute         integer NOT NULL DEFAULT 250,
+    ADD COLUMN IF NOT EXISTS maximum_seconds          integer NOT NULL DEFAULT 600,
+    ADD COLUMN IF NOT EXISTS minimum_seconds          integer NOT NULL DEFAULT 30,
+    ADD COLUMN IF NOT EXISTS requires_acknowledgement boolean NOT NULL DEFAULT false,
+    ADD COLUMN IF NOT EXISTS requires_rereading       boolean NOT NULL DEFAULT false;
+
+-- A view of version 1 had its only report when it was viewed.
+DO $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'view' AND column_name = 'reported_at'
+            AND is_nullable = 'YES'
+    ) THEN
+        UPDATE view SET reported_at = viewed_at WHERE reported_at IS NULL;
+        ALTER TABLE view ALTER COLUMN reported_at SET NOT NULL;
+    END IF;
+END
+$$;
+
+-- What each member read of each version of a document ('' = unknown version): the sum of the
+-- member's views of it, and the member's acknowledgement ("I have read this"), if given.
+-- credited_at is when active time was last credited: renders open side by side share the clock.
+CREATE TABLE IF NOT EXISTS reading (
+    member              text        NOT NULL,
+    document_id         bigint      NOT NULL REFERENCES document (id),
+    version             text        NOT NULL DEFAULT '',
+    words               integer,
+    views               integer     NOT NULL,
+    first_view          timestamptz NOT NULL,
+    last_view           timestamptz NOT NULL,
+    active_ms           bigint      NOT NULL DEFAULT 0,
+    max_scroll          integer     NOT NULL DEFAULT 0,
+    reached_end         boolean     NOT NULL DEFAULT false,
+    automated           boolean     NOT NULL DEFAULT false,
+    acknowledged_at     timestamptz,
+    acknowledged_render text,
+    credited_at         timestamptz NOT NULL,
+    PRIMARY KEY (member, document_id, version)
+);
+CREATE INDEX IF NOT EXISTS reading_document ON reading (document_id);
+
+-- Upgrading from version 1: the summary of the views recorded so far.
+INSERT INTO reading (member, document_id, version, words, views, first_view, last_view,
+                     active_ms, max_scroll, reached_end, automated, credited_at)
+SELECT v.member, v.document_id, coalesce(v.version, ''),
+       (array_agg(v.words ORDER BY v.issued_at DESC) FILTER (WHERE v.words IS NOT NULL))[1],
+       count(*), min(v.viewed_at), max(v.viewed_at),
+       sum(v.active_ms), max(v.max_scroll), bool_or(v.reached_end), bool_or(v.automated), max(v.viewed_at)
+FROM view v
+WHERE NOT EXISTS (SELECT 1 FROM clicktracker_schema WHERE version >= 2)
+    AND NOT EXISTS (SELECT 1 FROM reading)
+GROUP BY v.member, v.document_id, coalesce(v.version, '')
+ORDER BY v.member, v.document_id, coalesce(v.version, '');
+
+-- Version 1's function recorded views only.
+DROP FUNCTION IF EXISTS clicktracker_record(text[], text[], text[], text[], text[], text[], timestamptz[], timestamptz[]);
+
+-- Records a batch of verified events (the seed's logclick, grown): the arrays are the columns of
+-- the batch, one element per event, of kind 'view' (a page was rendered and shown), 'report'
+-- (its attention so far), 'end' (its last report) or 'ack' (the reader confirmed reading it).
+-- An empty title or version, or a NULL word count, means none. Returns one outcome per event,
+-- in input order: 'recorded', 'unchanged' (a render already stored or earlier in the batch, a
+-- report no newer than the last, a second acknowledgement), 'unknown' (no view of that render)
+-- or 'finished' (a report after the page's end).
+--
+-- Views are recorded first, so a report may follow its view in the same batch; render ids
+-- already stored are skipped, so replaying a batch changes nothing. Attention starts with the
+-- view's values (zeros for a live view). A report is credited at most the time since the
+-- previous report and since the render was issued, and the member's reading at most the time
+-- since it was last credited. The other events are applied in input
+-- order; only their render id, time received and attention are used (the view row holds the
+-- member and document). Rows are locked in key order, views before readings, so concurrent
+-- batches from several instances do not deadlock; should two still do, PostgreSQL aborts one,
+-- and the instance's ingest queue writes its events again one by one (nothing is lost).
+CREATE OR REPLACE FUNCTION clicktracker_record(
+    p_kinds      text[],
+    p_members    text[],
+    p_keys       text[],
+    p_paths      text[],
+    p_titles     text[],
+    p_urls       text[],
+    p_render_ids text[],
+    p_issued     timestamptz[],
+    p_received   timestamptz[],
+    p_versions   text[],
+    p_words      integer[],
+    p_sequences  bigint[],
+    p_active     bigint[],
+    p_scrolls    integer[],
+    p_ends       boolean[],
+    p_automated  boolean[]
+) RETURNS text[]
+LANGUAGE plpgsql AS $$
+DECLARE
+    n          integer := coalesce(cardinality(p_kinds), 0);
+    outcomes   text[] := array_fill(NULL::text, ARRAY[coalesce(cardinality(p_kinds), 0)]);
+    recorded   integer[];
+    others     text[];
+    v          view%ROWTYPE;
+    allowed    bigint;
+    new_active bigint;
+    new_scroll integer;
+    credit     bigint;
+BEGIN
+    IF coalesce(cardinality(p_members), 0) <> n OR coalesce(cardinality(p_keys), 0) <> n
+        OR coalesce(cardinality(p_paths), 0) <> n OR coalesce(cardinality(p_titles), 0) <> n
+        OR coalesce(cardinality(p_urls), 0) <> n OR coalesce(cardinality(p_render_ids), 0) <> n
+        OR coalesce(cardinality(p_issued), 0) <> n OR coalesce(cardinality(p_received), 0) <> n
+        OR coalesce(cardinality(p_versions), 0) <> n OR coalesce(cardinality(p_words), 0) <> n
+        OR coalesce(cardinality(p_sequences), 0) <> n OR coalesce(cardinality(p_active), 0) <> n
+        OR coalesce(cardinality(p_scrolls), 0) <> n OR coalesce(cardinality(p_ends), 0) <> n
+        OR coalesce(cardinality(p_automated), 0) <> n THEN
+        RAISE EXCEPTION 'clicktracker_record: the arrays differ in length';
+    END IF;
+    IF EXISTS (SELECT 1 FROM unnest(p_kinds) AS k WHERE k IS NULL OR k NOT IN ('view', 'report', 'end', 'ack')) THEN
+        RAISE EXCEPTION 'clicktracker_record: unknown event kind';
+    END IF;
+
+    -- The views of the reports, page ends and acknowledgements, then their readings, are locked
+    -- first, each in key order, before anything else is written (views before readings, as
+    -- everywhere below), so concurrent batches from several instances do not deadlock.
+    others := ARRAY(SELECT DISTINCT u.render_id FROM unnest(p_kinds, p_render_ids) AS u (kind, render_id) WHERE u.kind <> 'view');
+    IF cardinality(others) > 0 THEN
+        PERFORM 1 FROM view WHERE render_id = ANY (others) ORDER BY render_id FOR UPDATE;
+        PERFORM 1 FROM reading r
+        WHERE (r.member, r.document_id, r.version) IN (
+            SELECT w.member, w.document_id, coalesce(w.version, '') FROM view w WHERE w.render_id = ANY (others)
+        )
+        ORDER BY r.member, r.document_id, r.version
+        FOR UPDATE;
+    END IF;
+
+    -- The views.
+    INSERT INTO document (key, path, title, seen_at, version, words)
+    SELECT b.key,
+           (array_agg(b.path ORDER BY b.issued DESC, b.i DESC))[1],
+           (array_agg(b.title ORDER BY b.issued DESC, b.i DESC) FILTER (WHERE b.title IS NOT NULL))[1],
+           max(b.issued),
+           (array_agg(b.version ORDER BY b.issued DESC, b.i DESC))[1],
+           (array_agg(b.words ORDER BY b.issued DESC, b.i DESC))[1]
+    FROM (
+        SELECT u.i, u.key, u.path, nullif(u.title, '') AS title, u.issued, nullif(u.version, '') AS version, u.words
+        FROM unnest(p_kinds, p_keys, p_paths, p_titles, p_issued, p_versions, p_words)
+            WITH ORDINALITY AS u (kind, key, path, title, issued, version, words, i)
+        WHERE u.kind = 'view'
+    ) AS b
+    GROUP BY b.key
+    ORDER BY b.key
+    ON CONFLICT (key) DO NOTHING;
+
+    WITH batch AS (
+        SELECT b.i, b.member, b.key, b.path, nullif(b.title, '') AS title, b.url, b.render_id,
+               b.issued, b.received, nullif(b.version, '') AS version, b.words, b.sequence,
+               coalesce(b.active, 0) AS active, least(100, greatest(0, coalesce(b.scroll, 0))) AS scroll,
+               coalesce(b.reached_end, false) AS reached_end, coalesce(b.automated, false) AS automated
+        FROM unnest(p_kinds, p_members, p_keys, p_paths, p_titles, p_urls, p_render_ids, p_issued,
+                    p_received, p_versions, p_words, p_sequences, p_active, p_scrolls, p_ends, p_automated)
+            WITH ORDINALITY AS b (kind, member, key, path, title, url, render_id, issued,
+                                  received, version, words, sequence, active, scroll, reached_end, automated, i)
+        WHERE b.kind = 'view'
+    ),
+    inserted AS (
+        -- The first of several views of one render counts.
+        INSERT INTO view (render_id, member, document_id, url, issued_at, viewed_at, version, words,
+                          active_ms, max_scroll, reached_end, automated, report_seq, reported_at, finished)
+        SELECT DISTINCT ON (b.render_id) b.render_id, b.member, d.id, b.url, b.issued, b.received, b.version, b.words,
+               b.active, b.scroll, b.reached_end, b.automated, coalesce(b.sequence, 0), b.received, false
+        FROM batch b JOIN document d ON d.key = b.key
+        ORDER BY b.render_id, b.i
+        ON CONFLICT (render_id) DO NOTHING
+        RETURNING render_id, document_id
+    ),
+    recorded_views AS (
+        -- The events whose views were inserted (the first event of each render).
+        SELECT DISTINCT ON (b.render_id) b.*, ins.document_id
+        FROM batch b JOIN inserted ins ON ins.render_id = b.render_id
+        ORDER BY b.render_id, b.i
+    ),
+    clicks AS (
+        INSERT INTO click (member, document_id, url, count, first_access, last_access)
+        SELECT r.member, r.document_id, r.url, count(*), min(r.received), max(r.received)
+        FROM recorded_views r
+        GROUP BY r.member, r.document_id, r.url
+        ORDER BY r.member, r.document_id, r.url
+        ON CONFLICT (member, document_id, url) DO UPDATE SET
+            count        = click.count + excluded.count,
+            first_access = least(click.first_access, excluded.first_access),
+            last_access  = greatest(click.last_access, excluded.last_access)
+    ),
+    readings AS (
+        INSERT INTO reading (member, document_id, version, words, views, first_view, last_view,
+                             active_ms, max_scroll, reached_end, automated, credited_at)
+        SELECT r.member, r.document_id, coalesce(r.version, ''),
+               (array_agg(r.words ORDER BY r.i DESC) FILTER (WHERE r.words IS NOT NULL))[1],
+               count(*), min(r.received), max(r.received),
+               sum(r.active), max(r.scroll), bool_or(r.reached_end), bool_or(r.automated), min(r.received)
+        FROM recorded_views r
+        GROUP BY r.member, r.document_id, coalesce(r.version, '')
+        ORDER BY r.member, r.document_id, coalesce(r.version, '')
+        ON CONFLICT (member, document_id, version) DO UPDATE SET
+            words       = coalesce(excluded.words, reading.words),
+            views       = reading.views + excluded.views,
+            first_view  = least(reading.first_view, excluded.first_view),
+            last_view   = greatest(reading.last_view, excluded.last_view),
+            active_ms   = reading.active_ms + excluded.active_ms,
+            max_scroll  = greatest(reading.max_scroll, excluded.max_scroll),
+            reached_end = reading.reached_end OR excluded.reached_end,
+            automated   = reading.automated OR excluded.automated
+    ),
+    latest AS (
+        -- Path, title, version and words follow the newest render, never a replayed or older one
+        -- (of renders issued at the same time, the last in the batch).
+        SELECT r.key,
+               (array_agg(r.path ORDER BY r.issued DESC, r.i DESC))[1] AS path,
+               (array_agg(r.title ORDER BY r.issued DESC, r.i DESC) FILTER (WHERE r.title IS NOT NULL))[1] AS title,
+               (array_agg(r.version ORDER BY r.issued DESC, r.i DESC))[1] AS version,
+               (array_agg(r.words ORDER BY r.issued DESC, r.i DESC))[1] AS words,
+               max(r.issued) AS issued
+        FROM recorded_views r
+        GROUP BY r.key
+    ),
+    moved AS (
+        -- A render without a version (a single-page app's) keeps the one known.
+        UPDATE document d SET path = l.path, title = coalesce(l.title, d.title), seen_at = l.issued,
+                              version = coalesce(l.version, d.version), words = coalesce(l.words, d.words)
+        FROM latest l
+        WHERE d.key = l.key AND d.seen_at < l.issued
+    )
+    SELECT coalesce(array_agg(r.i), '{}') INTO recorded FROM recorded_views r;
+
+    -- Then the other events, in input order.
+    FOR e IN 1 .. n LOOP
+        IF p_kinds[e] = 'view' THEN
+            outcomes[e] := CASE WHEN e = ANY (recorded) THEN 'recorded' ELSE 'unchanged' END;
+            CONTINUE;
+        END IF;
+        SELECT * INTO v FROM view WHERE render_id = p_render_ids[e] FOR UPDATE;
+        IF NOT FOUND THEN
+            outcomes[e] := 'unknown';
+        ELSIF p_kinds[e] = 'ack' THEN
+            -- The first acknowledgement counts.
+            UPDATE reading r SET acknowledged_at = p_received[e], acknowledged_render = p_render_ids[e]
+            WHERE r.member = v.member AND r.document_id = v.document_id AND r.version = coalesce(v.version, '')
+                AND r.acknowledged_at IS NULL;
+            outcomes[e] := CASE WHEN FOUND THEN 'recorded' ELSE 'unchanged' END;
+        ELSIF v.finished THEN
+            outcomes[e] := 'finished';
+        ELSIF p_sequences[e] <= v.report_seq THEN
+            outcomes[e] := 'unchanged';
+        ELSE
+            -- Active time (milliseconds, rounded down) is credited at most the time since the
+            -- previous report and, in all, the time since the render was issued.
+            allowed := least(
+                coalesce(p_active[e], 0),
+                v.active_ms + floor((extract(epoch FROM p_received[e]) - extract(epoch FROM v.reported_at)) * 1000)::bigint,
+                floor((extract(epoch FROM p_received[e]) - extract(epoch FROM v.issued_at)) * 1000)::bigint
+            );
+            new_active := greatest(v.active_ms, allowed);
+            new_scroll := greatest(v.max_scroll, least(100, greatest(0, coalesce(p_scrolls[e], 0))));
+            UPDATE view SET
+                active_ms   = new_active,
+                max_scroll  = new_scroll,
+                reached_end = v.reached_end OR coalesce(p_ends[e], false),
+                automated   = v.automated OR coalesce(p_automated[e], false),
+                report_seq  = p_sequences[e],
+                reported_at = greatest(v.reported_at, p_received[e]),
+                finished    = (p_kinds[e] = 'end')
+            WHERE id = v.id;
+            -- The member's reading of this version is credited no more than the time since it was
+            -- last credited, so renders open side by side never add up to more than time passed.
+            SELECT least(new_active - v.active_ms,
+                         greatest(0, floor((extract(epoch FROM p_received[e]) - extract(epoch FROM r.credited_at)) * 1000)::bigint))
+            INTO credit
+            FROM reading r
+            WHERE r.member = v.member AND r.document_id = v.document_id AND r.version = coalesce(v.version, '');
+            UPDATE reading r SET
+                active_ms   = r.active_ms + coalesce(credit, 0),
+                credited_at = CASE WHEN credit > 0 THEN greatest(r.credited_at, p_received[e]) ELSE r.credited_at END,
+                max_scroll  = greatest(r.max_scroll, new_scroll),
+                reached_end = r.reached_end OR coalesce(p_ends[e], false),
+                automated   = r.automated OR coalesce(p_automated[e], false)
+            WHERE r.member = v.member AND r.document_id = v.document_id AND r.version = coalesce(v.version, '');
+            outcomes[e] := 'recorded';
+        END IF;
+    END LOOP;
+    -- Rebuilt so the array carries no null bitmap (binary clients may refuse one).
+    RETURN ARRAY(SELECT o FROM unnest(outcomes) WITH ORDINALITY AS x (o, i) ORDER BY i);
+END
+$$;
+
+-- Version 2 to 3: a directory of people and named groups of members, and reading requests.
+
+-- People: a member's display name and email, shown in reports instead of the bare id.
+CREATE TABLE IF NOT EXISTS person (
+    member       text PRIMARY KEY,
+    display_name text,
+    email        text,
+    updated_at   timestamptz NOT NULL DEFAULT now()
+);
+
+-- Named groups of members (a committee, a board).
+CREATE TABLE IF NOT EXISTS member_group (
+    id         bigserial   PRIMARY KEY,
+    name       text        NOT NULL UNIQUE,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS group_member (
+    group_id bigint NOT NULL REFERENCES member_group (id) ON DELETE CASCADE,
+    member   text   NOT NULL,
+    PRIMARY KEY (group_id, member)
+);
+CREATE INDEX IF NOT EXISTS group_member_member ON group_member (member);
+
+-- Sets a group's members to exactly the given ones (creating the group), and records their
+-- display names and emails (an empty string leaves a stored value as it is). Returns the group's id.
+-- The arrays are the columns of the list, one element per member; of a member given twice, the
+-- last name and email count. People are never deleted. Rows are written in key order (people,
+-- then the group, whose row is locked so calls for one group take turns, then its members), so
+-- concurrent calls from several instances do not deadlock.
+CREATE OR REPLACE FUNCTION clicktracker_set_group(p_name text, p_members text[], p_display_names text[], p_emails text[]) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    n   integer := coalesce(cardinality(p_members), 0);
+    gid bigint;
+BEGIN
+    IF coalesce(cardinality(p_display_names), 0) <> n OR coalesce(cardinality(p_emails), 0) <> n THEN
+        RAISE EXCEPTION 'clicktracker_set_group: the arrays differ in length';
+    END IF;
+    IF p_name IS NULL OR array_position(p_members, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'clicktracker_set_group: a NULL group name or member';
+    END IF;
+
+    INSERT INTO person (member, display_name, email, updated_at)
+    SELECT DISTINCT ON (u.member) u.member, nullif(u.display_name, ''), nullif(u.email, ''), now()
+    FROM unnest(p_members, p_display_names, p_emails) WITH ORDINALITY AS u (member, display_name, email, i)
+    ORDER BY u.member, u.i DESC
+    ON CONFLICT (member) DO UPDATE SET
+        display_name = coalesce(excluded.display_name, person.display_name),
+        email        = coalesce(excluded.email, person.email),
+        updated_at   = now();
+
+    INSERT INTO member_group (name) VALUES (p_name) ON CONFLICT (name) DO NOTHING;
+    SELECT id INTO gid FROM member_group WHERE name = p_name FOR NO KEY UPDATE;
+
+    DELETE FROM group_member WHERE group_id = gid AND member <> ALL (coalesce(p_members, '{}'));
+    INSERT INTO group_member (group_id, member)
+    SELECT gid, m.member
+    FROM (SELECT DISTINCT u.member FROM unnest(p_members) AS u (member)) AS m
+    ORDER BY m.member
+    ON CONFLICT DO NOTHING;
+    RETURN gid;
+END
+$$;
+
+-- An index for reports over one document's or section's views per member.
+CREATE INDEX IF NOT EXISTS view_document ON view (document_id, member);
+
+-- Reading requests: who is expected to read a document or section (a group, and/or listed
+-- members) by a deadline (the meeting), shown in the deadline's time zone. group_name is not a
+-- foreign key: a request keeps naming its group even if the group is deleted and recreated.
+CREATE TABLE IF NOT EXISTS reading_request (
+    id         bigserial   PRIMARY KEY,
+    title      text        NOT NULL,
+    path       text        COLLATE "C" NOT NULL,
+    group_name text,
+    deadline   timestamptz NOT NULL,
+    time_zone  text        NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    created_by text        NOT NULL
+);
+CREATE TABLE IF NOT EXISTS request_member (
+    request_id bigint NOT NULL REFERENCES reading_request (id) ON DELETE CASCADE,
+    member     text   NOT NULL,
+    PRIMARY KEY (request_id, member)
+);
+
+-- Keys for the JSON API: only a SHA-256 hash of each secret is kept. A revoked token stays listed.
+CREATE TABLE IF NOT EXISTS api_token (
+    id         bigserial   PRIMARY KEY,
+    name       text        NOT NULL,
+    token_hash text        NOT NULL UNIQUE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    created_by text        NOT NULL,
+    revoked_at timestamptz
+);
+
+-- Who looked at which report, and when.
+CREATE TABLE IF NOT EXISTS audit_entry (
+    id      bigserial   PRIMARY KEY,
+    at      timestamptz NOT NULL,
+    actor   text        NOT NULL,
+    action  text        NOT NULL,
+    subject text        NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_entry_at ON audit_entry (at);
+
+-- Version 5: signed-in sessions ended by signing out, by a hash of the session's nonce, kept
+-- until the session's cookie would have expired, so a copy of the cookie works on no instance.
+CREATE TABLE IF NOT EXISTS ended_session (
+    id         text        PRIMARY KEY,
+    expires_at timestamptz NOT NULL
+);
+
+-- The retention period removes view rows by age.
+CREATE INDEX IF NOT EXISTS view_viewed_at ON view (viewed_at);
+
+INSERT INTO clicktracker_schema (version) VALUES (5) ON CONFLICT (version) DO NOTHING;
+
+COMMIT;
