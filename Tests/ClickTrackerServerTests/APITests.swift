@@ -143,12 +143,22 @@ struct APITests {
             let id = try #require(created["id"]?.integer)
             #expect(reply.header("Location") == "/_clicktracker/api/v1/requests/\(id)")
             #expect(created["deadline"] == .string("2030-12-03T09:00:00Z") && created["created_by"] == .string("token:1 portal <b>"))
+            // Without a list of documents, the site's documents under the path (the ignored one left out).
+            let found = ["/papers", "/papers/annex/appendix.html", "/papers/budget.html"]
+            #expect(created["documents"] == .array(found.map(JSONValue.string)))
             let (list, _) = try await api.call("GET", "/requests", template: "/requests", expect: 200)
             #expect(list["requests"]?.array?.count == 1)
             let (status, _) = try await api.call("GET", "/requests/\(id)", template: "/requests/{id}", expect: 200)
-            // A section's stage is the weakest over its documents: bob opened one of the two.
-            #expect(status["expected"] == .integer(3) && status["opened"] == .integer(1) && status["not_opened"] == .integer(2))
-            #expect(status["rows"]?.array?.map { $0["user"] } == [.string("bob"), .string("dave"), .string("alice")])
+            // One row per reader and document: alice and bob opened one of the three, dave none.
+            #expect(status["expected"] == .integer(3) && status["opened"] == .integer(2) && status["not_opened"] == .integer(1))
+            #expect(status["documents"] == .integer(3) && status["status_at"] == .string("now") && status["total"] == .integer(9))
+            #expect(status["rows"]?.array?.map { $0["user"]?.string ?? "" } == ["dave", "alice", "bob"].flatMap { Array(repeating: $0, count: 3) })
+            #expect(status["rows"]?.array?.map { $0["path"]?.string ?? "" } == Array([found, found, found].joined()))
+            // A request may name its documents, also ones nobody has opened yet.
+            let named = body.replacingOccurrences(of: #""deadline""#, with: #""documents": ["/papers/budget.html", "/papers/later.html"], "deadline""#)
+            let (other, _) = try await api.call("POST", "/requests", template: "/requests", body: named, expect: 201)
+            #expect(other["documents"] == .array([.string("/papers/budget.html"), .string("/papers/later.html")]))
+            try await api.call("DELETE", "/requests/\(other["id"]?.integer ?? 0)", template: "/requests/{id}", expect: 204)
             try await api.call("DELETE", "/requests/\(id)", template: "/requests/{id}", expect: 204)
             try await api.call("GET", "/requests/\(id)", template: "/requests/{id}", expect: 404)
             try await api.call("DELETE", "/requests/\(id)", template: "/requests/{id}", expect: 404)

@@ -143,7 +143,7 @@ struct CommandLineTests {
         let dsn = "postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable"
         let migrated = try await Self.run(["db", "init", "--dsn", dsn])
         #expect(migrated.status == 0)
-        #expect(migrated.output.contains("migrated the tables of slc.clicktracker to the ClickTracker schema (version 5)"))
+        #expect(migrated.output.contains("migrated the tables of slc.clicktracker to the ClickTracker schema (version 6)"))
         let again = try await Self.run(["db", "init", "--dsn", dsn])
         #expect(again.output.contains("is current"))
 

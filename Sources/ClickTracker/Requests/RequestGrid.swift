@@ -72,6 +72,15 @@ public struct RequestGrid: Sendable {
         public var notOpened: Int
         /// Read everything only after the deadline.
         public var late: Int
+
+        /// Creates counts.
+        public init(expected: Int, read: Int, opened: Int, notOpened: Int, late: Int) {
+            self.expected = expected
+            self.read = read
+            self.opened = opened
+            self.notOpened = notOpened
+            self.late = late
+        }
     }
 
     /// The request.
