@@ -418,6 +418,14 @@ DECLARE
     n          integer := coalesce(cardinality(p_kinds), 0);
     outcomes   text[] := array_fill(NULL::text, ARRAY[coalesce(cardinality(p_kinds), 0)]);
     recorded   integer[];
+    -- The documents of click and document_reader rows this batch added (their totals grow), and
+    -- the readings its views changed, to be dated when they meet their reading time.
+    added_clicks   bigint[];
+    added_readers  bigint[];
+    read_members   text[];
+    read_documents bigint[];
+    read_versions  text[];
+    read_times     timestamptz[];
     others     text[];
     v          view%ROWTYPE;
     allowed    bigint;
@@ -509,6 +517,7 @@ BEGIN
             count        = click.count + excluded.count,
             first_access = least(click.first_access, excluded.first_access),
             last_access  = greatest(click.last_access, excluded.last_access)
+        RETURNING document_id, xmax = 0 AS added
     ),
     readings AS (
         INSERT INTO reading (member, document_id, version, words, views, first_view, last_view,
@@ -529,6 +538,19 @@ BEGIN
             max_scroll  = greatest(reading.max_scroll, excluded.max_scroll),
             reached_end = reading.reached_end OR excluded.reached_end,
             automated   = reading.automated OR excluded.automated
+        RETURNING member, document_id, version, last_view
+    ),
+    document_readers AS (
+        INSERT INTO document_reader (member, document_id, views, first_view, last_view)
+        SELECT r.member, r.document_id, count(*), min(r.received), max(r.received)
+        FROM recorded_views r
+        GROUP BY r.member, r.document_id
+        ORDER BY r.member, r.document_id
+        ON CONFLICT (member, document_id) DO UPDATE SET
+            views      = document_reader.views + excluded.views,
+            first_view = least(document_reader.first_view, excluded.first_view),
+            last_view  = greatest(document_reader.last_view, excluded.last_view)
+        RETURNING document_id, xmax = 0 AS added
     ),
     latest AS (
         -- Path, title, version and words follow the newest render, never a replayed or older one
@@ -549,19 +571,33 @@ BEGIN
         FROM latest l
         WHERE d.key = l.key AND d.seen_at < l.issued
     )
-    SELECT coalesce(array_agg(r.i), '{}') INTO recorded FROM recorded_views r;
+    SELECT (SELECT coalesce(array_agg(r.i), '{}') FROM recorded_views r),
+           (SELECT coalesce(array_agg(c.document_id), '{}') FROM clicks c WHERE c.added),
+           (SELECT coalesce(array_agg(a.document_id), '{}') FROM document_readers a WHERE a.added),
+           (SELECT coalesce(array_agg(g.member), '{}') FROM readings g),
+           (SELECT coalesce(array_agg(g.document_id), '{}') FROM readings g),
+           (SELECT coalesce(array_agg(g.version), '{}') FROM readings g),
+           (SELECT coalesce(array_agg(g.last_view), '{}') FROM readings g)
+    INTO recorded, added_clicks, added_readers, read_members, read_documents, read_versions, read_times;
 
     -- The readings of this batch's views that now meet their reading time are dated.
-    UPDATE reading r SET read_at = t.received
-    FROM (
-        SELECT w.member, w.document_id, coalesce(w.version, '') AS version, max(u.received) AS received
-        FROM unnest(p_kinds, p_render_ids, p_received) AS u (kind, render_id, received)
-        JOIN view w ON w.render_id = u.render_id
-        WHERE u.kind = 'view'
-        GROUP BY w.member, w.document_id, coalesce(w.version, '')
-    ) AS t
+    UPDATE reading r SET read_at = t.at
+    FROM unnest(read_members, read_documents, read_versions, read_times) AS t (member, document_id, version, at)
     WHERE r.member = t.member AND r.document_id = t.document_id AND r.version = t.version AND r.read_at IS NULL
+        -- Without active time only a policy that asks for none can be met (a new view has none).
+        AND (r.active_ms > 0 OR EXISTS (SELECT 1 FROM section s WHERE s.maximum_seconds = 0 OR s.minimum_seconds = 0))
         AND clicktracker_meets_reading_time(r.document_id, r.words, r.active_ms, r.reached_end);
+
+    -- The totals of the reports: the rows added per document.
+    IF cardinality(added_clicks) + cardinality(added_readers) > 0 THEN
+        UPDATE document d SET click_rows = d.click_rows + t.clicks, reader_rows = d.reader_rows + t.readers
+        FROM (
+            SELECT a.id, count(*) FILTER (WHERE a.kind = 1) AS clicks, count(*) FILTER (WHERE a.kind = 2) AS readers
+            FROM (SELECT unnest(added_clicks) AS id, 1 AS kind UNION ALL SELECT unnest(added_readers), 2) AS a
+            GROUP BY a.id
+        ) AS t
+        WHERE d.id = t.id;
+    END IF;
 
     -- Then the other events, in input order.
     FOR e IN 1 .. n LOOP
@@ -761,12 +797,47 @@ CREATE TABLE IF NOT EXISTS request_cell (
 );
 CREATE INDEX IF NOT EXISTS request_cell_member ON request_cell (member);
 
+-- Reports read their rows in the order shown from an index per order, and count them from totals
+-- kept per document (click_rows, reader_rows), so a page costs what it shows: the access log is
+-- the click rows themselves, the readers report one row per member and document (all versions).
+-- clicktracker_record keeps both and the totals; whatever deletes such rows lowers the totals.
+CREATE TABLE IF NOT EXISTS document_reader (
+    member      text        NOT NULL,
+    document_id bigint      NOT NULL REFERENCES document (id),
+    views       integer     NOT NULL,
+    first_view  timestamptz NOT NULL,
+    last_view   timestamptz NOT NULL,
+    PRIMARY KEY (member, document_id)
+);
+CREATE INDEX IF NOT EXISTS document_reader_document ON document_reader (document_id, member);
+CREATE INDEX IF NOT EXISTS document_reader_views ON document_reader (views, member);
+CREATE INDEX IF NOT EXISTS document_reader_first ON document_reader (first_view);
+CREATE INDEX IF NOT EXISTS document_reader_last ON document_reader (last_view);
+CREATE INDEX IF NOT EXISTS document_reader_opened ON document_reader (member, first_view);
+CREATE INDEX IF NOT EXISTS click_count ON click (count, member, url);
+CREATE INDEX IF NOT EXISTS click_first ON click (first_access);
+CREATE INDEX IF NOT EXISTS click_last ON click (last_access);
+CREATE INDEX IF NOT EXISTS click_url ON click (url, member);
+ALTER TABLE document
+    ADD COLUMN IF NOT EXISTS click_rows  bigint NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS reader_rows bigint NOT NULL DEFAULT 0;
+
+
 -- Upgrading to version 6: readings that meet their reading time are dated when their active
--- time was last credited (the earliest the evidence shows they had met it); requests name the
--- documents seen under their path.
+-- time was last credited (the earliest the evidence shows they had met it); the readers report's
+-- rows and the totals are summed from what is there; requests name the documents seen under
+-- their path.
 UPDATE reading SET read_at = credited_at
 WHERE read_at IS NULL AND NOT EXISTS (SELECT 1 FROM clicktracker_schema WHERE version >= 6)
     AND clicktracker_meets_reading_time(document_id, words, active_ms, reached_end);
+INSERT INTO document_reader (member, document_id, views, first_view, last_view)
+SELECT member, document_id, sum(views), min(first_view), max(last_view) FROM reading
+WHERE NOT EXISTS (SELECT 1 FROM clicktracker_schema WHERE version >= 6)
+GROUP BY member, document_id
+ON CONFLICT DO NOTHING;
+UPDATE document d SET click_rows = (SELECT count(*) FROM click c WHERE c.document_id = d.id),
+                      reader_rows = (SELECT count(*) FROM document_reader r WHERE r.document_id = d.id)
+WHERE NOT EXISTS (SELECT 1 FROM clicktracker_schema WHERE version >= 6);
 INSERT INTO request_document (request_id, position, path)
 SELECT r.id, row_number() OVER (PARTITION BY r.id ORDER BY d.path), d.path
 FROM reading_request r

@@ -78,8 +78,10 @@ extension PostgresStore {
             let rows = try await client.query(
                 """
                 WITH views AS (DELETE FROM view WHERE member = \(member) RETURNING 1),
-                     clicks AS (DELETE FROM click WHERE member = \(member)),
+                     clicks AS (DELETE FROM click WHERE member = \(member) RETURNING document_id),
                      readings AS (DELETE FROM reading WHERE member = \(member)),
+                     readers AS (DELETE FROM document_reader WHERE member = \(member) RETURNING document_id),
+                     totals AS (\(unescaped: Self.lowerTotals)),
                      groups AS (DELETE FROM group_member WHERE member = \(member)),
                      requests AS (DELETE FROM request_member WHERE member = \(member)),
                      cells AS (DELETE FROM request_cell WHERE member = \(member)),

@@ -8,43 +8,33 @@ extension PostgresStore {
     }
 
     private func readReaders(_ query: ReadersQuery) async throws -> ReadersPage {
-        let section = query.section
-        let (exact, lower, upper) = (section.value, section.value + "/", section.value + "0")
-        let everything = section.isRoot
-        let groups = try await client.query(
+        let total = query.countsTotal ? try await sectionRows("reader_rows", query, table: "document_reader r", member: "r.member") : 0
+        var sql = """
+            SELECT r.member AS member, r.document_id AS document_id, d.path AS path, r.views AS views,
+                   r.first_view AS first_view, r.last_view AS last_view
+            FROM document_reader r JOIN document d ON d.id = r.document_id
+            WHERE 
             """
-            SELECT r.member AS member, r.document_id AS document_id, min(d.path) AS path, sum(r.views)::bigint AS views,
-                   min(r.first_view) AS first_view, max(r.last_view) AS last_view, count(*) OVER () AS total
-            FROM reading r JOIN document d ON d.id = r.document_id
-            WHERE (\(everything) OR d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper)))
-              AND (\(query.member)::text IS NULL OR r.member = \(query.member))
-            GROUP BY r.member, r.document_id
-            ORDER BY \(unescaped: query.sqlOrderBy)
-            LIMIT \(query.limit) OFFSET \(query.offset)
-            """,
-            logger: logger
-        )
+        var bindings = PostgresBindings()
+        Self.appendFilter(query, member: "r.member", to: &sql, &bindings)
+        Self.appendKeyset(query, columns: Self.readerColumns, to: &sql, &bindings)
+        sql += " ORDER BY \(query.sqlOrderBy) LIMIT \(query.limit) OFFSET \(query.after == nil ? query.offset : 0)"
+        let groups = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
         var keys: [(member: String, documentID: Int64)] = []
-        var total = 0
-        for try await (member, documentID, _, _, _, _, all) in groups.decode((String, Int64, String, Int, Date, Date, Int).self) {
+        var next: [ReportKey]?
+        for try await (member, documentID, path, views, first, last) in groups.decode((String, Int64, String, Int, Date, Date).self) {
             keys.append((member, documentID))
-            total = all
+            let sorted: ReportKey =
+                switch query.order {
+                case .member: .text(member)
+                case .document: .text(path)
+                case .views: .integer(views)
+                case .firstView: .time(first)
+                case .lastView: .time(last)
+                }
+            next = [sorted, .text(member), .text(path), .integer(Int(documentID))]
         }
-        if keys.isEmpty, query.offset > 0 {
-            let rows = try await client.query(
-                """
-                SELECT count(*) FROM (
-                    SELECT 1 FROM reading r JOIN document d ON d.id = r.document_id
-                    WHERE (\(everything) OR d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper)))
-                      AND (\(query.member)::text IS NULL OR r.member = \(query.member))
-                    GROUP BY r.member, r.document_id
-                ) AS groups
-                """,
-                logger: logger
-            )
-            for try await count in rows.decode(Int.self) { total = count }
-        }
-        guard !keys.isEmpty else { return ReadersPage(readers: [], total: total) }
+        guard !keys.isEmpty else { return ReadersPage(readers: [], total: total, next: nil) }
         let rows = try await client.query(
             """
             SELECT r.member, r.document_id, r.version, r.words, r.views, r.first_view, r.last_view, r.active_ms, r.max_scroll,
@@ -91,6 +81,12 @@ extension PostgresStore {
             guard let (document, current) = documents[key], let evidence = versions[key] else { return nil }
             return ReaderSummary(member: member, document: document, currentVersion: current, versions: evidence)
         }
-        return ReadersPage(readers: readers, total: total)
+        return ReadersPage(readers: readers, total: total, next: next)
     }
+
+    /// The readers report's key columns as the `WHERE` clause names them.
+    static let readerColumns = [
+        "member": "r.member", "path": "d.path", "views": "r.views", "first_view": "r.first_view", "last_view": "r.last_view",
+        "document_id": "r.document_id",
+    ]
 }

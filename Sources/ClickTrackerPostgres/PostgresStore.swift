@@ -128,48 +128,86 @@ public final class PostgresStore: ClickStorage, Service {
     }
 
     private func readAccessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
-        let section = query.section
-        let (exact, lower, upper) = (section.value, section.value + "/", section.value + "0")
-        let everything = section.isRoot
-        let rows = try await client.query(
-            """
-            SELECT c.member AS member, c.url AS url, max(d.title), sum(c.count)::bigint AS count, min(c.first_access) AS first_access,
-                   max(c.last_access) AS last_access,
-                   count(*) OVER () AS total
+        let total = query.countsTotal ? try await sectionRows("click_rows", query, table: "click c", member: "c.member") : 0
+        var sql = """
+            SELECT c.member, c.url, d.title, c.count, c.first_access, c.last_access, c.document_id
             FROM click c JOIN document d ON d.id = c.document_id
-            WHERE (\(everything) OR d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper)))
-              AND (\(query.member)::text IS NULL OR c.member = \(query.member))
-            GROUP BY c.member, c.url
-            ORDER BY \(unescaped: query.sqlOrderBy)
-            LIMIT \(query.limit) OFFSET \(query.offset)
-            """,
-            logger: logger
-        )
+            WHERE 
+            """
+        var bindings = PostgresBindings()
+        Self.appendFilter(query, member: "c.member", to: &sql, &bindings)
+        Self.appendKeyset(query, columns: Self.accessLogColumns, to: &sql, &bindings)
+        sql += " ORDER BY \(query.sqlOrderBy) LIMIT \(query.limit) OFFSET \(query.after == nil ? query.offset : 0)"
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
         var entries: [AccessLogEntry] = []
-        var total = 0
-        for try await (member, url, title, count, first, last, all) in rows.decode((String, String, String?, Int, Date, Date, Int).self) {
+        var next: [ReportKey]?
+        for try await (member, url, title, count, first, last, documentID) in rows.decode((String, String, String?, Int, Date, Date, Int64).self) {
             entries.append(AccessLogEntry(member: member, url: url, title: title, count: count, firstAccess: first, lastAccess: last))
-            total = all
+            let sorted: ReportKey =
+                switch query.order {
+                case .member: .text(member)
+                case .url: .text(url)
+                case .count: .integer(count)
+                case .firstAccess: .time(first)
+                case .lastAccess: .time(last)
+                }
+            next = [sorted, .text(member), .text(url), .integer(Int(documentID))]
         }
-        if entries.isEmpty, query.offset > 0 {
-            total = try await groupCount(exact: exact, lower: lower, upper: upper, everything: everything, member: query.member)
-        }
-        return AccessLogPage(entries: entries, total: total)
+        return AccessLogPage(entries: entries, total: total, next: next)
     }
 
-    private func groupCount(exact: String, lower: String, upper: String, everything: Bool, member: String?) async throws -> Int {
-        let rows = try await client.query(
-            """
-            SELECT count(*) FROM (
-                SELECT 1 FROM click c JOIN document d ON d.id = c.document_id
-                WHERE (\(everything) OR d.path = \(exact) OR (d.path >= \(lower) AND d.path < \(upper)))
-                  AND (\(member)::text IS NULL OR c.member = \(member))
-                GROUP BY c.member, c.url
-            ) AS groups
-            """,
-            logger: logger
-        )
-        for try await count in rows.decode(Int.self) { return count }
+    /// The access log's key columns as the `WHERE` clause names them.
+    static let accessLogColumns = [
+        "member": "c.member", "url": "c.url", "count": "c.count", "first_access": "c.first_access", "last_access": "c.last_access",
+        "document_id": "c.document_id",
+    ]
+
+    /// Appends the `WHERE` condition of a report: documents (`d`) in the query's section, and the
+    /// member column when the query names a member.
+    static func appendFilter<Order>(_ query: ReportQuery<Order>, member column: String, to sql: inout String, _ bindings: inout PostgresBindings) {
+        if query.section.isRoot {
+            sql += "true"
+        } else {
+            bindings.append(query.section.value)
+            bindings.append(query.section.value + "/")
+            bindings.append(query.section.value + "0")
+            let count = bindings.count
+            sql += "(d.path = $\(count - 2) OR (d.path >= $\(count - 1) AND d.path < $\(count)))"
+        }
+        if let member = query.member {
+            bindings.append(member)
+            sql += " AND \(column) = $\(bindings.count)"
+        }
+    }
+
+    /// Appends the condition of a query that continues after a row: its key columns after (or,
+    /// descending, before) the key given.
+    static func appendKeyset<Order>(_ query: ReportQuery<Order>, columns: [String: String], to sql: inout String, _ bindings: inout PostgresBindings) {
+        guard let after = query.after, after.count == query.keyColumns.count else { return }
+        var placeholders: [String] = []
+        for key in after {
+            switch key {
+            case .text(let text): bindings.append(text)
+            case .integer(let number): bindings.append(number)
+            case .time(let date): bindings.append(date)
+            }
+            placeholders.append("$\(bindings.count)")
+        }
+        let names = query.keyColumns.map { columns[$0] ?? $0 }.joined(separator: ", ")
+        sql += " AND (\(names)) \(query.descending ? "<" : ">") (\(placeholders.joined(separator: ", ")))"
+    }
+
+    /// The rows of a report in the query's section: from the totals kept per document (`column`),
+    /// or counted when the query names a member.
+    func sectionRows<Order>(_ column: String, _ query: ReportQuery<Order>, table: String, member: String) async throws -> Int {
+        var sql = query.member == nil
+            ? "SELECT coalesce(sum(d.\(column)), 0)::bigint FROM document d WHERE "
+            : "SELECT count(*) FROM \(table) JOIN document d ON d.id = document_id WHERE "
+        var bindings = PostgresBindings()
+        Self.appendFilter(query, member: member, to: &sql, &bindings)
+        for try await total in try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).decode(Int.self) {
+            return total
+        }
         return 0
     }
 

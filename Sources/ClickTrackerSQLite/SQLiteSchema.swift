@@ -204,6 +204,48 @@ enum SQLiteSchema {
             )
             """,
             "CREATE INDEX request_cell_member ON request_cell(member)",
+            // Reports read their rows in the order shown from an index per order, and count them
+            // from totals kept per document, so a page costs what it shows: the access log is the
+            // click rows themselves, the readers report one row per member and document.
+            """
+            CREATE TABLE document_reader (
+                member TEXT NOT NULL,
+                document_id INTEGER NOT NULL REFERENCES document(id),
+                views INTEGER NOT NULL,
+                first_view INTEGER NOT NULL,
+                last_view INTEGER NOT NULL,
+                PRIMARY KEY (member, document_id)
+            )
+            """,
+            """
+            INSERT INTO document_reader (member, document_id, views, first_view, last_view)
+            SELECT member, document_id, sum(views), min(first_view), max(last_view) FROM reading GROUP BY member, document_id
+            """,
+            "CREATE INDEX document_reader_document ON document_reader(document_id, member)",
+            "CREATE INDEX document_reader_views ON document_reader(views, member)",
+            "CREATE INDEX document_reader_first ON document_reader(first_view)",
+            "CREATE INDEX document_reader_last ON document_reader(last_view)",
+            "CREATE INDEX document_reader_opened ON document_reader(member, first_view)",
+            "CREATE INDEX click_count ON click(count, member, url)",
+            "CREATE INDEX click_first ON click(first_access)",
+            "CREATE INDEX click_last ON click(last_access)",
+            "CREATE INDEX click_url ON click(url, member)",
+            "ALTER TABLE document ADD COLUMN click_rows INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE document ADD COLUMN reader_rows INTEGER NOT NULL DEFAULT 0",
+            """
+            UPDATE document SET click_rows = (SELECT count(*) FROM click c WHERE c.document_id = document.id),
+                                reader_rows = (SELECT count(*) FROM document_reader r WHERE r.document_id = document.id)
+            """,
+            "CREATE TRIGGER click_added AFTER INSERT ON click BEGIN UPDATE document SET click_rows = click_rows + 1 WHERE id = new.document_id; END",
+            "CREATE TRIGGER click_removed AFTER DELETE ON click BEGIN UPDATE document SET click_rows = click_rows - 1 WHERE id = old.document_id; END",
+            """
+            CREATE TRIGGER document_reader_added AFTER INSERT ON document_reader
+            BEGIN UPDATE document SET reader_rows = reader_rows + 1 WHERE id = new.document_id; END
+            """,
+            """
+            CREATE TRIGGER document_reader_removed AFTER DELETE ON document_reader
+            BEGIN UPDATE document SET reader_rows = reader_rows - 1 WHERE id = old.document_id; END
+            """,
         ],
     ]
 

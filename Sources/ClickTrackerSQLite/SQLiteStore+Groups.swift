@@ -80,7 +80,7 @@ extension SQLiteStore {
     public func purge(member: String) async throws -> Int {
         try await transaction { connection in
             let views = try await connection.query("DELETE FROM view WHERE member = ? RETURNING id", [.text(member)]).count
-            for table in ["click", "reading", "group_member", "request_member", "request_cell", "person"] {
+            for table in ["click", "reading", "document_reader", "group_member", "request_member", "request_cell", "person"] {
                 _ = try await connection.query("DELETE FROM \(table) WHERE member = ?", [.text(member)])
             }
             return views

@@ -5,30 +5,40 @@ import SQLiteNIO
 extension SQLiteStore {
     public func readers(_ query: ReadersQuery) async throws -> ReadersPage {
         let (filter, binds) = Self.reportFilter(query, member: "r.member")
+        let rows = try await sectionRows("reader_rows", query, table: "document_reader r", filter: filter, binds: binds)
+        let (keyset, keyBinds) = Self.keyset(query, columns: Self.readerColumns)
+        let index = rows > Self.smallReport && query.member == nil ? Self.readerIndexes[query.order] ?? "" : ""
+        // In document order the documents are read in path order, each with its readers.
+        let from =
+            query.order == .document && !index.isEmpty
+            ? "document d INDEXED BY document_path JOIN document_reader r INDEXED BY document_reader_document ON r.document_id = d.id"
+            : "document_reader r \(index) JOIN document d ON d.id = r.document_id"
         let groups = try await reader.query(
             """
-            SELECT r.member AS member, r.document_id AS document_id, d.path AS path, sum(r.views) AS views,
-                   min(r.first_view) AS first_view, max(r.last_view) AS last_view
-            FROM reading r JOIN document d ON d.id = r.document_id
-            WHERE \(filter)
-            GROUP BY r.member, r.document_id
+            SELECT r.member AS member, r.document_id AS document_id, d.path AS path, r.views AS views,
+                   r.first_view AS first_view, r.last_view AS last_view
+            FROM \(from)
+            WHERE \(filter) AND \(keyset)
             ORDER BY \(query.sqlOrderBy)
             LIMIT ? OFFSET ?
             """,
-            binds + [.integer(query.limit), .integer(query.offset)]
-        )
-        let total = try await countGroups(
-            query,
-            from: "reading r JOIN document d ON d.id = r.document_id",
-            filter: filter,
-            binds: binds,
-            groupBy: "r.member, r.document_id"
+            binds + keyBinds + [.integer(query.limit), .integer(query.after == nil ? query.offset : 0)]
         )
         let keys = groups.map { row in ReaderKey(member: row.column("member")?.string ?? "", documentID: row.column("document_id")?.integer ?? 0) }
         let evidence = try await versionEvidence(for: keys)
         let readers = keys.compactMap { evidence[$0] }
-        return ReadersPage(readers: readers, total: total)
+        return ReadersPage(readers: readers, total: query.countsTotal ? rows : 0, next: groups.last.map { Self.key($0, query) })
     }
+
+    /// The readers report's result columns as the `WHERE` clause names them, and the index per order.
+    static let readerColumns = [
+        "member": "r.member", "path": "d.path", "views": "r.views", "first_view": "r.first_view", "last_view": "r.last_view",
+        "document_id": "r.document_id",
+    ]
+    static let readerIndexes: [ReadersOrder: String] = [
+        .member: "INDEXED BY sqlite_autoindex_document_reader_1", .document: "INDEXED BY document_reader_document",
+        .views: "INDEXED BY document_reader_views", .firstView: "INDEXED BY document_reader_first", .lastView: "INDEXED BY document_reader_last",
+    ]
 
     /// A person and a document.
     struct ReaderKey: Hashable {

@@ -23,7 +23,8 @@ extension SQLiteStore {
         """
 
     /// Dates the readings a batch changed that now meet their reading time for the first time,
-    /// each with the time of the batch's last event for it.
+    /// each with the time of the batch's last event for it. Without active time only a policy that
+    /// asks for none can be met, so a batch of new views is judged without looking up policies.
     static func dateReadings(_ changed: [ReadingKey: Int], on connection: SQLiteConnection) async throws {
         let touched = changed.sorted { ($0.key.member, $0.key.documentID, $0.key.version) < ($1.key.member, $1.key.documentID, $1.key.version) }
         for chunk in touched.chunks(of: rowsPerStatement) {
@@ -33,7 +34,9 @@ extension SQLiteStore {
                 FROM (SELECT column1 AS member, column2 AS document_id, column3 AS version, column4 AS at
                       FROM (VALUES \(placeholders(rows: chunk.count, columns: 4)))) AS t
                 WHERE reading.member = t.member AND reading.document_id = t.document_id AND reading.version = t.version
-                  AND reading.read_at IS NULL AND \(meetsReadingTime)
+                  AND reading.read_at IS NULL
+                  AND (reading.active_ms > 0 OR EXISTS (SELECT 1 FROM section s WHERE s.maximum_seconds = 0 OR s.minimum_seconds = 0))
+                  AND \(meetsReadingTime)
                 """,
                 chunk.flatMap { $0.key.bindings + [.integer($0.value)] }
             )

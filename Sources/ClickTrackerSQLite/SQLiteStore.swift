@@ -237,6 +237,29 @@ public final class SQLiteStore: ClickStorage {
             )
         }
 
+        // One row per member and document, whatever the version, for the readers report.
+        var readers: [ReaderKey: (views: Int, first: Int, last: Int)] = [:]
+        for reading in readings {
+            let key = ReaderKey(member: reading.member, documentID: reading.documentID)
+            let known = readers[key] ?? (0, reading.firstView, reading.lastView)
+            readers[key] = (known.views + reading.views, min(known.first, reading.firstView), max(known.last, reading.lastView))
+        }
+        for chunk in readers.sorted(by: { ($0.key.member, $0.key.documentID) < ($1.key.member, $1.key.documentID) }).chunks(of: rowsPerStatement) {
+            _ = try await connection.query(
+                """
+                INSERT INTO document_reader (member, document_id, views, first_view, last_view)
+                VALUES \(placeholders(rows: chunk.count, columns: 5))
+                ON CONFLICT (member, document_id) DO UPDATE SET
+                    views = document_reader.views + excluded.views,
+                    first_view = min(document_reader.first_view, excluded.first_view),
+                    last_view = max(document_reader.last_view, excluded.last_view)
+                """,
+                chunk.flatMap { key, reader -> [SQLiteData] in
+                    [.text(key.member), .integer(key.documentID), .integer(reader.views), .integer(reader.first), .integer(reader.last)]
+                }
+            )
+        }
+
         // Path, title and version follow the newest render, never a replayed or older one; a
         // render without a version (a single-page app's) keeps the one known.
         for latest in latestDocuments(recorded) {
@@ -259,26 +282,21 @@ public final class SQLiteStore: ClickStorage {
 
     public func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {
         let (filter, binds) = Self.reportFilter(query, member: "c.member")
-        let rows = try await reader.query(
+        let rows = try await sectionRows("click_rows", query, table: "click c", filter: filter, binds: binds)
+        let (keyset, keys) = Self.keyset(query, columns: Self.accessLogColumns)
+        let index = rows > Self.smallReport && query.member == nil ? "INDEXED BY \(Self.accessLogIndexes[query.order] ?? "")" : ""
+        let found = try await reader.query(
             """
-            SELECT c.member AS member, c.url AS url, max(d.title) AS title, sum(c.count) AS count,
-                   min(c.first_access) AS first_access, max(c.last_access) AS last_access
-            FROM click c JOIN document d ON d.id = c.document_id
-            WHERE \(filter)
-            GROUP BY c.member, c.url
+            SELECT c.member AS member, c.url AS url, d.title AS title, c.count AS count, c.first_access AS first_access,
+                   c.last_access AS last_access, c.document_id AS document_id
+            FROM click c \(index) JOIN document d ON d.id = c.document_id
+            WHERE \(filter) AND \(keyset)
             ORDER BY \(query.sqlOrderBy)
             LIMIT ? OFFSET ?
             """,
-            binds + [.integer(query.limit), .integer(query.offset)]
+            binds + keys + [.integer(query.limit), .integer(query.after == nil ? query.offset : 0)]
         )
-        let total = try await countGroups(
-            query,
-            from: "click c JOIN document d ON d.id = c.document_id",
-            filter: filter,
-            binds: binds,
-            groupBy: "c.member, c.url"
-        )
-        let entries = rows.map { row in
+        let entries = found.map { row in
             AccessLogEntry(
                 member: row.column("member")?.string ?? "",
                 url: row.column("url")?.string ?? "",
@@ -288,7 +306,61 @@ public final class SQLiteStore: ClickStorage {
                 lastAccess: Self.date(row.column("last_access"))
             )
         }
-        return AccessLogPage(entries: entries, total: total)
+        return AccessLogPage(entries: entries, total: query.countsTotal ? rows : 0, next: found.last.map { Self.key($0, query) })
+    }
+
+    /// Above this many rows a report reads its section in the order shown, through the order's
+    /// index, and stops after the page; below, it reads the section's rows and sorts them.
+    static let smallReport = 20_000
+
+    /// The access log's result columns as the `WHERE` clause names them, and the index per order.
+    static let accessLogColumns = [
+        "member": "c.member", "url": "c.url", "count": "c.count", "first_access": "c.first_access", "last_access": "c.last_access",
+        "document_id": "c.document_id",
+    ]
+    static let accessLogIndexes: [AccessLogOrder: String] = [
+        .member: "sqlite_autoindex_click_1", .url: "click_url", .count: "click_count", .firstAccess: "click_first", .lastAccess: "click_last",
+    ]
+
+    /// The rows of a report in the query's section: from the totals kept per document (`column`),
+    /// or counted when the query names a member.
+    func sectionRows<Order>(_ column: String, _ query: ReportQuery<Order>, table: String, filter: String, binds: [SQLiteData]) async throws -> Int {
+        if query.member != nil {
+            let rows = try await reader.query(
+                "SELECT count(*) AS total FROM \(table) JOIN document d ON d.id = document_id WHERE \(filter)",
+                binds
+            )
+            return rows.first?.column("total")?.integer ?? 0
+        }
+        let (section, sectionBinds) = Self.sectionFilter(query.section)
+        let rows = try await reader.query("SELECT coalesce(sum(d.\(column)), 0) AS total FROM document d WHERE \(section)", sectionBinds)
+        return rows.first?.column("total")?.integer ?? 0
+    }
+
+    /// The condition of a query that continues after a row: its key columns after (or, descending,
+    /// before) the key given.
+    static func keyset<Order>(_ query: ReportQuery<Order>, columns: [String: String]) -> (String, [SQLiteData]) {
+        guard let after = query.after, after.count == query.keyColumns.count else { return ("1 = 1", []) }
+        let names = query.keyColumns.map { columns[$0] ?? $0 }.joined(separator: ", ")
+        let values = after.map { key -> SQLiteData in
+            switch key {
+            case .text(let text): .text(text)
+            case .integer(let number): .integer(number)
+            case .time(let date): .integer(milliseconds(date))
+            }
+        }
+        return ("(\(names)) \(query.descending ? "<" : ">") (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))", values)
+    }
+
+    /// A row's ordering key, by the names of the query's key columns.
+    static func key<Order>(_ row: SQLiteRow, _ query: ReportQuery<Order>) -> [ReportKey] {
+        query.keyColumns.map { column in
+            switch row.column(column) {
+            case .text(let text)?: .text(text)
+            case .integer(let number)?: column.hasSuffix("_access") || column.hasSuffix("_view") ? .time(date(.integer(number))) : .integer(number)
+            default: .text("")
+            }
+        }
     }
 
     public func trackedSections() async throws -> [TrackedSection] {
@@ -472,22 +544,6 @@ public final class SQLiteStore: ClickStorage {
     static func reportFilter<Order>(_ query: ReportQuery<Order>, member column: String) -> (String, [SQLiteData]) {
         let (section, binds) = sectionFilter(query.section)
         return ("\(section) AND (? IS NULL OR \(column) = ?)", binds + [optional(query.member), optional(query.member)])
-    }
-
-    /// How many groups a report has in all when the query counts them; `0` otherwise.
-    func countGroups<Order>(
-        _ query: ReportQuery<Order>,
-        from tables: String,
-        filter: String,
-        binds: [SQLiteData],
-        groupBy: String
-    ) async throws -> Int {
-        guard query.countsTotal else { return 0 }
-        let rows = try await reader.query(
-            "SELECT count(*) AS total FROM (SELECT 1 FROM \(tables) WHERE \(filter) GROUP BY \(groupBy))",
-            binds
-        )
-        return rows.first?.column("total")?.integer ?? 0
     }
 
     static func sectionFilter(_ section: SectionPath) -> (String, [SQLiteData]) {

@@ -27,6 +27,7 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
     case apiTokens
     case audit
     case endedSessions
+    case largeReports
 
     public var testDescription: String {
         switch self {
@@ -50,6 +51,8 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         case .apiTokens: "API tokens are found by their hash and revoked once"
         case .audit: "the audit log keeps every entry, newest first, in pages"
         case .endedSessions: "a session ended on one instance is ended on every other; expired ones are forgotten"
+        case .largeReports:
+            "a large section's reports come in every order from the store, page by page or read on after a row; totals follow purges"
         }
     }
 
@@ -79,6 +82,7 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         case .apiTokens: try await Self.apiTokens(store, second)
         case .audit: try await Self.audit(store, second)
         case .endedSessions: try await Self.endedSessions(store, second)
+        case .largeReports: try await Self.largeReports(store, second)
         }
     }
 

@@ -138,10 +138,13 @@ public struct ReadersPage: Sendable, Hashable {
     public var readers: [ReaderSummary]
     /// Rows (person and document) in the whole report.
     public var total: Int
+    /// The key of the last row, to read on after it (``ReportQuery/after``); `nil` when empty.
+    public var next: [ReportKey]?
 
     /// Creates a page.
-    public init(readers: [ReaderSummary], total: Int) {
+    public init(readers: [ReaderSummary], total: Int, next: [ReportKey]? = nil) {
         self.readers = readers
         self.total = total
+        self.next = next
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// What to read from the access log: a section, an ordering and one page.
 public typealias AccessLogQuery = ReportQuery<AccessLogOrder>
 
-/// The columns the access log sorts by; member and URL break ties.
+/// The columns the access log sorts by; member, URL and document break ties.
 public enum AccessLogOrder: String, ReportOrder {
     case member
     case url
@@ -12,7 +12,7 @@ public enum AccessLogOrder: String, ReportOrder {
     case lastAccess = "last"
 
     public static var first: Self { .member }
-    public static var sqlTieBreakers: [String] { ["member", "url"] }
+    public static var sqlTieBreakers: [String] { ["member", "url", "document_id"] }
 
     /// Over result columns named `member`, `url`, `count`, `first_access` and `last_access`.
     public var sqlColumn: String {
@@ -26,7 +26,7 @@ public enum AccessLogOrder: String, ReportOrder {
     }
 }
 
-/// One row of the access log: a member's reads of one URL.
+/// One row of the access log: a member's reads of one document at one URL.
 public struct AccessLogEntry: Sendable, Hashable {
     /// The member who read.
     public var member: String
@@ -58,10 +58,13 @@ public struct AccessLogPage: Sendable, Hashable {
     public var entries: [AccessLogEntry]
     /// Rows in the whole log for the section.
     public var total: Int
+    /// The key of the last row, to read on after it (``ReportQuery/after``); `nil` when empty.
+    public var next: [ReportKey]?
 
     /// Creates a page.
-    public init(entries: [AccessLogEntry], total: Int) {
+    public init(entries: [AccessLogEntry], total: Int, next: [ReportKey]? = nil) {
         self.entries = entries
         self.total = total
+        self.next = next
     }
 }

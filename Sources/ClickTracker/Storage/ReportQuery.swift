@@ -1,3 +1,5 @@
+import Foundation
+
 /// A column a report can be sorted by.
 public protocol ReportOrder: RawRepresentable<String>, Sendable, Hashable, CaseIterable {
     /// The result column the SQL stores sort by.
@@ -6,6 +8,14 @@ public protocol ReportOrder: RawRepresentable<String>, Sendable, Hashable, CaseI
     static var sqlTieBreakers: [String] { get }
     /// The order a report starts in.
     static var first: Self { get }
+}
+
+/// One value of a report row's ordering key (the ordering column, then the tie-breakers), to
+/// continue a report after that row.
+public enum ReportKey: Sendable, Hashable {
+    case text(String)
+    case integer(Int)
+    case time(Date)
 }
 
 /// What to read from a report: a section, an ordering and one page.
@@ -28,6 +38,9 @@ public struct ReportQuery<Column: ReportOrder>: Sendable, Hashable {
     /// Whether the page's `total` must count the rows of all pages; a store may leave it `0`
     /// otherwise (a long export counts once, with its first page).
     public var countsTotal: Bool
+    /// When set, the page starts after the row with this key (a page's ``AccessLogPage/next``)
+    /// instead of at ``offset``: a long export reads each row once, however far it has got.
+    public var after: [ReportKey]?
 
     /// Creates a query.
     public init(
@@ -48,14 +61,19 @@ public struct ReportQuery<Column: ReportOrder>: Sendable, Hashable {
         self.countsTotal = countsTotal
     }
 
-    /// The same query for another page: `limit` rows from `offset`, counting all rows or not.
-    public func page(offset: Int, limit: Int, countsTotal: Bool) -> ReportQuery {
+    /// The same query for another page: `limit` rows from `offset` (or after the key `after`),
+    /// counting all rows or not.
+    public func page(offset: Int, limit: Int, countsTotal: Bool, after: [ReportKey]? = nil) -> ReportQuery {
         var page = self
         page.offset = max(0, offset)
         page.limit = max(1, limit)
         page.countsTotal = countsTotal
+        page.after = after
         return page
     }
+
+    /// The columns of the ordering key: the ordering column, then the tie-breakers.
+    public var keyColumns: [String] { [order.sqlColumn] + Order.sqlTieBreakers }
 
     /// The `ORDER BY` list the SQL stores use: the column, then the tie-breakers, all in the
     /// same direction. Built only from the enumeration, never from input.

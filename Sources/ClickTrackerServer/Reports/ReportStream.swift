@@ -30,7 +30,7 @@ public struct ReportStream: Sendable {
             progress(written, count)
             guard !rows.isEmpty, written < count else { break }
             chunkSize = min(chunkSize * 2, ReportSheet.largestChunk)
-            chunk = try await sheet.read(position, min(chunkSize, end - position), false)
+            chunk = try await sheet.read(position, min(chunkSize, end - position), false, chunk.next)
         }
         try await output(encoder.tail())
     }

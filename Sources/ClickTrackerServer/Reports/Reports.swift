@@ -11,8 +11,8 @@ public enum Reports {
             kind: "access-log",
             about: [("section", .text(query.section.value)), ("user", .text(query.member))],
             columns: ["user", "name", "url", "title", "count", "first_access", "last_access"]
-        ) { offset, limit, countsTotal in
-            let page = try await storage.accessLog(query.page(offset: offset, limit: limit, countsTotal: countsTotal))
+        ) { offset, limit, countsTotal, after in
+            let page = try await storage.accessLog(query.page(offset: offset, limit: limit, countsTotal: countsTotal, after: after))
             let people = try await storage.people(Array(Set(page.entries.map(\.member))))
             let rows = page.entries.map { entry -> [ReportCell] in
                 [
@@ -20,7 +20,7 @@ public enum Reports {
                     .integer(entry.count), .time(entry.firstAccess), .time(entry.lastAccess),
                 ]
             }
-            return .init(rows: rows, total: page.total)
+            return .init(rows: rows, total: page.total, next: page.next)
         }
     }
 
@@ -38,13 +38,13 @@ public enum Reports {
             kind: query.member != nil && query.section.isRoot ? "history" : "readers",
             about: [("section", .text(query.section.value)), ("user", .text(query.member))],
             columns: readerColumns
-        ) { offset, limit, countsTotal in
-            let page = try await storage.readers(query.page(offset: offset, limit: limit, countsTotal: countsTotal))
+        ) { offset, limit, countsTotal, after in
+            let page = try await storage.readers(query.page(offset: offset, limit: limit, countsTotal: countsTotal, after: after))
             let people = try await storage.people(Array(Set(page.readers.map(\.member))))
             let rows = page.readers.map { reader in
                 readerRow(reader, person: people[reader.member], policy: policies.policy(forDocument: reader.document.path))
             }
-            return .init(rows: rows, total: page.total)
+            return .init(rows: rows, total: page.total, next: page.next)
         }
     }
 
@@ -103,7 +103,7 @@ public enum Reports {
 
     /// The audit log, newest first: who looked at which report, when.
     public static func audit(_ storage: any ClickStorage) -> ReportSheet {
-        ReportSheet(kind: "audit", about: [], columns: ["at", "actor", "action", "subject"]) { offset, limit, _ in
+        ReportSheet(kind: "audit", about: [], columns: ["at", "actor", "action", "subject"]) { offset, limit, _, _ in
             let page = try await storage.auditLog(limit: limit, offset: offset)
             let rows = page.entries.map { entry -> [ReportCell] in [.time(entry.at), .text(entry.actor), .text(entry.action), .text(entry.subject)] }
             return .init(rows: rows, total: page.total)
