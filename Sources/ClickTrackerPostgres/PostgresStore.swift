@@ -168,11 +168,12 @@ public final class PostgresStore: ClickStorage, Service {
         if query.section.isRoot {
             sql += "true"
         } else {
+            // One range on the path index (which also gives the path order), then the `/` boundary.
             bindings.append(query.section.value)
-            bindings.append(query.section.value + "/")
             bindings.append(query.section.value + "0")
+            bindings.append(query.section.value + "/")
             let count = bindings.count
-            sql += "(d.path = $\(count - 2) OR (d.path >= $\(count - 1) AND d.path < $\(count)))"
+            sql += "(d.path >= $\(count - 2) AND d.path < $\(count - 1) AND (d.path = $\(count - 2) OR d.path >= $\(count)))"
         }
         if let member = query.member {
             bindings.append(member)

@@ -11,8 +11,8 @@ extension SQLiteStore {
         // In document order the documents are read in path order, each with its readers.
         let from =
             query.order == .document && !index.isEmpty
-            ? "document d INDEXED BY document_path JOIN document_reader r INDEXED BY document_reader_document ON r.document_id = d.id"
-            : "document_reader r \(index) JOIN document d ON d.id = r.document_id"
+            ? "document d INDEXED BY document_path CROSS JOIN document_reader r INDEXED BY document_reader_document ON r.document_id = d.id"
+            : "document_reader r \(index) \(index.isEmpty ? "" : "CROSS") JOIN document d ON d.id = r.document_id"
         let groups = try await reader.query(
             """
             SELECT r.member AS member, r.document_id AS document_id, d.path AS path, r.views AS views,
@@ -49,20 +49,21 @@ extension SQLiteStore {
     /// The reading rows of the given people and documents, folded into summaries.
     private func versionEvidence(for keys: [ReaderKey]) async throws -> [ReaderKey: ReaderSummary] {
         guard !keys.isEmpty else { return [:] }
-        let members = Array(Set(keys.map(\.member)))
-        let documents = Array(Set(keys.map(\.documentID)))
-        let rows = try await reader.query(
-            """
-            SELECT r.member AS member, r.document_id AS document_id, r.version AS version, r.words AS words, r.views AS views,
-                   r.first_view AS first_view, r.last_view AS last_view, r.active_ms AS active_ms, r.max_scroll AS max_scroll,
-                   r.reached_end AS reached_end, r.automated AS automated, r.acknowledged_at AS acknowledged_at,
-                   d.key AS key, d.path AS path, d.title AS title, d.version AS current_version
-            FROM reading r JOIN document d ON d.id = r.document_id
-            WHERE r.member IN (\(Array(repeating: "?", count: members.count).joined(separator: ", ")))
-              AND r.document_id IN (\(Array(repeating: "?", count: documents.count).joined(separator: ", ")))
-            """,
-            members.map(SQLiteData.text) + documents.map(SQLiteData.integer)
-        )
+        // Each key is looked up on the primary key, a few hundred per statement.
+        var rows: [SQLiteRow] = []
+        for chunk in keys.chunks(of: Self.rowsPerStatement) {
+            rows += try await reader.query(
+                """
+                SELECT r.member AS member, r.document_id AS document_id, r.version AS version, r.words AS words, r.views AS views,
+                       r.first_view AS first_view, r.last_view AS last_view, r.active_ms AS active_ms, r.max_scroll AS max_scroll,
+                       r.reached_end AS reached_end, r.automated AS automated, r.acknowledged_at AS acknowledged_at,
+                       d.key AS key, d.path AS path, d.title AS title, d.version AS current_version
+                FROM reading r JOIN document d ON d.id = r.document_id
+                WHERE (r.member, r.document_id) IN (VALUES \(Self.placeholders(rows: chunk.count, columns: 2)))
+                """,
+                chunk.flatMap { [SQLiteData.text($0.member), .integer($0.documentID)] }
+            )
+        }
         let wanted = Set(keys)
         var documentsByKey: [ReaderKey: (DocumentReference, String?)] = [:]
         var versions: [ReaderKey: [ReaderSummary.VersionEvidence]] = [:]

@@ -289,7 +289,7 @@ public final class SQLiteStore: ClickStorage {
             """
             SELECT c.member AS member, c.url AS url, d.title AS title, c.count AS count, c.first_access AS first_access,
                    c.last_access AS last_access, c.document_id AS document_id
-            FROM click c \(index) JOIN document d ON d.id = c.document_id
+            FROM click c \(index) \(index.isEmpty ? "" : "CROSS") JOIN document d ON d.id = c.document_id
             WHERE \(filter) AND \(keyset)
             ORDER BY \(query.sqlOrderBy)
             LIMIT ? OFFSET ?
@@ -310,7 +310,8 @@ public final class SQLiteStore: ClickStorage {
     }
 
     /// Above this many rows a report reads its section in the order shown, through the order's
-    /// index, and stops after the page; below, it reads the section's rows and sorts them.
+    /// index (`CROSS JOIN` keeps SQLite from starting at the documents), and stops after the page;
+    /// below, it reads the section's rows and sorts them.
     static let smallReport = 20_000
 
     /// The access log's result columns as the `WHERE` clause names them, and the index per order.
@@ -548,9 +549,10 @@ public final class SQLiteStore: ClickStorage {
 
     static func sectionFilter(_ section: SectionPath) -> (String, [SQLiteData]) {
         if section.isRoot { return ("1 = 1", []) }
+        // One range on the path index (which also gives the path order), then the `/` boundary.
         return (
-            "(d.path = ? OR (d.path >= ? AND d.path < ?))",
-            [.text(section.value), .text(section.value + "/"), .text(section.value + "0")]
+            "(d.path >= ? AND d.path < ? AND (d.path = ? OR d.path >= ?))",
+            [.text(section.value), .text(section.value + "0"), .text(section.value), .text(section.value + "/")]
         )
     }
 

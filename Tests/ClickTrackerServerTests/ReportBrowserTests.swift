@@ -95,7 +95,7 @@ struct ReportBrowserTests {
                     """
                     return [...document.querySelectorAll('#request-grid tbody tr')].map(tr =>
                         [tr.querySelector('th').textContent.trim(), tr.querySelector('.stage').textContent, tr.querySelector('.documents').textContent,
-                         ...[...tr.querySelectorAll('td.cell')].map(td => td.textContent)].join('|'))
+                         ...[...tr.querySelectorAll('td.cell')].map(td => td.firstChild.textContent)].join('|'))
                     """
                 )
                 #expect(
@@ -106,12 +106,13 @@ struct ReportBrowserTests {
                         "Alice Archer alice|opened|1 of 4|not opened|read|not opened|not opened",
                     ]
                 )
-                // Each cell's evidence is read on focus (keyboard) as on hover.
+                // Each cell's evidence shows on focus (keyboard) as on hover.
                 let evidence = try await browser.execute(
                     """
                     const cell = document.querySelectorAll('#request-grid tbody tr')[3].querySelectorAll('td.cell')[1];
                     cell.focus();
-                    return document.activeElement === cell ? cell.getAttribute('aria-label') : null;
+                    const evidence = cell.querySelector('.evidence');
+                    return document.activeElement === cell && evidence.getBoundingClientRect().width > 100 ? evidence.textContent : null;
                     """
                 ) as? String
                 #expect(evidence?.hasPrefix("Budget 2027: read on ") == true && evidence?.contains("scrolled 100%, end reached") == true, "\(evidence ?? "")")

@@ -91,10 +91,14 @@ public struct ReaderSummary: Sendable, Hashable {
     /// earlier version does not count when the policy requires re-reading).
     public func stage(at time: Date?, policy: ReadingPolicy) -> (stage: ReadingStage, since: Date?) {
         let limit = time ?? .distantFuture
-        let seen = versions.filter { $0.firstView <= limit }
-        guard let evidence = seen.first(where: { $0.version == currentVersion }) ?? seen.first,
-            let opened = seen.map(\.firstView).min()
-        else { return (.notOpened, nil) }
+        // The versions seen by then, newest first: the current one's evidence, else the newest's.
+        var evidence: VersionEvidence?
+        var opened = Date.distantFuture
+        for version in versions where version.firstView <= limit {
+            if evidence == nil || (version.version == currentVersion && evidence?.version != currentVersion) { evidence = version }
+            opened = min(opened, version.firstView)
+        }
+        guard let evidence else { return (.notOpened, nil) }
         let isEarlier = currentVersion != nil && evidence.version != currentVersion
         let readAt = evidence.readAt.flatMap { $0 <= limit ? $0 : nil }
         let acknowledgedAt = evidence.acknowledgedAt.flatMap { $0 <= limit ? $0 : nil }

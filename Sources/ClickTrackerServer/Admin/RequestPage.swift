@@ -9,6 +9,18 @@ struct RequestPage {
     /// The page of readers and the page of documents shown (1-based).
     let page: (readers: Int, documents: Int)
     let now = Date()
+    /// "1 Dec 09:14" in the request's time zone (one formatter for the page: making one is slow).
+    private let formatter: DateFormatter
+
+    init(report: RequestReport, prefix: String, page: (readers: Int, documents: Int)) {
+        self.report = report
+        self.prefix = prefix
+        self.page = page
+        formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = TimeZone(identifier: report.request.timeZone) ?? .gmt
+        formatter.dateFormat = "d MMM HH:mm"
+    }
 
     func values() -> [String: Any] {
         let grid = report.grid
@@ -43,7 +55,7 @@ struct RequestPage {
             },
         ]
         if passed { values["late"] = "\(counts.late) read \(all) after the deadline" }
-        if let frozen = request.frozenAt { values["frozen"] = Self.short(frozen, request.timeZone) }
+        if let frozen = request.frozenAt { values["frozen"] = short(frozen) }
         if !report.untrackedDocuments.isEmpty { values["untracked"] = report.untrackedDocuments.joined(separator: ", ") }
         values["chart"] = chart(grid)
         values.merge(gridValues(grid, base: base)) { _, new in new }
@@ -59,7 +71,6 @@ struct RequestPage {
         let (readerPage, documentPage) = (min(page.readers, readerPages), min(page.documents, documentPages))
         let rows = grid.rows.dropFirst((readerPage - 1) * readers).prefix(readers)
         let columnRange = ((documentPage - 1) * documents)..<min(grid.columns.count, documentPage * documents)
-        let zone = grid.request.timeZone
         var values: [String: Any] = [
             "columns": grid.columns[columnRange].map { column -> [String: Any] in
                 let url = (try? SectionPath(column.path)).map(\.urlEncoded) ?? ""
@@ -72,9 +83,9 @@ struct RequestPage {
                     "stageClass": Self.cssClass(row.stage),
                     "documents": "\(row.documentsRead) of \(grid.columns.count)",
                     "since": row.isLate
-                        ? "read all \(row.completedAt.map { Self.short($0, zone) } ?? "")"
+                        ? "read all \(row.completedAt.map { short($0) } ?? "")"
                         : row.now > row.stage ? "now \(row.now.rawValue)" : "",
-                    "cells": columnRange.map { index in cellValues(row.cells[index], column: grid.columns[index], zone: zone) },
+                    "cells": columnRange.map { index in cellValues(row.cells[index], column: grid.columns[index]) },
                 ]
                 if let name = row.person.displayName { values["name"] = name }
                 return values
@@ -93,10 +104,10 @@ struct RequestPage {
     }
 
     /// A cell: its stage, the stage since the deadline when further, and its evidence in words.
-    private func cellValues(_ cell: RequestGrid.Cell, column: RequestGrid.Column, zone: String) -> [String: Any] {
+    private func cellValues(_ cell: RequestGrid.Cell, column: RequestGrid.Column) -> [String: Any] {
         var evidence = ["\(column.label): \(cell.stage.rawValue)"]
-        if let reached = cell.reachedAt, cell.stage > .notOpened { evidence[0] += " on \(Self.short(reached, zone))" }
-        if cell.isLate { evidence.append("then \(cell.now.rawValue)\(cell.nowReachedAt.map { " on \(Self.short($0, zone))" } ?? "")") }
+        if let reached = cell.reachedAt, cell.stage > .notOpened { evidence[0] += " on \(short(reached))" }
+        if cell.isLate { evidence.append("then \(cell.now.rawValue)\(cell.nowReachedAt.map { " on \(short($0))" } ?? "")") }
         if let summary = cell.evidence {
             let verdict = summary.verdict(column.policy)
             evidence.append(RequestsController.plural(summary.views, "view"))
@@ -104,9 +115,9 @@ struct RequestPage {
                 "active \(TrackingController.duration(verdict.evidence.activeMilliseconds)) of \(TrackingController.duration(verdict.requiredMilliseconds)) needed"
             )
             evidence.append("scrolled \(verdict.evidence.maximumScroll)%\(verdict.evidence.reachedEnd ? ", end reached" : "")")
-            if let acknowledged = verdict.evidence.acknowledgedAt { evidence.append("acknowledged \(Self.short(acknowledged, zone))") }
+            if let acknowledged = verdict.evidence.acknowledgedAt { evidence.append("acknowledged \(short(acknowledged))") }
             if verdict.isEarlierVersion { evidence.append("an earlier version") }
-            if let last = summary.lastView { evidence.append("last view \(Self.short(last, zone))") }
+            if let last = summary.lastView { evidence.append("last view \(short(last))") }
         }
         return [
             "stage": cell.stage.rawValue, "stageClass": Self.cssClass(cell.stage), "late": cell.isLate, "now": cell.now.rawValue,
@@ -139,12 +150,7 @@ struct RequestPage {
         stage.rawValue.replacingOccurrences(of: " ", with: "-")
     }
 
-    /// "1 Dec 09:14" in the request's time zone.
-    static func short(_ date: Date, _ timeZone: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = TimeZone(identifier: timeZone) ?? .gmt
-        formatter.dateFormat = "d MMM HH:mm"
-        return formatter.string(from: date)
+    private func short(_ date: Date) -> String {
+        formatter.string(from: date)
     }
 }

@@ -54,7 +54,11 @@ enum Templates {
         .line { fill: none; } .line-0 { stroke: #3a6ff7; } .line-1 { stroke: #070; } .line-2 { stroke: #a60; }
         .grid-box { overflow-x: auto; max-width: 100%; }
         table.grid td.cell { text-align: center; white-space: nowrap; }
+        table.grid td.cell { position: relative; }
         table.grid td.cell:focus { outline: 2px solid #3a6ff7; }
+        .evidence { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+        td.cell:hover .evidence, td.cell:focus .evidence { clip-path: none; width: 18rem; height: auto; white-space: normal; z-index: 2; left: 0; top: 100%;
+          background: #fff; color: #222; border: 1px solid #99a; padding: .4rem; text-align: left; box-shadow: 0 2px 6px rgba(0,0,0,.2); }
         table.grid th.document { max-width: 10rem; font-weight: normal; }
         .cell.not-opened { background: #fbeaea; } .cell.opened { background: #fdf3e1; } .cell.read, .cell.acknowledged { background: #e6f4e6; }
         progress { width: 20rem; }
@@ -322,12 +326,12 @@ enum Templates {
         {{#chart}}{{> chart}}{{/chart}}
         <p><a href="{{csvURL}}" id="request-csv">Download CSV</a> · <a href="{{jsonURL}}" id="request-json">JSON</a></p>
         <h2 id="readers">Readers × documents</h2>
-        <p class="muted">Each cell is how far the reader had got with the document {{stageWhen}}: not opened, opened, read (the reading time was spent), or acknowledged. Focus or hover over a cell for its evidence.</p>
+        <p class="muted">Each cell is how far the reader had got with the document {{stageWhen}}: not opened, opened, read (the reading time was spent), or acknowledged. Hover over a cell, or move to it with the Tab key, for its evidence.</p>
         <div class="grid-box">
         <table id="request-grid" class="grid">
           <thead><tr><th scope="col">Reader</th><th scope="col">{{stageColumn}}</th><th scope="col">Read</th>{{#passed}}<th scope="col">Since</th>{{/passed}}{{#columns}}<th scope="col" class="document" title="{{path}}">{{#url}}<a href="{{url}}">{{/url}}{{label}}{{#url}}</a>{{/url}}</th>{{/columns}}</tr></thead>
           <tbody>
-          {{#rows}}<tr><th scope="row" class="member">{{> person}}</th><td class="stage {{stageClass}}">{{stage}}</td><td class="documents">{{documents}}</td>{{#passed}}<td class="late">{{since}}</td>{{/passed}}{{#cells}}<td class="cell {{stageClass}}" tabindex="0" title="{{evidence}}" aria-label="{{evidence}}">{{stage}}{{#late}} → {{now}}{{/late}}</td>{{/cells}}</tr>{{/rows}}
+          {{#rows}}<tr><th scope="row" class="member">{{> person}}</th><td class="stage {{stageClass}}">{{stage}}</td><td class="documents">{{documents}}</td>{{#passed}}<td class="late">{{since}}</td>{{/passed}}{{#cells}}<td class="cell {{stageClass}}" tabindex="0">{{stage}}{{#late}} → {{now}}{{/late}}<span class="evidence">{{evidence}}</span></td>{{/cells}}</tr>{{/rows}}
           {{^rows}}<tr><td colspan="3" class="muted">Nobody is expected to read it: the group is empty or gone.</td></tr>{{/rows}}
           </tbody>
         </table>

@@ -39,9 +39,34 @@ public enum ReportCell: Sendable, Hashable {
         }
     }
 
-    /// `2026-12-03T09:00:00Z`.
+    /// `2026-12-03T09:00:00Z` (whole seconds, UTC), written directly: an export writes millions.
     static func iso8601(_ date: Date) -> String {
-        date.formatted(.iso8601)
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        var text = [UInt8]()
+        text.reserveCapacity(20)
+        func append(_ value: Int32, digits: Int) {
+            var divisor: Int32 = 1
+            for _ in 1..<digits { divisor *= 10 }
+            while divisor > 0 {
+                text.append(UInt8(ascii: "0") + UInt8((value / divisor) % 10))
+                divisor /= 10
+            }
+        }
+        append(parts.tm_year + 1900, digits: 4)
+        text.append(UInt8(ascii: "-"))
+        append(parts.tm_mon + 1, digits: 2)
+        text.append(UInt8(ascii: "-"))
+        append(parts.tm_mday, digits: 2)
+        text.append(UInt8(ascii: "T"))
+        append(parts.tm_hour, digits: 2)
+        text.append(UInt8(ascii: ":"))
+        append(parts.tm_min, digits: 2)
+        text.append(UInt8(ascii: ":"))
+        append(parts.tm_sec, digits: 2)
+        text.append(UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// A JSON string literal; control characters, quotes, backslashes and the characters that
