@@ -37,8 +37,7 @@ extension PostgresStore {
         guard !keys.isEmpty else { return ReadersPage(readers: [], total: total, next: nil) }
         let rows = try await client.query(
             """
-            SELECT r.member, r.document_id, r.version, r.words, r.views, r.first_view, r.last_view, r.active_ms, r.max_scroll,
-                   r.reached_end, r.automated, r.acknowledged_at, d.key, d.path, d.title, d.version
+            SELECT \(unescaped: Self.readingColumns), d.key, d.path, d.title, d.version
             FROM reading r JOIN document d ON d.id = r.document_id
             JOIN unnest(\(keys.map(\.member)), \(keys.map(\.documentID))) AS k (member, document_id)
               ON k.member = r.member AND k.document_id = r.document_id
@@ -48,33 +47,18 @@ extension PostgresStore {
         var documents: [String: (DocumentReference, String?)] = [:]
         var versions: [String: [ReaderSummary.VersionEvidence]] = [:]
         for try await row in rows {
-            let (member, documentID, version, words, views, first, last, active) = try row.decode(
-                (String, Int64, String, Int?, Int, Date, Date, Int).self
-            )
+            let (member, documentID, evidence) = try Self.reading(row)
             let columns = row.makeRandomAccess()
             let key = "\(documentID) \(member)"
             documents[key] = (
                 DocumentReference(
-                    key: try columns[12].decode(String.self),
-                    path: try columns[13].decode(String.self),
-                    title: try columns[14].decode(String?.self)
+                    key: try columns[13].decode(String.self),
+                    path: try columns[14].decode(String.self),
+                    title: try columns[15].decode(String?.self)
                 ),
-                try columns[15].decode(String?.self)
+                try columns[16].decode(String?.self)
             )
-            versions[key, default: []].append(
-                ReaderSummary.VersionEvidence(
-                    version: version.isEmpty ? nil : version,
-                    words: words,
-                    views: views,
-                    firstView: first,
-                    lastView: last,
-                    activeMilliseconds: active,
-                    maximumScroll: try columns[8].decode(Int.self),
-                    reachedEnd: try columns[9].decode(Bool.self),
-                    automated: try columns[10].decode(Bool.self),
-                    acknowledgedAt: try columns[11].decode(Date?.self)
-                )
-            )
+            versions[key, default: []].append(evidence)
         }
         let readers = keys.compactMap { member, documentID -> ReaderSummary? in
             let key = "\(documentID) \(member)"
@@ -82,6 +66,34 @@ extension PostgresStore {
             return ReaderSummary(member: member, document: document, currentVersion: current, versions: evidence)
         }
         return ReadersPage(readers: readers, total: total, next: next)
+    }
+
+    /// The columns of a `reading r` row that ``reading(_:)`` decodes, first in a `SELECT`.
+    static let readingColumns = """
+        r.member, r.document_id, r.version, r.words, r.views, r.first_view, r.last_view, r.active_ms, r.max_scroll,
+        r.reached_end, r.automated, r.acknowledged_at, r.read_at
+        """
+
+    /// A reading row selected with ``readingColumns`` first: its member, document and evidence.
+    static func reading(_ row: PostgresRow) throws -> (member: String, documentID: Int64, evidence: ReaderSummary.VersionEvidence) {
+        let (member, documentID, version, words, views, first, last, active) = try row.decode(
+            (String, Int64, String, Int?, Int, Date, Date, Int).self
+        )
+        let columns = row.makeRandomAccess()
+        let evidence = ReaderSummary.VersionEvidence(
+            version: version.isEmpty ? nil : version,
+            words: words,
+            views: views,
+            firstView: first,
+            lastView: last,
+            activeMilliseconds: active,
+            maximumScroll: try columns[8].decode(Int.self),
+            reachedEnd: try columns[9].decode(Bool.self),
+            automated: try columns[10].decode(Bool.self),
+            acknowledgedAt: try columns[11].decode(Date?.self),
+            readAt: try columns[12].decode(Date?.self)
+        )
+        return (member, documentID, evidence)
     }
 
     /// The readers report's key columns as the `WHERE` clause names them.

@@ -164,34 +164,15 @@ extension PostgresStore {
         let documentIDs = Array(Set(resolved.values.map(\.id)))
         let rows = try await client.query(
             """
-            SELECT r.member, r.document_id, r.version, r.words, r.views, r.first_view, r.last_view, r.active_ms, r.max_scroll,
-                   r.reached_end, r.automated, r.acknowledged_at, r.read_at
-            FROM reading r
+            SELECT \(unescaped: Self.readingColumns) FROM reading r
             WHERE r.document_id = ANY(\(documentIDs)) AND r.member = ANY(\(Array(Set(members))))
             """,
             logger: logger
         )
         var versions: [Int64: [String: [ReaderSummary.VersionEvidence]]] = [:]
         for try await row in rows {
-            let (member, documentID, version, words, views, first, last, active) = try row.decode(
-                (String, Int64, String, Int?, Int, Date, Date, Int).self
-            )
-            let columns = row.makeRandomAccess()
-            versions[documentID, default: [:]][member, default: []].append(
-                ReaderSummary.VersionEvidence(
-                    version: version.isEmpty ? nil : version,
-                    words: words,
-                    views: views,
-                    firstView: first,
-                    lastView: last,
-                    activeMilliseconds: active,
-                    maximumScroll: try columns[8].decode(Int.self),
-                    reachedEnd: try columns[9].decode(Bool.self),
-                    automated: try columns[10].decode(Bool.self),
-                    acknowledgedAt: try columns[11].decode(Date?.self),
-                    readAt: try columns[12].decode(Date?.self)
-                )
-            )
+            let (member, documentID, evidence) = try Self.reading(row)
+            versions[documentID, default: [:]][member, default: []].append(evidence)
         }
         return paths.map { path in
             guard let document = resolved[path] else { return DocumentReadings(path: path, document: nil, readers: []) }

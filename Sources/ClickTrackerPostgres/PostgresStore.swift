@@ -183,7 +183,8 @@ public final class PostgresStore: ClickStorage, Service {
 
     /// Appends the condition of a query that continues after a row: its key columns after (or,
     /// descending, before) the key given.
-    static func appendKeyset<Order>(_ query: ReportQuery<Order>, columns: [String: String], to sql: inout String, _ bindings: inout PostgresBindings) {
+    static func appendKeyset<Order>(_ query: ReportQuery<Order>, columns: [String: String], to sql: inout String, _ bindings: inout PostgresBindings)
+    {
         guard let after = query.after, after.count == query.keyColumns.count else { return }
         var placeholders: [String] = []
         for key in after {
@@ -201,7 +202,8 @@ public final class PostgresStore: ClickStorage, Service {
     /// The rows of a report in the query's section: from the totals kept per document (`column`),
     /// or counted when the query names a member.
     func sectionRows<Order>(_ column: String, _ query: ReportQuery<Order>, table: String, member: String) async throws -> Int {
-        var sql = query.member == nil
+        var sql =
+            query.member == nil
             ? "SELECT coalesce(sum(d.\(column)), 0)::bigint FROM document d WHERE "
             : "SELECT count(*) FROM \(table) JOIN document d ON d.id = document_id WHERE "
         var bindings = PostgresBindings()

@@ -256,7 +256,8 @@ enum SQLiteSchema {
     static func upgradeSummary(from version: Int) -> String {
         var summary = "upgraded the SQLite database from schema version \(version) to \(currentVersion)"
         if version < 6 {
-            summary += "; readings that met their reading time were dated from their summaries, and reading requests now name the documents seen under them"
+            summary +=
+                "; readings that met their reading time were dated from their summaries, and reading requests now name the documents seen under them"
         }
         return summary
     }

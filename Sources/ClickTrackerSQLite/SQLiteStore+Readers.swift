@@ -49,7 +49,7 @@ extension SQLiteStore {
     /// The reading rows of the given people and documents, folded into summaries.
     private func versionEvidence(for keys: [ReaderKey]) async throws -> [ReaderKey: ReaderSummary] {
         guard !keys.isEmpty else { return [:] }
-        // Each key is looked up on the primary key, a few hundred per statement.
+        // Each key is looked up on the primary key (CROSS JOIN keeps that order), a few hundred per statement.
         var rows: [SQLiteRow] = []
         for chunk in keys.chunks(of: Self.rowsPerStatement) {
             rows += try await reader.query(
@@ -58,8 +58,9 @@ extension SQLiteStore {
                        r.first_view AS first_view, r.last_view AS last_view, r.active_ms AS active_ms, r.max_scroll AS max_scroll,
                        r.reached_end AS reached_end, r.automated AS automated, r.acknowledged_at AS acknowledged_at,
                        d.key AS key, d.path AS path, d.title AS title, d.version AS current_version
-                FROM reading r JOIN document d ON d.id = r.document_id
-                WHERE (r.member, r.document_id) IN (VALUES \(Self.placeholders(rows: chunk.count, columns: 2)))
+                FROM (SELECT column1 AS member, column2 AS document_id FROM (VALUES \(Self.placeholders(rows: chunk.count, columns: 2)))) AS k
+                CROSS JOIN reading r ON r.member = k.member AND r.document_id = k.document_id
+                CROSS JOIN document d ON d.id = r.document_id
                 """,
                 chunk.flatMap { [SQLiteData.text($0.member), .integer($0.documentID)] }
             )

@@ -99,10 +99,13 @@ extension SQLiteStore {
 
     public func documents(under section: SectionPath) async throws -> [DocumentReference] {
         let (filter, binds) = Self.sectionFilter(section)
-        return try await reader.query("SELECT d.key AS key, d.path AS path, d.title AS title FROM document d WHERE \(filter) ORDER BY d.path, d.key", binds)
-            .map { row in
-                DocumentReference(key: row.column("key")?.string, path: row.column("path")?.string ?? "", title: row.column("title")?.string)
-            }
+        return try await reader.query(
+            "SELECT d.key AS key, d.path AS path, d.title AS title FROM document d WHERE \(filter) ORDER BY d.path, d.key",
+            binds
+        )
+        .map { row in
+            DocumentReference(key: row.column("key")?.string, path: row.column("path")?.string ?? "", title: row.column("title")?.string)
+        }
     }
 
     public func requestReadings(documents paths: [String], members: [String]) async throws -> [DocumentReadings] {
@@ -193,7 +196,10 @@ extension SQLiteStore {
                     ON CONFLICT (request_id, member, path) DO NOTHING
                     """,
                     chunk.flatMap { cell -> [SQLiteData] in
-                        [.integer(Int(id)), .text(cell.member), .text(cell.path), .text(cell.stage.rawValue), Self.optional(cell.reachedAt.map(Self.milliseconds))]
+                        [
+                            .integer(Int(id)), .text(cell.member), .text(cell.path), .text(cell.stage.rawValue),
+                            Self.optional(cell.reachedAt.map(Self.milliseconds)),
+                        ]
                     }
                 )
             }

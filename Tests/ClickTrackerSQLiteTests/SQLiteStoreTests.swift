@@ -110,7 +110,10 @@ struct SQLiteStoreTests {
         try await raw.close()
 
         let store = try await SQLiteStore.open(path: path)
-        #expect(store.upgrade?.contains("from schema version 5 to \(SQLiteSchema.currentVersion); readings that met their reading time were dated") == true)
+        #expect(
+            store.upgrade?.contains("from schema version 5 to \(SQLiteSchema.currentVersion); readings that met their reading time were dated")
+                == true
+        )
         #expect(try await store.readingRequest(id: 1)?.documents == ["/p/a", "/p/b"])
         let readings = try await store.requestReadings(documents: ["/p/a", "/q/c"], members: ["alice", "bob", "carol"])
         #expect(readings[0].readers.map { $0.versions.first?.readAt } == [Date(timeIntervalSince1970: 30), nil])

@@ -155,7 +155,10 @@ struct APITests {
             #expect(status["rows"]?.array?.map { $0["user"]?.string ?? "" } == ["dave", "alice", "bob"].flatMap { Array(repeating: $0, count: 3) })
             #expect(status["rows"]?.array?.map { $0["path"]?.string ?? "" } == Array([found, found, found].joined()))
             // A request may name its documents, also ones nobody has opened yet.
-            let named = body.replacingOccurrences(of: #""deadline""#, with: #""documents": ["/papers/budget.html", "/papers/later.html"], "deadline""#)
+            let named = body.replacingOccurrences(
+                of: #""deadline""#,
+                with: #""documents": ["/papers/budget.html", "/papers/later.html"], "deadline""#
+            )
             let (other, _) = try await api.call("POST", "/requests", template: "/requests", body: named, expect: 201)
             #expect(other["documents"] == .array([.string("/papers/budget.html"), .string("/papers/later.html")]))
             try await api.call("DELETE", "/requests/\(other["id"]?.integer ?? 0)", template: "/requests/{id}", expect: 204)

@@ -107,15 +107,19 @@ struct ReportBrowserTests {
                     ]
                 )
                 // Each cell's evidence shows on focus (keyboard) as on hover.
-                let evidence = try await browser.execute(
-                    """
-                    const cell = document.querySelectorAll('#request-grid tbody tr')[3].querySelectorAll('td.cell')[1];
-                    cell.focus();
-                    const evidence = cell.querySelector('.evidence');
-                    return document.activeElement === cell && evidence.getBoundingClientRect().width > 100 ? evidence.textContent : null;
-                    """
-                ) as? String
-                #expect(evidence?.hasPrefix("Budget 2027: read on ") == true && evidence?.contains("scrolled 100%, end reached") == true, "\(evidence ?? "")")
+                let evidence =
+                    try await browser.execute(
+                        """
+                        const cell = document.querySelectorAll('#request-grid tbody tr')[3].querySelectorAll('td.cell')[1];
+                        cell.focus();
+                        const evidence = cell.querySelector('.evidence');
+                        return document.activeElement === cell && evidence.getBoundingClientRect().width > 100 ? evidence.textContent : null;
+                        """
+                    ) as? String
+                #expect(
+                    evidence?.hasPrefix("Budget 2027: read on ") == true && evidence?.contains("scrolled 100%, end reached") == true,
+                    "\(evidence ?? "")"
+                )
                 let lines = try await browser.execute("return document.querySelectorAll('#reads-chart polyline').length") as? Int
                 #expect(lines == 2)
 
@@ -130,9 +134,11 @@ struct ReportBrowserTests {
                 #expect(saved, "the CSV was not downloaded")
                 let rows = try PeopleCSV.records((try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
                 #expect(rows.count == 1 + 16)
-                #expect(rows.dropFirst().filter { $0[7] != "not opened" }.map { "\($0[0]) \($0[5]) \($0[7])" } == [
-                    "bob /papers/minutes-2026-11.html opened", "alice /papers/budget-2027.html read",
-                ])
+                #expect(
+                    rows.dropFirst().filter { $0[7] != "not opened" }.map { "\($0[0]) \($0[5]) \($0[7])" } == [
+                        "bob /papers/minutes-2026-11.html opened", "alice /papers/budget-2027.html read",
+                    ]
+                )
             }
         }
     }

@@ -18,7 +18,10 @@ struct ReportExportTests {
         try PeopleCSV.records(csv)
     }
 
-    @Test("Times are written in ISO 8601, UTC, whole seconds, as Foundation writes them", arguments: [-86_400.5, 0, 951_782_400, 1_800_000_000.999, 4_102_444_799])
+    @Test(
+        "Times are written in ISO 8601, UTC, whole seconds, as Foundation writes them",
+        arguments: [-86_400.5, 0, 951_782_400, 1_800_000_000.999, 4_102_444_799]
+    )
     func times(_ seconds: Double) {
         let date = Date(timeIntervalSince1970: seconds)
         #expect(ReportCell.iso8601(date) == Date(timeIntervalSince1970: seconds.rounded(.down)).formatted(.iso8601))

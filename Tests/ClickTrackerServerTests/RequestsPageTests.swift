@@ -24,6 +24,13 @@ struct RequestsPageTests {
         await session.close()
     }
 
+    /// Reads every paper of the fixture's /papers as `member`, each with a little active time.
+    static func readEverything(as member: String, port: Int) async throws {
+        for path in ["/papers/", "/papers/annex/appendix.html", "/papers/budget.html"] {
+            try await read(path, as: member, port: port, activeFor: 5)
+        }
+    }
+
     /// A fixture whose /papers counts any read with a little active time.
     static func fixture() async throws -> ServerFixture {
         let fixture = try await ServerFixture()
@@ -136,9 +143,7 @@ struct RequestsPageTests {
         try await fixture.withServer { port in
             let (admin, csrf) = try await Self.chair(port: port)
             // alice reads every paper, the chair only the budget; bob and dave nothing yet.
-            for path in ["/papers/", "/papers/annex/appendix.html", "/papers/budget.html"] {
-                try await Self.read(path, as: "alice", port: port, activeFor: 5)
-            }
+            try await Self.readEverything(as: "alice", port: port)
             try await Self.read("/papers/budget.html", as: "chair", port: port, activeFor: 5)
 
             // A deadline that has just passed (after those reads), given in New York's time.
@@ -152,7 +157,9 @@ struct RequestsPageTests {
                 ("members", "dave"), ("date", String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)),
                 ("time", String(format: "%02d:%02d:%02d", parts.hour!, parts.minute!, parts.second!)), ("time-zone", "America/New_York"),
             ]
-            for (name, bad) in [("date", "2026-02-30"), ("time-zone", "Mars/Olympus"), ("path", "papers"), ("title", ""), ("documents", "not-a-path")] {
+            for (name, bad) in [
+                ("date", "2026-02-30"), ("time-zone", "Mars/Olympus"), ("path", "papers"), ("title", ""), ("documents", "not-a-path"),
+            ] {
                 let changed = form.contains { $0.0 == name } ? form.map { $0.0 == name ? (name, bad) : $0 } : form + [(name, bad)]
                 let refused = try await admin.post("/_clicktracker/requests", form: changed)
                 #expect(refused.status == 400, "\(name)=\(bad)")
@@ -177,9 +184,7 @@ struct RequestsPageTests {
             let stored = try #require(try await fixture.readingRequests().first)
             #expect(stored.deadline == Date(timeIntervalSince1970: deadline) && stored.timeZone == "America/New_York")
             #expect(stored.documents == Self.papers)
-            for path in ["/papers/", "/papers/annex/appendix.html", "/papers/budget.html"] {
-                try await Self.read(path, as: "bob", port: port, activeFor: 5)
-            }
+            try await Self.readEverything(as: "bob", port: port)
             let after = try await admin.get(url).body
             #expect(after.contains("deadline " + RequestsController.format(Date(timeIntervalSince1970: deadline), timeZone: "America/New_York")))
             #expect(after.contains("<th scope=\"col\">At the deadline</th>") && after.contains("<th scope=\"col\">Since</th>"))
@@ -208,15 +213,16 @@ struct RequestsPageTests {
         defer { fixture.remove() }
         try await fixture.withServer { port in
             let (admin, csrf) = try await Self.chair(port: port)
-            for path in ["/papers/", "/papers/annex/appendix.html", "/papers/budget.html"] {
-                try await Self.read(path, as: "alice", port: port, activeFor: 5)
-            }
+            try await Self.readEverything(as: "alice", port: port)
             let form: [(String, String)] = [
                 ("csrf", csrf), ("action", "create"), ("title", "Board"), ("path", "/papers"), ("group", "board"), ("date", "2030-12-03"),
                 ("time", "10:00"), ("time-zone", "UTC"), ("documents", "/papers/minutes.html\n"),
             ]
             // A folder with no documents, and nothing named, is refused with what to do.
-            let empty = try await admin.post("/_clicktracker/requests", form: form.map { ["path": ("path", "/nothing"), "documents": ("documents", "")][$0.0] ?? $0 })
+            let empty = try await admin.post(
+                "/_clicktracker/requests",
+                form: form.map { ["path": ("path", "/nothing"), "documents": ("documents", "")][$0.0] ?? $0 }
+            )
             #expect(empty.status == 400 && empty.body.contains("no documents were found under /nothing"))
             let url = try #require(try await admin.post("/_clicktracker/requests", form: form).header("Location"))
             let id = try #require(try await fixture.readingRequests().first?.id)
@@ -226,7 +232,10 @@ struct RequestsPageTests {
             var page = try await admin.get(url).body
             #expect(page.contains("/papers/minutes.html · nobody has opened it yet"))
             #expect(page.contains("<strong>0 of 3 have read all 4 documents</strong>"))
-            #expect(Self.grid(page).last == GridRow(member: "Alice Archer", stage: "opened", read: "3 of 4", cells: ["read", "read", "read", "not opened"]))
+            #expect(
+                Self.grid(page).last
+                    == GridRow(member: "Alice Archer", stage: "opened", read: "3 of 4", cells: ["read", "read", "read", "not opened"])
+            )
 
             // Removed, alice has read them all; a bad path adds nothing; found documents are added once.
             let change = { (action: String, field: (String, String)) in

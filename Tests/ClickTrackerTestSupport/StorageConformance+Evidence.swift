@@ -278,7 +278,9 @@ extension StorageConformance {
         // A stricter policy: alice's 25 s no longer suffice; carol's end still does, dated when last credited.
         try await store.setPolicy(ReadingPolicy(maximumSeconds: 30, minimumSeconds: 5), for: try SectionPath("/p"))
         var judged = try await second.requestReadings(documents: ["/p/a", "/p/b"], members: members)
-        #expect(judged[0].readers.first?.versions.first?.readAt == nil && judged[1].readers.first?.versions.first?.readAt == t0.addingTimeInterval(30))
+        #expect(
+            judged[0].readers.first?.versions.first?.readAt == nil && judged[1].readers.first?.versions.first?.readAt == t0.addingTimeInterval(30)
+        )
         // A looser one again: alice is dated when her time was last credited.
         try await store.setPolicy(ReadingPolicy(maximumSeconds: 20, minimumSeconds: 5), for: try SectionPath("/p"))
         judged = try await second.requestReadings(documents: ["/p/a"], members: members)

@@ -111,7 +111,9 @@ public struct RequestGrid: Sendable {
         now: Date = Date()
     ) {
         let isPastDeadline = request.deadline <= now
-        let columns = readings.map { Column(path: $0.path, document: $0.document, policy: policies.policy(forDocument: $0.document?.path ?? $0.path)) }
+        let columns = readings.map {
+            Column(path: $0.path, document: $0.document, policy: policies.policy(forDocument: $0.document?.path ?? $0.path))
+        }
         let evidence = readings.map { document in Dictionary(document.readers.map { ($0.member, $0) }) { first, _ in first } }
         var frozenCells: [String: [String: FrozenCell]] = [:]
         for cell in frozen { frozenCells[cell.member, default: [:]][cell.path] = cell }
@@ -129,7 +131,9 @@ public struct RequestGrid: Sendable {
         self.request = request
         self.columns = columns
         self.isPastDeadline = isPastDeadline
-        self.rows = rows.sorted { ($0.stage, $0.documentsRead, $0.person.label, $0.person.member) < ($1.stage, $1.documentsRead, $1.person.label, $1.person.member) }
+        self.rows = rows.sorted {
+            ($0.stage, $0.documentsRead, $0.person.label, $0.person.member) < ($1.stage, $1.documentsRead, $1.person.label, $1.person.member)
+        }
         self.counts = Counts(
             expected: rows.count,
             read: rows.count { $0.stage >= .read },

@@ -79,6 +79,9 @@ public struct ReportQuery<Column: ReportOrder>: Sendable, Hashable {
     /// same direction. Built only from the enumeration, never from input.
     public var sqlOrderBy: String {
         let direction = descending ? "DESC" : "ASC"
-        return ([order.sqlColumn] + Order.sqlTieBreakers).map { "\($0) \(direction)" }.joined(separator: ", ")
+        // A tie-breaker that is the ordering column itself is left out: SQLite then sees that an
+        // index in that order gives the order.
+        let tieBreakers = Order.sqlTieBreakers.filter { $0 != order.sqlColumn }
+        return ([order.sqlColumn] + tieBreakers).map { "\($0) \(direction)" }.joined(separator: ", ")
     }
 }

@@ -156,7 +156,10 @@ struct APIController: Sendable {
             case .success(let named): new.documents = body.documents == nil ? try await documents.under(new.path) : named
             }
             guard !new.documents.isEmpty else {
-                return Self.error(.badRequest, "The request was not created: no documents were found under \(new.path.value); name them in documents.")
+                return Self.error(
+                    .badRequest,
+                    "The request was not created: no documents were found under \(new.path.value); name them in documents."
+                )
             }
             new.id = try await storage.addReadingRequest(new)
             var response = Self.json(requestObject(new), status: .created)

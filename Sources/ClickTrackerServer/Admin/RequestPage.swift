@@ -97,7 +97,9 @@ struct RequestPage {
         func link(_ readerPage: Int, _ documentPage: Int) -> String { "\(base)?page=\(readerPage)&documents=\(documentPage)#readers" }
         if readerPage > 1 { values["previousReaders"] = link(readerPage - 1, documentPage) }
         if readerPage < readerPages { values["nextReaders"] = link(readerPage + 1, documentPage) }
-        if documentPages > 1 { values["documentRange"] = "documents \(columnRange.lowerBound + 1)–\(columnRange.upperBound) of \(grid.columns.count)" }
+        if documentPages > 1 {
+            values["documentRange"] = "documents \(columnRange.lowerBound + 1)–\(columnRange.upperBound) of \(grid.columns.count)"
+        }
         if documentPage > 1 { values["previousDocuments"] = link(readerPage, documentPage - 1) }
         if documentPage < documentPages { values["nextDocuments"] = link(readerPage, documentPage + 1) }
         return values
@@ -141,7 +143,8 @@ struct RequestPage {
             now: now,
             timeZone: request.timeZone,
             caption: "Expected readers over time: who had opened any of the documents, and who had read \(all).",
-            description: "\(counts.read + counts.opened) of \(counts.expected) expected readers had opened any and \(counts.read) had read \(all) \(when)"
+            description:
+                "\(counts.read + counts.opened) of \(counts.expected) expected readers had opened any and \(counts.read) had read \(all) \(when)"
                 + (grid.isPastDeadline ? "; \(counts.late) read \(all) after it." : "; the dashed line is the deadline.")
         )
     }

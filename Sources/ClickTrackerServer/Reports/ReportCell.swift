@@ -72,6 +72,12 @@ public enum ReportCell: Sendable, Hashable {
     /// A JSON string literal; control characters, quotes, backslashes and the characters that
     /// could end a `<script>` element are escaped.
     static func jsonString(_ text: String) -> String {
+        // Most values need no escape: copied whole (0xE2 leads U+2028 and U+2029, and others).
+        let needsEscape = text.utf8.contains { byte in
+            byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">")
+                || byte == UInt8(ascii: "&") || byte == 0xE2
+        }
+        guard needsEscape else { return "\"" + text + "\"" }
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

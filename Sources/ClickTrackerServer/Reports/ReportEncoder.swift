@@ -6,10 +6,13 @@ struct ReportEncoder {
     private var widths: [Int] = []
     private var rowsWritten = 0
     private var total = 0
+    /// The column names as JSON object keys, made once.
+    private let jsonKeys: [String]
 
     init(format: ReportFormat, sheet: ReportSheet) {
         self.format = format
         self.sheet = sheet
+        jsonKeys = sheet.columns.map { ReportCell.jsonString($0) + ":" }
     }
 
     mutating func head(total: Int) -> String {
@@ -35,7 +38,7 @@ struct ReportEncoder {
             return rows.map { $0.map(\.csvField).joined(separator: ",") + "\r\n" }.joined()
         case .json:
             return rows.enumerated().map { index, row in
-                let members = zip(sheet.columns, row).map { "\(ReportCell.jsonString($0)):\($1.json)" }
+                let members = zip(jsonKeys, row).map { $0 + $1.json }
                 return (rowsWritten + index == 0 ? "" : ",") + "{" + members.joined(separator: ",") + "}"
             }.joined()
         case .table:

@@ -41,8 +41,11 @@ public enum Reports {
         ) { offset, limit, countsTotal, after in
             let page = try await storage.readers(query.page(offset: offset, limit: limit, countsTotal: countsTotal, after: after))
             let people = try await storage.people(Array(Set(page.readers.map(\.member))))
+            var policy: [String: ReadingPolicy] = [:]
             let rows = page.readers.map { reader in
-                readerRow(reader, person: people[reader.member], policy: policies.policy(forDocument: reader.document.path))
+                let path = reader.document.path
+                if policy[path] == nil { policy[path] = policies.policy(forDocument: path) }
+                return readerRow(reader, person: people[reader.member], policy: policy[path] ?? .standard)
             }
             return .init(rows: rows, total: page.total, next: page.next)
         }
