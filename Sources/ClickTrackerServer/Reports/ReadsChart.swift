@@ -41,16 +41,23 @@ struct ReadsChart {
         func x(_ date: Date) -> Double { left + (right - left) * min(1, max(0, date.timeIntervalSince(start) / span)) }
         func y(_ count: Int) -> Double { bottom - (bottom - top) * Double(count) / Double(max(1, total)) }
         let drawn = lines.enumerated().map { index, line -> [String: Any] in
+            // One step per whole unit of width: thousands of readers draw a line of a few hundred points.
             var points = [(x(start), y(0))]
             var count = 0
             for date in line.dates.sorted() where date <= now {
-                points.append((x(date), y(count)))
+                let position = x(date)
+                if let last = points.last, position.rounded(.down) == last.0.rounded(.down), last.1 == y(count), points.count > 1 {
+                    points.removeLast()
+                    points.append((last.0, y(count + 1)))
+                } else {
+                    points.append((position, y(count)))
+                    points.append((position, y(count + 1)))
+                }
                 count += 1
-                points.append((x(date), y(count)))
             }
             points.append((x(min(now, end)), y(count)))
             return [
-                "points": points.map { String(format: "%.1f,%.1f", $0.0, $0.1) }.joined(separator: " "),
+                "points": points.map { "\(Self.tenths($0.0)),\(Self.tenths($0.1))" }.joined(separator: " "),
                 "label": line.label, "style": index, "legendY": 14 + index * 16,
             ]
         }
@@ -69,10 +76,16 @@ struct ReadsChart {
         ]
         if let deadline {
             let position = x(deadline)
-            values["deadlineX"] = String(format: "%.1f", position)
+            values["deadlineX"] = Self.tenths(position)
             // The label stays inside the box at either edge.
             values["deadlineAnchor"] = position > right - 30 ? "end" : position < left + 30 ? "start" : "middle"
         }
         return values
+    }
+
+    /// A coordinate (never negative) with one decimal, e.g. `40.5`, without `String(format:)`.
+    static func tenths(_ value: Double) -> String {
+        let tenths = Int((max(0, value) * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
     }
 }
