@@ -538,8 +538,6 @@ public final class SQLiteStore: ClickStorage {
         }
     }
 
-    /// The `WHERE` clause selecting documents at or below a section, without `LIKE`: a range on
-    /// the path index (`'0'` is the character after `'/'`), so `_` and `%` in paths match only themselves.
     /// The `WHERE` clause of a report: documents (`d`) in the query's section, and the member
     /// column when the query names a member.
     static func reportFilter<Order>(_ query: ReportQuery<Order>, member column: String) -> (String, [SQLiteData]) {
@@ -547,6 +545,8 @@ public final class SQLiteStore: ClickStorage {
         return ("\(section) AND (? IS NULL OR \(column) = ?)", binds + [optional(query.member), optional(query.member)])
     }
 
+    /// The `WHERE` clause selecting documents (`d`) at or below a section, without `LIKE`: a range
+    /// on the path index (`'0'` is the character after `'/'`), so `_` and `%` in paths match only themselves.
     static func sectionFilter(_ section: SectionPath) -> (String, [SQLiteData]) {
         if section.isRoot { return ("1 = 1", []) }
         // One range on the path index (which also gives the path order), then the `/` boundary.
