@@ -1,4 +1,4 @@
--- ClickTracker: PostgreSQL schema, version 6.
+-- ClickTracker: PostgreSQL schema, version 7.
 --
 -- Load by hand:   psql -v ON_ERROR_STOP=1 -f sql/db.sql DBNAME
 -- Loading it again is safe: it creates only what is missing, replaces the function with the same
@@ -26,8 +26,8 @@ DECLARE
     found integer;
 BEGIN
     SELECT max(version) INTO found FROM clicktracker_schema;
-    IF found > 6 THEN
-        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 6); upgrade clicktracker', found;
+    IF found > 7 THEN
+        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 7); upgrade clicktracker', found;
     END IF;
 END
 $$;
@@ -845,6 +845,84 @@ JOIN (SELECT DISTINCT path FROM document) AS d ON d.path = r.path OR (d.path >= 
 WHERE NOT EXISTS (SELECT 1 FROM clicktracker_schema WHERE version >= 6)
 ON CONFLICT DO NOTHING;
 
-INSERT INTO clicktracker_schema (version) VALUES (6) ON CONFLICT (version) DO NOTHING;
+-- Each reader's progress through a reading request, kept per request and summed up again only
+-- for readers whose evidence changed since: document_reader.changed_at is set by the triggers
+-- below on whatever moves a reading's stage or changes the document a path names. Changing a
+-- request's documents, a policy or tracking, retention of the summaries, purging a member and
+-- freezing set a request's progress aside (clicktracker_set_progress_aside).
+ALTER TABLE document_reader ADD COLUMN IF NOT EXISTS changed_at timestamptz NOT NULL DEFAULT now();
+CREATE INDEX IF NOT EXISTS document_reader_changed ON document_reader (document_id, changed_at);
+ALTER TABLE reading_request
+    ADD COLUMN IF NOT EXISTS progress_generation bigint NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS progress_as_of      timestamptz;
+CREATE TABLE IF NOT EXISTS request_reader (
+    request_id         bigint  NOT NULL REFERENCES reading_request (id) ON DELETE CASCADE,
+    member             text    NOT NULL,
+    stage              text    NOT NULL,
+    now_stage          text    NOT NULL,
+    documents_read     integer NOT NULL,
+    documents_read_now integer NOT NULL,
+    opened_at          timestamptz,
+    completed_at       timestamptz,
+    PRIMARY KEY (request_id, member)
+);
+
+CREATE OR REPLACE FUNCTION clicktracker_readings_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        UPDATE document_reader r SET changed_at = clock_timestamp()
+        FROM (SELECT DISTINCT member, document_id FROM new_readings) AS c
+        WHERE r.member = c.member AND r.document_id = c.document_id;
+    ELSE
+        UPDATE document_reader r SET changed_at = clock_timestamp()
+        FROM (
+            SELECT DISTINCT n.member, n.document_id
+            FROM new_readings n JOIN old_readings o USING (member, document_id, version)
+            WHERE (n.first_view, n.last_view, n.read_at, n.acknowledged_at)
+                  IS DISTINCT FROM (o.first_view, o.last_view, o.read_at, o.acknowledged_at)
+        ) AS c
+        WHERE r.member = c.member AND r.document_id = c.document_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER IF EXISTS reading_added ON reading;
+CREATE TRIGGER reading_added AFTER INSERT ON reading REFERENCING NEW TABLE AS new_readings
+    FOR EACH STATEMENT EXECUTE FUNCTION clicktracker_readings_changed();
+DROP TRIGGER IF EXISTS reading_changed ON reading;
+CREATE TRIGGER reading_changed AFTER UPDATE ON reading REFERENCING OLD TABLE AS old_readings NEW TABLE AS new_readings
+    FOR EACH STATEMENT EXECUTE FUNCTION clicktracker_readings_changed();
+
+-- A document seen at a path another one had, or a new version, a move or a new key: the readers
+-- of the documents at those paths.
+CREATE OR REPLACE FUNCTION clicktracker_document_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE document_reader SET changed_at = clock_timestamp()
+    WHERE document_id IN (SELECT id FROM document WHERE path = NEW.path OR (TG_OP = 'UPDATE' AND path = OLD.path));
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER IF EXISTS document_added ON document;
+CREATE TRIGGER document_added AFTER INSERT ON document FOR EACH ROW EXECUTE FUNCTION clicktracker_document_changed();
+DROP TRIGGER IF EXISTS document_changed ON document;
+CREATE TRIGGER document_changed AFTER UPDATE OF key, path, version ON document FOR EACH ROW
+    WHEN (OLD.key IS DISTINCT FROM NEW.key OR OLD.path IS DISTINCT FROM NEW.path OR OLD.version IS DISTINCT FROM NEW.version)
+    EXECUTE FUNCTION clicktracker_document_changed();
+
+-- Sets aside the progress kept for one request (all when NULL): it is summed up again from the
+-- readings at the next report.
+CREATE OR REPLACE FUNCTION clicktracker_set_progress_aside(request bigint) RETURNS void
+LANGUAGE sql AS $$
+    WITH aside AS (
+        UPDATE reading_request SET progress_generation = progress_generation + 1, progress_as_of = NULL
+        WHERE request IS NULL OR id = request
+        RETURNING id
+    )
+    DELETE FROM request_reader WHERE request_id IN (SELECT id FROM aside);
+$$;
+
+INSERT INTO clicktracker_schema (version) VALUES (7) ON CONFLICT (version) DO NOTHING;
 
 COMMIT;

@@ -23,6 +23,7 @@ public enum PostgresSchema {
                     + (from < 6
                         ? "; readings that met their reading time were dated from their summaries, and reading requests now name the documents seen under them"
                         : "")
+                    + (from < 7 ? "; reading requests keep each reader's progress, summed up when a request is first shown" : "")
             case .current: "the ClickTracker schema is current (version \(PostgresSchema.version)); nothing to do"
             }
         }
@@ -42,7 +43,7 @@ public enum PostgresSchema {
     }
 
     /// The schema version `sql/db.sql` creates.
-    public static let version = 6
+    public static let version = 7
 
     /// The text of `sql/db.sql`.
     public static let sql = String(decoding: PackageResources.db_sql, as: UTF8.self)

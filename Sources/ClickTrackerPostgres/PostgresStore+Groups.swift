@@ -75,7 +75,8 @@ extension PostgresStore {
     public func purge(member: String) async throws -> Int {
         let (client, logger) = (client, logger)
         return try await run(.report) {
-            let rows = try await client.query(
+            try await client.withTransaction(logger: logger) { connection in
+            let rows = try await connection.query(
                 """
                 WITH views AS (DELETE FROM view WHERE member = \(member) RETURNING 1),
                      clicks AS (DELETE FROM click WHERE member = \(member) RETURNING document_id),
@@ -90,8 +91,11 @@ extension PostgresStore {
                 """,
                 logger: logger
             )
-            for try await count in rows.decode(Int.self) { return count }
-            return 0
+            var count = 0
+            for try await value in rows.decode(Int.self) { count = value }
+            try await connection.query("SELECT clicktracker_set_progress_aside(NULL)", logger: logger)
+            return count
+            }
         }
     }
 

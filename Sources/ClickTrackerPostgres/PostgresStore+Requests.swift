@@ -104,6 +104,7 @@ extension PostgresStore {
                     """,
                     logger: logger
                 )
+                try await connection.query("SELECT clicktracker_set_progress_aside(\(requestID))", logger: logger)
                 return true
             }
         }
@@ -162,6 +163,9 @@ extension PostgresStore {
             resolved[name] = (id, DocumentReference(key: key, path: path, title: title), version)
         }
         let documentIDs = Array(Set(resolved.values.map(\.id)))
+        guard !members.isEmpty else {
+            return paths.map { path in DocumentReadings(path: path, document: resolved[path]?.reference, readers: []) }
+        }
         let rows = try await client.query(
             """
             SELECT \(unescaped: Self.readingColumns) FROM reading r
@@ -183,36 +187,48 @@ extension PostgresStore {
         }
     }
 
-    @discardableResult
-    public func freezeRequest(id: Int64, at time: Date, cells: [FrozenCell]) async throws -> Bool {
+    public func addFrozenCells(_ cells: [FrozenCell], requestID: Int64) async throws {
         let (client, logger) = (client, logger)
-        return try await run(.report) {
-            let rows = try await client.query(
-                """
-                WITH frozen AS (
-                    UPDATE reading_request SET frozen_at = \(time) WHERE id = \(id) AND frozen_at IS NULL RETURNING id
-                ),
-                cells AS (
+        for chunk in cells.chunks(of: Self.cellsPerStatement) {
+            _ = try await run(.report) {
+                try await client.query(
+                    """
                     INSERT INTO request_cell (request_id, member, path, stage, reached_at)
-                    SELECT frozen.id, c.member, c.path, c.stage, nullif(c.at, \(Date.distantPast))
-                    FROM frozen, unnest(\(cells.map(\.member))::text[], \(cells.map(\.path))::text[], \(cells.map(\.stage.rawValue))::text[],
-                                        \(cells.map { $0.reachedAt ?? .distantPast })::timestamptz[]) AS c (member, path, stage, at)
+                    SELECT r.id, c.member, c.path, c.stage, nullif(c.at, \(Date.distantPast))
+                    FROM reading_request r,
+                         unnest(\(chunk.map(\.member))::text[], \(chunk.map(\.path))::text[], \(chunk.map(\.stage.rawValue))::text[],
+                                \(chunk.map { $0.reachedAt ?? .distantPast })::timestamptz[]) AS c (member, path, stage, at)
+                    WHERE r.id = \(requestID)
                     ON CONFLICT DO NOTHING
+                    """,
+                    logger: logger
                 )
-                SELECT count(*) FROM frozen
-                """,
-                logger: logger
-            )
-            for try await count in rows.decode(Int.self) { return count > 0 }
-            return false
+            }
         }
     }
 
-    public func frozenCells(requestID: Int64) async throws -> [FrozenCell] {
+    @discardableResult
+    public func freezeRequest(id: Int64, at time: Date) async throws -> Bool {
+        let (client, logger) = (client, logger)
+        return try await run(.report) {
+            try await client.withTransaction(logger: logger) { connection in
+                let rows = try await connection.query(
+                    "UPDATE reading_request SET frozen_at = \(time) WHERE id = \(id) AND frozen_at IS NULL RETURNING id",
+                    logger: logger
+                )
+                var frozen = false
+                for try await _ in rows.decode(Int64.self) { frozen = true }
+                if frozen { try await connection.query("SELECT clicktracker_set_progress_aside(\(id))", logger: logger) }
+                return frozen
+            }
+        }
+    }
+
+    public func frozenCells(requestID: Int64, members: [String]) async throws -> [FrozenCell] {
         let (client, logger) = (client, logger)
         return try await run(.report) {
             let rows = try await client.query(
-                "SELECT member, path, stage, reached_at FROM request_cell WHERE request_id = \(requestID) ORDER BY member COLLATE \"C\", path",
+                "SELECT member, path, stage, reached_at FROM request_cell WHERE request_id = \(requestID) AND member = ANY(\(members))",
                 logger: logger
             )
             var cells: [FrozenCell] = []
@@ -220,7 +236,116 @@ extension PostgresStore {
                 guard let stage = ReadingStage(rawValue: stage) else { continue }
                 cells.append(FrozenCell(member: member, path: path, stage: stage, reachedAt: reachedAt))
             }
-            return cells
+            return cells.sorted { ($0.member, $0.path) < ($1.member, $1.path) }
         }
     }
+
+    public func requestProgress(requestID: Int64) async throws -> RequestProgress? {
+        let (client, logger) = (client, logger)
+        return try await run(.report) {
+            let request = try await client.query(
+                "SELECT progress_generation, progress_as_of FROM reading_request WHERE id = \(requestID)",
+                logger: logger
+            )
+            var kept: (generation: Int, asOf: Date?)?
+            for try await (generation, asOf) in request.decode((Int, Date?).self) { kept = (generation, asOf) }
+            guard let kept else { return nil }
+            let rows = try await client.query(
+                """
+                SELECT member, stage, now_stage, documents_read, documents_read_now, opened_at, completed_at
+                FROM request_reader WHERE request_id = \(requestID)
+                """,
+                logger: logger
+            )
+            var readers: [String: ReaderProgress] = [:]
+            for try await (member, stage, now, read, readNow, openedAt, completedAt) in rows.decode(
+                (String, String, String, Int, Int, Date?, Date?).self
+            ) {
+                guard let stage = ReadingStage(rawValue: stage), let now = ReadingStage(rawValue: now) else { continue }
+                readers[member] = ReaderProgress(
+                    stage: stage,
+                    now: now,
+                    documentsRead: read,
+                    documentsReadNow: readNow,
+                    openedAt: openedAt,
+                    completedAt: completedAt
+                )
+            }
+            return RequestProgress(readers: readers, generation: kept.generation, asOf: kept.asOf)
+        }
+    }
+
+    @discardableResult
+    public func saveRequestProgress(_ readers: [String: ReaderProgress], requestID: Int64, generation: Int, asOf: Date?) async throws -> Bool {
+        let (client, logger) = (client, logger)
+        let sorted = readers.sorted { $0.key < $1.key }
+        return try await run(.report) {
+            try await client.withTransaction(logger: logger) { connection in
+                let current = try await connection.query(
+                    "SELECT id FROM reading_request WHERE id = \(requestID) AND progress_generation = \(generation) FOR UPDATE",
+                    logger: logger
+                )
+                var found = false
+                for try await _ in current.decode(Int64.self) { found = true }
+                guard found else { return false }
+                for chunk in sorted.chunks(of: Self.cellsPerStatement) {
+                    let progress = chunk.map(\.value)
+                    try await connection.query(
+                        """
+                        INSERT INTO request_reader
+                            (request_id, member, stage, now_stage, documents_read, documents_read_now, opened_at, completed_at)
+                        SELECT \(requestID), p.member, p.stage, p.now_stage, p.documents_read, p.documents_read_now,
+                               nullif(p.opened_at, \(Date.distantPast)), nullif(p.completed_at, \(Date.distantPast))
+                        FROM unnest(\(chunk.map(\.key))::text[], \(progress.map(\.stage.rawValue))::text[], \(progress.map(\.now.rawValue))::text[],
+                                    \(progress.map(\.documentsRead))::integer[], \(progress.map(\.documentsReadNow))::integer[],
+                                    \(progress.map { $0.openedAt ?? .distantPast })::timestamptz[],
+                                    \(progress.map { $0.completedAt ?? .distantPast })::timestamptz[])
+                             AS p (member, stage, now_stage, documents_read, documents_read_now, opened_at, completed_at)
+                        ON CONFLICT (request_id, member) DO UPDATE SET
+                            stage = excluded.stage, now_stage = excluded.now_stage, documents_read = excluded.documents_read,
+                            documents_read_now = excluded.documents_read_now, opened_at = excluded.opened_at,
+                            completed_at = excluded.completed_at
+                        """,
+                        logger: logger
+                    )
+                }
+                if let asOf {
+                    try await connection.query("UPDATE reading_request SET progress_as_of = \(asOf) WHERE id = \(requestID)", logger: logger)
+                }
+                return true
+            }
+        }
+    }
+
+    public func changedReaders(documents paths: [String], since time: Date?) async throws -> (members: Set<String>, asOf: Date) {
+        let (client, logger) = (client, logger)
+        let names = Array(Set(paths))
+        // Far enough back for a change stamped early in a transaction that committed later
+        // (writes are held to a few seconds).
+        let since = (time ?? .distantFuture).addingTimeInterval(-Self.commitMargin)
+        return try await run(.report) {
+            let clock = try await client.query("SELECT clock_timestamp()", logger: logger)
+            var asOf = Date()
+            for try await now in clock.decode(Date.self) { asOf = now }
+            guard time != nil else { return ([], asOf) }
+            let rows = try await client.query(
+                """
+                SELECT DISTINCT r.member
+                FROM document d JOIN document_reader r ON r.document_id = d.id AND r.changed_at > \(since)
+                WHERE d.key = ANY(\(names)) OR d.path = ANY(\(names))
+                """,
+                logger: logger
+            )
+            var members: Set<String> = []
+            for try await member in rows.decode(String.self) { members.insert(member) }
+            return (members, asOf)
+        }
+    }
+
+    /// Rows written per statement when keeping a request's cells or progress.
+    static let cellsPerStatement = 10_000
+
+    /// How long before its commit a change may have been stamped: changes stamped this long
+    /// before the time asked about are reported too.
+    static let commitMargin: TimeInterval = 10
 }

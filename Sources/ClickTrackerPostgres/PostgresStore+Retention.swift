@@ -57,6 +57,7 @@ extension PostgresStore {
                     logger: logger
                 )
                 for try await _ in summed {}
+                try await client.query("SELECT clicktracker_set_progress_aside(NULL)", logger: logger)
             }
         }
         return removed

@@ -307,6 +307,9 @@ public final class PostgresStore: ClickStorage, Service {
             """,
             logger: logger
         )
+        // A policy also decides whether a reading needs a confirmation or a re-read: every
+        // request's progress is summed up again.
+        try await connection.query("SELECT clicktracker_set_progress_aside(NULL)", logger: logger)
     }
 
     public func statistics() async throws -> StorageStatistics {

@@ -36,10 +36,3 @@ struct ClickSummary: Hashable {
         return Array(summaries.values)
     }
 }
-
-extension Array {
-    /// The array cut into consecutive slices of at most `size` elements.
-    func chunks(of size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
-    }
-}

@@ -247,6 +247,59 @@ enum SQLiteSchema {
             BEGIN UPDATE document SET reader_rows = reader_rows - 1 WHERE id = old.document_id; END
             """,
         ],
+        // Version 7: each reader's progress through a reading request, kept per request and summed
+        // up again only for readers whose evidence changed since (`document_reader.changed_at`,
+        // set by triggers on whatever moves a reading's stage or changes the document a path names).
+        [
+            "ALTER TABLE document_reader ADD COLUMN changed_at INTEGER NOT NULL DEFAULT 0",
+            "CREATE INDEX document_reader_changed ON document_reader(document_id, changed_at)",
+            """
+            CREATE TRIGGER document_reader_changed AFTER INSERT ON document_reader
+            BEGIN UPDATE document_reader SET changed_at = \(SQLiteStore.clock) WHERE member = new.member AND document_id = new.document_id; END
+            """,
+            """
+            CREATE TRIGGER reading_added AFTER INSERT ON reading
+            BEGIN UPDATE document_reader SET changed_at = \(SQLiteStore.clock) WHERE member = new.member AND document_id = new.document_id; END
+            """,
+            """
+            CREATE TRIGGER reading_changed AFTER UPDATE ON reading
+            WHEN old.first_view IS NOT new.first_view OR old.last_view IS NOT new.last_view OR old.read_at IS NOT new.read_at
+                OR old.acknowledged_at IS NOT new.acknowledged_at
+            BEGIN UPDATE document_reader SET changed_at = \(SQLiteStore.clock) WHERE member = new.member AND document_id = new.document_id; END
+            """,
+            // A document seen at a path another one had, or a new version, a move or a new key:
+            // the readers of the documents at those paths.
+            """
+            CREATE TRIGGER document_added AFTER INSERT ON document
+            BEGIN
+                UPDATE document_reader SET changed_at = \(SQLiteStore.clock)
+                WHERE document_id IN (SELECT id FROM document WHERE path = new.path AND id <> new.id);
+            END
+            """,
+            """
+            CREATE TRIGGER document_changed AFTER UPDATE OF key, path, version ON document
+            WHEN old.key IS NOT new.key OR old.path IS NOT new.path OR old.version IS NOT new.version
+            BEGIN
+                UPDATE document_reader SET changed_at = \(SQLiteStore.clock)
+                WHERE document_id IN (SELECT id FROM document WHERE path IN (old.path, new.path));
+            END
+            """,
+            "ALTER TABLE reading_request ADD COLUMN progress_generation INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE reading_request ADD COLUMN progress_as_of INTEGER",
+            """
+            CREATE TABLE request_reader (
+                request_id INTEGER NOT NULL REFERENCES reading_request(id) ON DELETE CASCADE,
+                member TEXT NOT NULL,
+                stage TEXT NOT NULL,
+                now_stage TEXT NOT NULL,
+                documents_read INTEGER NOT NULL,
+                documents_read_now INTEGER NOT NULL,
+                opened_at INTEGER,
+                completed_at INTEGER,
+                PRIMARY KEY (request_id, member)
+            )
+            """,
+        ],
     ]
 
     /// The version this binary writes.
@@ -258,6 +311,9 @@ enum SQLiteSchema {
         if version < 6 {
             summary +=
                 "; readings that met their reading time were dated from their summaries, and reading requests now name the documents seen under them"
+        }
+        if version < 7 {
+            summary += "; reading requests keep each reader's progress, summed up when a request is first shown"
         }
         return summary
     }

@@ -83,6 +83,7 @@ extension SQLiteStore {
             for table in ["click", "reading", "document_reader", "group_member", "request_member", "request_cell", "person"] {
                 _ = try await connection.query("DELETE FROM \(table) WHERE member = ?", [.text(member)])
             }
+            try await Self.setProgressAside(requestID: nil, on: connection)
             return views
         }
     }

@@ -57,5 +57,8 @@ extension SQLiteStore {
             """,
             [.integer(keepEarlierDates ? 1 : 0)] + binds
         )
+        // A policy also decides whether a reading needs a confirmation or a re-read: every
+        // request's progress is summed up again.
+        try await setProgressAside(requestID: nil, on: connection)
     }
 }

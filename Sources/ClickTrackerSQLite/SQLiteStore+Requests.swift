@@ -86,6 +86,7 @@ extension SQLiteStore {
             guard !exists.isEmpty else { return false }
             _ = try await connection.query("DELETE FROM request_document WHERE request_id = ?", [.integer(Int(requestID))])
             try await Self.insertDocuments(paths, requestID: Int(requestID), on: connection)
+            try await Self.setProgressAside(requestID: requestID, on: connection)
             return true
         }
     }
@@ -134,17 +135,17 @@ extension SQLiteStore {
         let expected = Set(members)
         let fold = EvidenceFold()
         let documentIDs = Array(Set(resolved.values.map(\.id)))
-        // The summaries of the request's documents, filtered by member here: a request's documents
-        // are read mostly by its readers, and this keeps the statement small for any group.
-        for chunk in documentIDs.chunks(of: Self.rowsPerStatement) {
-            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+        // The members' summaries of the documents, looked up by key (member, document).
+        for (readers, documents) in Self.pairs(members: Array(expected).sorted(), documentIDs: documentIDs) {
             try await reader.query(
                 """
                 SELECT member, document_id, version, words, views, first_view, last_view, active_ms, max_scroll, reached_end,
                        automated, acknowledged_at, read_at
-                FROM reading WHERE document_id IN (\(placeholders))
+                FROM reading
+                WHERE member IN (\(Array(repeating: "?", count: readers.count).joined(separator: ", ")))
+                    AND document_id IN (\(Array(repeating: "?", count: documents.count).joined(separator: ", ")))
                 """,
-                chunk.map(SQLiteData.integer)
+                readers.map(SQLiteData.text) + documents.map(SQLiteData.integer)
             ) { row in
                 // By position: thirteen columns, in the order selected.
                 let data = row.columns.map(\.data)
@@ -181,46 +182,173 @@ extension SQLiteStore {
         }
     }
 
+    /// Chunks of members × chunks of documents, each small enough for one statement.
+    private static func pairs(members: [String], documentIDs: [Int]) -> [(members: [String], documents: [Int])] {
+        members.chunks(of: 100).flatMap { readers in documentIDs.chunks(of: rowsPerStatement).map { (Array(readers), Array($0)) } }
+    }
+
+    public func addFrozenCells(_ cells: [FrozenCell], requestID: Int64) async throws {
+        for chunk in cells.chunks(of: Self.rowsPerStatement) {
+            try await transaction { connection in
+                _ = try await connection.query(
+                    """
+                    INSERT INTO request_cell (request_id, member, path, stage, reached_at)
+                    SELECT column1, column2, column3, column4, column5 FROM (VALUES \(Self.placeholders(rows: chunk.count, columns: 5)))
+                    WHERE EXISTS (SELECT 1 FROM reading_request WHERE id = ?)
+                    ON CONFLICT (request_id, member, path) DO NOTHING
+                    """,
+                    chunk.flatMap { cell -> [SQLiteData] in
+                        [
+                            .integer(Int(requestID)), .text(cell.member), .text(cell.path), .text(cell.stage.rawValue),
+                            Self.optional(cell.reachedAt.map(Self.milliseconds)),
+                        ]
+                    } + [.integer(Int(requestID))]
+                )
+            }
+        }
+    }
+
     @discardableResult
-    public func freezeRequest(id: Int64, at time: Date, cells: [FrozenCell]) async throws -> Bool {
+    public func freezeRequest(id: Int64, at time: Date) async throws -> Bool {
         try await transaction { connection in
             let frozen = try await connection.query(
                 "UPDATE reading_request SET frozen_at = ? WHERE id = ? AND frozen_at IS NULL RETURNING id",
                 [.integer(Self.milliseconds(time)), .integer(Int(id))]
             )
             guard !frozen.isEmpty else { return false }
-            for chunk in cells.chunks(of: Self.rowsPerStatement) {
+            try await Self.setProgressAside(requestID: id, on: connection)
+            return true
+        }
+    }
+
+    public func frozenCells(requestID: Int64, members: [String]) async throws -> [FrozenCell] {
+        var cells: [FrozenCell] = []
+        for chunk in members.chunks(of: Self.rowsPerStatement) {
+            let rows = try await reader.query(
+                """
+                SELECT member, path, stage, reached_at FROM request_cell
+                WHERE request_id = ? AND member IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
+                """,
+                [.integer(Int(requestID))] + chunk.map(SQLiteData.text)
+            )
+            cells += rows.compactMap { row in
+                guard let member = row.column("member")?.string, let path = row.column("path")?.string,
+                    let stage = row.column("stage")?.string.flatMap(ReadingStage.init(rawValue:))
+                else { return nil }
+                return FrozenCell(member: member, path: path, stage: stage, reachedAt: Self.optionalDate(row.column("reached_at")))
+            }
+        }
+        return cells.sorted { ($0.member, $0.path) < ($1.member, $1.path) }
+    }
+
+    public func requestProgress(requestID: Int64) async throws -> RequestProgress? {
+        let request = try await reader.query(
+            "SELECT progress_generation, progress_as_of FROM reading_request WHERE id = ?",
+            [.integer(Int(requestID))]
+        )
+        guard let row = request.first else { return nil }
+        var readers: [String: ReaderProgress] = [:]
+        let rows = try await reader.query(
+            """
+            SELECT member, stage, now_stage, documents_read, documents_read_now, opened_at, completed_at
+            FROM request_reader WHERE request_id = ?
+            """,
+            [.integer(Int(requestID))]
+        )
+        for row in rows {
+            // By position: seven columns, in the order selected.
+            let data = row.columns.map(\.data)
+            guard data.count == 7, let member = data[0].string,
+                let stage = data[1].string.flatMap(ReadingStage.init(rawValue:)), let now = data[2].string.flatMap(ReadingStage.init(rawValue:))
+            else { continue }
+            readers[member] = ReaderProgress(
+                stage: stage,
+                now: now,
+                documentsRead: data[3].integer ?? 0,
+                documentsReadNow: data[4].integer ?? 0,
+                openedAt: Self.optionalDate(data[5]),
+                completedAt: Self.optionalDate(data[6])
+            )
+        }
+        return RequestProgress(
+            readers: readers,
+            generation: row.column("progress_generation")?.integer ?? 0,
+            asOf: Self.optionalDate(row.column("progress_as_of"))
+        )
+    }
+
+    @discardableResult
+    public func saveRequestProgress(_ readers: [String: ReaderProgress], requestID: Int64, generation: Int, asOf: Date?) async throws -> Bool {
+        try await transaction { connection in
+            let current = try await connection.query(
+                "SELECT 1 AS found FROM reading_request WHERE id = ? AND progress_generation = ?",
+                [.integer(Int(requestID)), .integer(generation)]
+            )
+            guard !current.isEmpty else { return false }
+            for chunk in readers.sorted(by: { $0.key < $1.key }).chunks(of: Self.rowsPerStatement) {
                 _ = try await connection.query(
                     """
-                    INSERT INTO request_cell (request_id, member, path, stage, reached_at) VALUES \(Self.placeholders(rows: chunk.count, columns: 5))
-                    ON CONFLICT (request_id, member, path) DO NOTHING
+                    INSERT OR REPLACE INTO request_reader
+                        (request_id, member, stage, now_stage, documents_read, documents_read_now, opened_at, completed_at)
+                    VALUES \(Self.placeholders(rows: chunk.count, columns: 8))
                     """,
-                    chunk.flatMap { cell -> [SQLiteData] in
+                    chunk.flatMap { member, progress -> [SQLiteData] in
                         [
-                            .integer(Int(id)), .text(cell.member), .text(cell.path), .text(cell.stage.rawValue),
-                            Self.optional(cell.reachedAt.map(Self.milliseconds)),
+                            .integer(Int(requestID)), .text(member), .text(progress.stage.rawValue), .text(progress.now.rawValue),
+                            .integer(progress.documentsRead), .integer(progress.documentsReadNow),
+                            Self.optional(progress.openedAt.map(Self.milliseconds)), Self.optional(progress.completedAt.map(Self.milliseconds)),
                         ]
                     }
+                )
+            }
+            if let asOf {
+                _ = try await connection.query(
+                    "UPDATE reading_request SET progress_as_of = ? WHERE id = ?",
+                    [.integer(Self.milliseconds(asOf)), .integer(Int(requestID))]
                 )
             }
             return true
         }
     }
 
-    public func frozenCells(requestID: Int64) async throws -> [FrozenCell] {
-        try await reader.query(
-            "SELECT member, path, stage, reached_at FROM request_cell WHERE request_id = ? ORDER BY member, path",
-            [.integer(Int(requestID))]
-        ).compactMap { row in
-            guard let member = row.column("member")?.string, let path = row.column("path")?.string,
-                let stage = row.column("stage")?.string.flatMap(ReadingStage.init(rawValue:))
-            else { return nil }
-            return FrozenCell(
-                member: member,
-                path: path,
-                stage: stage,
-                reachedAt: row.column("reached_at")?.integer.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+    public func changedReaders(documents paths: [String], since time: Date?) async throws -> (members: Set<String>, asOf: Date) {
+        let clock = try await reader.query("SELECT \(Self.clock) AS now")
+        let asOf = Self.date(clock.first?.column("now"))
+        guard let time else { return ([], asOf) }
+        var members: Set<String> = []
+        let since = SQLiteData.integer(Self.milliseconds(time.addingTimeInterval(-Self.commitMargin)))
+        for chunk in Array(Set(paths)).chunks(of: Self.rowsPerStatement) {
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            let rows = try await reader.query(
+                """
+                SELECT DISTINCT r.member AS member
+                FROM document d CROSS JOIN document_reader r INDEXED BY document_reader_changed ON r.document_id = d.id AND r.changed_at > ?
+                WHERE d.key IN (\(placeholders)) OR d.path IN (\(placeholders))
+                """,
+                [since] + chunk.map(SQLiteData.text) + chunk.map(SQLiteData.text)
             )
+            for row in rows { if let member = row.column("member")?.string { members.insert(member) } }
+        }
+        return (members, asOf)
+    }
+
+    /// The store's clock in SQL, in milliseconds since 1970 (what `changed_at` holds).
+    static let clock = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+
+    /// How long before its commit a change may have been stamped: changes stamped this long
+    /// before the time asked about are reported too (writes are short transactions).
+    static let commitMargin: TimeInterval = 10
+
+    /// Sets aside the progress kept for one request (all when `nil`): it is summed up again from
+    /// the readings at the next report.
+    static func setProgressAside(requestID: Int64?, on connection: SQLiteConnection) async throws {
+        let setAside = "UPDATE reading_request SET progress_generation = progress_generation + 1, progress_as_of = NULL"
+        if let requestID {
+            _ = try await connection.query("\(setAside) WHERE id = ?", [.integer(Int(requestID))])
+            _ = try await connection.query("DELETE FROM request_reader WHERE request_id = ?", [.integer(Int(requestID))])
+        } else {
+            _ = try await connection.query(setAside)
+            _ = try await connection.query("DELETE FROM request_reader")
         }
     }
 }

@@ -37,6 +37,7 @@ extension SQLiteStore {
                     """,
                     [limit]
                 )
+                try await Self.setProgressAside(requestID: nil, on: connection)
             }
         }
         return removed

@@ -600,6 +600,11 @@ public final class SQLiteStore: ClickStorage {
         Int((date.timeIntervalSince1970 * 1000).rounded())
     }
 
+    /// A time stored in milliseconds, `nil` for NULL.
+    static func optionalDate(_ data: SQLiteData?) -> Date? {
+        data?.integer.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+    }
+
     static func date(_ data: SQLiteData?) -> Date {
         Date(timeIntervalSince1970: Double(data?.integer ?? 0) / 1000)
     }

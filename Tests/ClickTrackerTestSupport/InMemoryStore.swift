@@ -16,6 +16,7 @@ public actor InMemoryStore: ClickStorage {
     private var groupMembers: [String: Set<String>] = [:]
     private var requests: [ReadingRequest] = []
     private var frozen: [Int64: [FrozenCell]] = [:]
+    private var kept: [Int64: RequestProgress] = [:]
     private var tokens: [APIToken] = []
     private var audit: [AuditEntry] = []
     private var endedSessions: Set<String> = []
@@ -174,6 +175,7 @@ public actor InMemoryStore: ClickStorage {
     public func setRequestDocuments(_ paths: [String], requestID: Int64) async throws -> Bool {
         guard let index = requests.firstIndex(where: { $0.id == requestID }) else { return false }
         requests[index].documents = paths
+        kept[requestID] = RequestProgress(readers: [:], generation: (kept[requestID]?.generation ?? 0) + 1, asOf: nil)
         return true
     }
 
@@ -187,14 +189,40 @@ public actor InMemoryStore: ClickStorage {
         paths.map { path in DocumentReadings(path: path, document: events.last { $0.document.key == path }?.document, readers: []) }
     }
 
-    public func freezeRequest(id: Int64, at time: Date, cells: [FrozenCell]) async throws -> Bool {
+    public func addFrozenCells(_ cells: [FrozenCell], requestID: Int64) async throws {
+        let kept = Set((frozen[requestID] ?? []).map { [$0.member, $0.path] })
+        frozen[requestID, default: []] += cells.filter { !kept.contains([$0.member, $0.path]) }
+    }
+
+    public func freezeRequest(id: Int64, at time: Date) async throws -> Bool {
         guard let index = requests.firstIndex(where: { $0.id == id && $0.frozenAt == nil }) else { return false }
         requests[index].frozenAt = time
-        frozen[id] = cells
+        kept[id] = RequestProgress(readers: [:], generation: (kept[id]?.generation ?? 0) + 1, asOf: nil)
         return true
     }
 
-    public func frozenCells(requestID: Int64) async throws -> [FrozenCell] { frozen[requestID] ?? [] }
+    public func frozenCells(requestID: Int64, members: [String]) async throws -> [FrozenCell] {
+        (frozen[requestID] ?? []).filter { members.contains($0.member) }
+    }
+
+    public func requestProgress(requestID: Int64) async throws -> RequestProgress? {
+        guard requests.contains(where: { $0.id == requestID }) else { return nil }
+        return kept[requestID] ?? RequestProgress(readers: [:], generation: 0, asOf: nil)
+    }
+
+    public func saveRequestProgress(_ readers: [String: ReaderProgress], requestID: Int64, generation: Int, asOf: Date?) async throws -> Bool {
+        var progress = try await requestProgress(requestID: requestID)
+        guard progress?.generation == generation else { return false }
+        progress?.readers.merge(readers) { _, new in new }
+        if let asOf { progress?.asOf = asOf }
+        kept[requestID] = progress
+        return true
+    }
+
+    /// None: this store keeps no readings (see ``requestReadings(documents:members:)``).
+    public func changedReaders(documents paths: [String], since time: Date?) async throws -> (members: Set<String>, asOf: Date) {
+        ([], Date())
+    }
 
     public func purge(member: String) async throws -> Int {
         let removed = events.filter { $0.member == member }.count

@@ -291,17 +291,64 @@ extension StorageConformance {
         let byKey = try await second.requestReadings(documents: ["stable-id", "/p/moved"], members: ["alice"])
         #expect(byKey.map { $0.document?.key } == ["stable-id", "stable-id"] && byKey.allSatisfy { $0.readers.count == 1 })
 
-        // Frozen once; the first call wins.
+        // Each reader's progress is kept for the generation it was summed up under, with the
+        // store's time it is current up to; none at first.
+        let kept = try #require(try await second.requestProgress(requestID: id))
+        #expect(kept.readers.isEmpty && kept.asOf == nil)
+        #expect(try await second.requestProgress(requestID: 9999) == nil)
+        let (none, clock) = try await second.changedReaders(documents: ["/p/a"], since: nil)
+        #expect(none.isEmpty && abs(clock.timeIntervalSinceNow) < 600)
+        let progress = ReaderProgress(
+            stage: .read,
+            now: .acknowledged,
+            documentsRead: 1,
+            documentsReadNow: 2,
+            openedAt: t0.addingTimeInterval(10),
+            completedAt: t0.addingTimeInterval(40)
+        )
+        #expect(try await store.saveRequestProgress(["alice": progress, "bob": .notOpened], requestID: id, generation: kept.generation, asOf: nil))
+        #expect(try await store.saveRequestProgress([:], requestID: id, generation: kept.generation, asOf: clock))
+        let saved = try #require(try await second.requestProgress(requestID: id))
+        #expect(saved.readers == ["alice": progress, "bob": .notOpened] && saved.generation == kept.generation)
+        #expect(abs(try #require(saved.asOf).timeIntervalSince(clock)) < 0.001)
+
+        // Changed since then: the readers of the documents named whose evidence moved (changes
+        // stamped a little earlier may be reported too); none after every change.
+        try await store.record([Self.event("frank", "/p/b", at: 160, render: "rf")])
+        let changed = try await second.changedReaders(documents: ["/p/b", "/p/c"], since: clock).members
+        #expect(changed.contains("frank") && !changed.contains("alice") && !changed.contains("bob"))
+        #expect(try await second.changedReaders(documents: ["/p/b"], since: Date().addingTimeInterval(3600)).members.isEmpty)
+
+        // Tracking (a policy) or the documents changing set all of it aside: a new generation.
+        try await store.setTracked(try SectionPath("/p"), true)
+        let retracked = try #require(try await second.requestProgress(requestID: id))
+        #expect(retracked.readers.isEmpty && retracked.asOf == nil && retracked.generation > kept.generation)
+        #expect(try await !store.saveRequestProgress(["alice": progress], requestID: id, generation: kept.generation, asOf: clock))
+        #expect(try await store.saveRequestProgress(["alice": progress], requestID: id, generation: retracked.generation, asOf: clock))
+        #expect(try await store.setRequestDocuments(["/p/a", "/p/b", "/p/c"], requestID: id))
+        let aside = try #require(try await second.requestProgress(requestID: id))
+        #expect(aside.readers.isEmpty && aside.asOf == nil && aside.generation > retracked.generation)
+
+        // Frozen cells: the first kept for a reader and document wins; frozen once, which sets
+        // the progress aside again (it is summed up at the deadline).
         let cells = [
             FrozenCell(member: "alice", path: "/p/a", stage: .acknowledged, reachedAt: t0.addingTimeInterval(50)),
             FrozenCell(member: "carol", path: "/p/a", stage: .notOpened, reachedAt: nil),
         ]
-        #expect(try await second.frozenCells(requestID: id).isEmpty)
-        #expect(try await store.freezeRequest(id: id, at: t0.addingTimeInterval(101), cells: cells))
-        #expect(try await !second.freezeRequest(id: id, at: t0.addingTimeInterval(102), cells: []))
-        #expect(try await !store.freezeRequest(id: 9999, at: t0, cells: cells))
-        #expect(try await second.frozenCells(requestID: id) == cells)
+        #expect(try await second.frozenCells(requestID: id, members: ["alice", "carol"]).isEmpty)
+        try await store.addFrozenCells(cells, requestID: id)
+        try await second.addFrozenCells([FrozenCell(member: "alice", path: "/p/a", stage: .opened, reachedAt: nil)], requestID: id)
+        try await store.addFrozenCells(cells, requestID: 9999)
+        #expect(try await store.saveRequestProgress(["alice": progress], requestID: id, generation: aside.generation, asOf: nil))
+        #expect(try await store.freezeRequest(id: id, at: t0.addingTimeInterval(101)))
+        #expect(try await !second.freezeRequest(id: id, at: t0.addingTimeInterval(102)))
+        #expect(try await !store.freezeRequest(id: 9999, at: t0))
+        #expect(try await second.frozenCells(requestID: id, members: ["alice", "bob", "carol"]) == cells)
+        #expect(try await second.frozenCells(requestID: id, members: ["carol"]) == [cells[1]])
         #expect(try await second.readingRequest(id: id)?.frozenAt == t0.addingTimeInterval(101))
+        let frozen = try #require(try await second.requestProgress(requestID: id))
+        #expect(frozen.readers.isEmpty && frozen.generation > aside.generation)
+        #expect(try await store.saveRequestProgress(["alice": progress], requestID: id, generation: frozen.generation, asOf: clock))
 
         // Purging alice removes every trace of her and nothing of anyone else.
         try await store.setGroup("board", members: [Person(member: "alice", displayName: "Alice"), Person(member: "bob")])
@@ -309,12 +356,14 @@ extension StorageConformance {
         #expect(try await store.purge(member: "alice") == 0)
         let after = try await second.requestReadings(documents: ["/p/a", "/p/b"], members: members)
         #expect(after.map { $0.readers.map(\.member) } == [["bob"], ["carol"]])
-        #expect(try await second.frozenCells(requestID: id).map(\.member) == ["carol"])
+        #expect(try await second.frozenCells(requestID: id, members: ["alice", "carol"]).map(\.member) == ["carol"])
+        let purged = try #require(try await second.requestProgress(requestID: id))
+        #expect(purged.readers.isEmpty && purged.generation > frozen.generation)
         #expect(try await store.readers(ReadersQuery(section: .root, member: "alice")).total == 0)
         #expect(try await store.accessLog(AccessLogQuery(section: .root, member: "alice")).total == 0)
         #expect(try await store.people(["alice"]).isEmpty)
         #expect(try await store.members(ofGroup: "board")?.map(\.member) == ["bob"])
         #expect(try await store.readingRequest(id: id)?.members == ["carol", "dave"])
-        #expect(try await store.statistics().views == 3)
+        #expect(try await store.statistics().views == 4)
     }
 }

@@ -108,8 +108,12 @@ actor GatedStore: ClickStorage {
     func setRequestDocuments(_ paths: [String], requestID: Int64) async throws -> Bool { false }
     func documents(under section: SectionPath) async throws -> [DocumentReference] { [] }
     func requestReadings(documents paths: [String], members: [String]) async throws -> [DocumentReadings] { [] }
-    func freezeRequest(id: Int64, at time: Date, cells: [FrozenCell]) async throws -> Bool { false }
-    func frozenCells(requestID: Int64) async throws -> [FrozenCell] { [] }
+    func addFrozenCells(_ cells: [FrozenCell], requestID: Int64) async throws {}
+    func freezeRequest(id: Int64, at time: Date) async throws -> Bool { false }
+    func frozenCells(requestID: Int64, members: [String]) async throws -> [FrozenCell] { [] }
+    func requestProgress(requestID: Int64) async throws -> RequestProgress? { nil }
+    func saveRequestProgress(_ readers: [String: ReaderProgress], requestID: Int64, generation: Int, asOf: Date?) async throws -> Bool { false }
+    func changedReaders(documents paths: [String], since time: Date?) async throws -> (members: Set<String>, asOf: Date) { ([], Date()) }
     func purge(member: String) async throws -> Int { 0 }
     func purgeViews(before cutoff: Date, everything: Bool) async throws -> Int { 0 }
     func openings(under section: SectionPath) async throws -> [Date] { [] }

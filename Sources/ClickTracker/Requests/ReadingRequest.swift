@@ -22,7 +22,7 @@ public struct ReadingRequest: Sendable, Hashable, Identifiable {
     /// When the request was made, and by whom.
     public var createdAt: Date
     public var createdBy: String
-    /// When its status at the deadline was frozen (see ``ClickStorage/freezeRequest(id:at:cells:)``).
+    /// When its status at the deadline was frozen (see ``ClickStorage/freezeRequest(id:at:)``).
     public var frozenAt: Date?
 
     /// Creates a request.

@@ -2,7 +2,9 @@ import Foundation
 
 /// A reading request's status as one grid: expected readers × the request's documents, each cell
 /// the stage reached. Every figure shown about a request — the headline counts, the chart, each
-/// reader's "read 2 of 3", the downloads — is derived from these cells, so none can disagree.
+/// reader's "read 2 of 3", the downloads — is derived from these cells (summed up per reader as
+/// ``ReaderProgress``, which the store keeps), so none can disagree. The grid holds the readers'
+/// progress; a page loads only the cells it shows (``cells(of:columns:readings:frozen:deadline:)``).
 ///
 /// Before the deadline the grid shows where readers stand now; once it has passed, where they
 /// stood at the deadline (never below the status frozen then) and what they have done since.
@@ -39,25 +41,10 @@ public struct RequestGrid: Sendable {
         public var isLate: Bool { now > stage }
     }
 
-    /// One expected reader: their cells, in the order of the columns.
+    /// One expected reader and their progress over all documents.
     public struct Row: Sendable, Hashable {
         public var person: Person
-        public var cells: [Cell]
-        /// Over all documents: read (or acknowledged) when every one is, opened when any is.
-        public var stage: ReadingStage
-        /// The same now.
-        public var now: ReadingStage
-        /// Documents read (or acknowledged) at the deadline once it has passed, else now.
-        public var documentsRead: Int
-        /// Documents read now.
-        public var documentsReadNow: Int
-        /// When the reader first opened any of the documents.
-        public var openedAt: Date?
-        /// When the reader had read all of them: by the deadline when they had, else later, or `nil`.
-        public var completedAt: Date?
-
-        /// `true` when the reader finished reading only after the deadline.
-        public var isLate: Bool { now >= .read && stage < .read }
+        public var progress: ReaderProgress
     }
 
     /// Readers by their stage with the whole request.
@@ -94,53 +81,67 @@ public struct RequestGrid: Sendable {
     /// The counts of ``rows``.
     public let counts: Counts
 
-    /// Builds the grid.
+    /// Builds the grid from each reader's progress, kept by the store.
     /// - Parameters:
     ///   - request: The request.
+    ///   - columns: The request's documents (see ``columns(_:policies:)``).
     ///   - people: The expected readers.
-    ///   - readings: The request's documents with the readers' evidence, in the request's order.
-    ///   - policies: The sections' reading policies.
-    ///   - frozen: The cells frozen at the deadline, if any; a stage is never shown below them.
+    ///   - progress: Each reader's progress; a reader missing here has opened nothing.
     ///   - now: The present.
-    public init(
-        request: ReadingRequest,
-        people: [Person],
-        readings: [DocumentReadings],
-        policies: SectionPolicies,
-        frozen: [FrozenCell] = [],
-        now: Date = Date()
-    ) {
-        let isPastDeadline = request.deadline <= now
-        let columns = readings.map {
-            Column(path: $0.path, document: $0.document, policy: policies.policy(forDocument: $0.document?.path ?? $0.path))
-        }
-        let evidence = readings.map { document in Dictionary(document.readers.map { ($0.member, $0) }) { first, _ in first } }
-        var frozenCells: [String: [String: FrozenCell]] = [:]
-        for cell in frozen { frozenCells[cell.member, default: [:]][cell.path] = cell }
-        let rows = people.map { person in
-            let cells = columns.indices.map { index in
-                Self.cell(
-                    evidence[index][person.member],
-                    frozen: frozenCells[person.member]?[columns[index].path],
-                    policy: columns[index].policy,
-                    deadline: isPastDeadline ? request.deadline : nil
-                )
-            }
-            return Self.row(person, cells: cells)
-        }
+    public init(request: ReadingRequest, columns: [Column], people: [Person], progress: [String: ReaderProgress], now: Date = Date()) {
+        let rows = people.map { Row(person: $0, progress: progress[$0.member] ?? .notOpened) }
         self.request = request
         self.columns = columns
-        self.isPastDeadline = isPastDeadline
+        self.isPastDeadline = request.deadline <= now
         self.rows = rows.sorted {
-            ($0.stage, $0.documentsRead, $0.person.label, $0.person.member) < ($1.stage, $1.documentsRead, $1.person.label, $1.person.member)
+            ($0.progress.stage, $0.progress.documentsRead, $0.person.label, $0.person.member)
+                < ($1.progress.stage, $1.progress.documentsRead, $1.person.label, $1.person.member)
         }
         self.counts = Counts(
             expected: rows.count,
-            read: rows.count { $0.stage >= .read },
-            opened: rows.count { $0.stage == .opened },
-            notOpened: rows.count { $0.stage == .notOpened },
-            late: rows.count(where: \.isLate)
+            read: rows.count { $0.progress.stage >= .read },
+            opened: rows.count { $0.progress.stage == .opened },
+            notOpened: rows.count { $0.progress.stage == .notOpened },
+            late: rows.count(where: \.progress.isLate)
         )
+    }
+
+    /// The columns of a request's documents, from their readings (in the request's order).
+    public static func columns(_ readings: [DocumentReadings], policies: SectionPolicies) -> [Column] {
+        readings.map { Column(path: $0.path, document: $0.document, policy: policies.policy(forDocument: $0.document?.path ?? $0.path)) }
+    }
+
+    /// The cells of `members` with some of a request's documents.
+    /// - Parameters:
+    ///   - members: The readers.
+    ///   - columns: The documents, matching `readings` one to one.
+    ///   - readings: The readers' evidence per document.
+    ///   - frozen: The cells frozen at the deadline, if any; a stage is never shown below them.
+    ///   - deadline: The deadline once it has passed (the cells' ``Cell/stage`` is then the stage
+    ///     at the deadline), `nil` before.
+    /// - Returns: Per member, a cell per column.
+    public static func cells(
+        of members: [String],
+        columns: [Column],
+        readings: [DocumentReadings],
+        frozen: [FrozenCell],
+        deadline: Date?
+    ) -> [String: [Cell]] {
+        let evidence = readings.map { document in Dictionary(document.readers.map { ($0.member, $0) }) { first, _ in first } }
+        var frozenCells: [String: [String: FrozenCell]] = [:]
+        for cell in frozen { frozenCells[cell.member, default: [:]][cell.path] = cell }
+        var cells: [String: [Cell]] = [:]
+        for member in members {
+            cells[member] = columns.indices.map { index in
+                cell(
+                    index < evidence.count ? evidence[index][member] : nil,
+                    frozen: frozenCells[member]?[columns[index].path],
+                    policy: columns[index].policy,
+                    deadline: deadline
+                )
+            }
+        }
+        return cells
     }
 
     /// A cell: the stage at the deadline (when given; never below the frozen one) and now.
@@ -153,36 +154,11 @@ public struct RequestGrid: Sendable {
         return Cell(stage: stage, reachedAt: reachedAt, now: now, nowReachedAt: nowReachedAt, openedAt: openedAt, evidence: summary)
     }
 
-    /// A reader's row from their cells.
-    private static func row(_ person: Person, cells: [Cell]) -> Row {
-        func overall(_ stages: [ReadingStage]) -> ReadingStage {
-            guard let weakest = stages.min() else { return .notOpened }
-            if weakest >= .read { return weakest }
-            return stages.contains { $0 >= .opened } ? .opened : .notOpened
-        }
-        let stage = overall(cells.map(\.stage))
-        let now = overall(cells.map(\.now))
-        let completedAt: Date? =
-            stage >= .read
-            ? cells.compactMap(\.reachedAt).max()
-            : now >= .read ? cells.compactMap { $0.stage >= .read ? $0.reachedAt : $0.nowReachedAt }.max() : nil
-        return Row(
-            person: person,
-            cells: cells,
-            stage: stage,
-            now: now,
-            documentsRead: cells.count { $0.stage >= .read },
-            documentsReadNow: cells.count { $0.now >= .read },
-            openedAt: cells.compactMap(\.openedAt).min(),
-            completedAt: completedAt
-        )
-    }
-
-    /// The cells to freeze at the deadline: every reader's stage with every document then.
-    public var cellsToFreeze: [FrozenCell] {
-        rows.flatMap { row in
-            zip(columns, row.cells).map { column, cell in
-                FrozenCell(member: row.person.member, path: column.path, stage: cell.stage, reachedAt: cell.reachedAt)
+    /// The cells to freeze at the deadline: each reader's stage with each document then.
+    public static func frozenCells(_ cells: [String: [Cell]], columns: [Column]) -> [FrozenCell] {
+        cells.flatMap { member, cells in
+            zip(columns, cells).map { column, cell in
+                FrozenCell(member: member, path: column.path, stage: cell.stage, reachedAt: cell.reachedAt)
             }
         }
     }

@@ -93,13 +93,34 @@ public protocol ClickStorage: Sendable {
     /// the order given, each member's evidence per version with the time each stage was reached.
     func requestReadings(documents paths: [String], members: [String]) async throws -> [DocumentReadings]
 
-    /// Freezes a request's status at its deadline; the first call wins (several instances may
-    /// try). Returns `false` when it was frozen already or there is no such request.
-    @discardableResult
-    func freezeRequest(id: Int64, at time: Date, cells: [FrozenCell]) async throws -> Bool
+    /// Keeps cells of a request's status at its deadline, leaving any kept already (several
+    /// instances may freeze a request at once).
+    func addFrozenCells(_ cells: [FrozenCell], requestID: Int64) async throws
 
-    /// The cells frozen for a request, empty until it is frozen.
-    func frozenCells(requestID: Int64) async throws -> [FrozenCell]
+    /// Marks a request's status frozen at its deadline (its cells added before) and sets its kept
+    /// progress aside, to be summed up again at the deadline; the first call wins. Returns `false`
+    /// when it was frozen already or there is no such request.
+    @discardableResult
+    func freezeRequest(id: Int64, at time: Date) async throws -> Bool
+
+    /// The cells frozen for some of a request's readers.
+    func frozenCells(requestID: Int64, members: [String]) async throws -> [FrozenCell]
+
+    /// The progress kept for a request's readers, `nil` when there is no such request. Changing
+    /// the request's documents, a section's policy or tracking, applying retention to the
+    /// summaries, purging a member and freezing set it aside (a new ``RequestProgress/generation``).
+    func requestProgress(requestID: Int64) async throws -> RequestProgress?
+
+    /// Keeps readers' progress through a request, when the kept progress is still of
+    /// `generation`; with `asOf`, marks it current up to that time (see
+    /// ``changedReaders(documents:since:)``). Returns `false` when it was set aside meanwhile.
+    @discardableResult
+    func saveRequestProgress(_ readers: [String: ReaderProgress], requestID: Int64, generation: Int, asOf: Date?) async throws -> Bool
+
+    /// The members whose evidence for the documents named by `paths` changed after `time` (a
+    /// reading, view, report or acknowledgement recorded, a new version or another document seen
+    /// at the path), none when `time` is `nil`; and the store's clock now, to ask from next time.
+    func changedReaders(documents paths: [String], since time: Date?) async throws -> (members: Set<String>, asOf: Date)
 
     /// Removes everything kept about one member — views, access log, reading summaries and
     /// acknowledgements, name and email, group and request memberships, frozen request status —

@@ -4,18 +4,43 @@ import Foundation
 /// The template values of a reading request's page: the counts, the chart and one page of the
 /// grid, all read from the same ``RequestGrid``.
 struct RequestPage {
+    /// The readers and documents one page shows.
+    struct Window {
+        /// The page of readers and the page of documents shown (1-based), and how many there are.
+        let readerPage: Int
+        let readerPages: Int
+        let documentPage: Int
+        let documentPages: Int
+        /// The grid's rows and columns shown.
+        let rows: Range<Int>
+        let columns: Range<Int>
+
+        /// The window of the pages asked for (the last one when beyond it).
+        init(grid: RequestGrid, page: (readers: Int, documents: Int)) {
+            let readers = RequestsController.readersPerPage
+            let documents = RequestsController.documentsPerPage
+            readerPages = max(1, (grid.rows.count + readers - 1) / readers)
+            documentPages = max(1, (grid.columns.count + documents - 1) / documents)
+            (readerPage, documentPage) = (min(page.readers, readerPages), min(page.documents, documentPages))
+            rows = min(grid.rows.count, (readerPage - 1) * readers)..<min(grid.rows.count, readerPage * readers)
+            columns = min(grid.columns.count, (documentPage - 1) * documents)..<min(grid.columns.count, documentPage * documents)
+        }
+    }
+
     let report: RequestReport
+    let window: Window
+    /// The cells of the window's rows and columns, per member.
+    let cells: [String: [RequestGrid.Cell]]
     let prefix: String
-    /// The page of readers and the page of documents shown (1-based).
-    let page: (readers: Int, documents: Int)
     let now = Date()
     /// "1 Dec 09:14" in the request's time zone (one formatter for the page: making one is slow).
     private let formatter: DateFormatter
 
-    init(report: RequestReport, prefix: String, page: (readers: Int, documents: Int)) {
+    init(report: RequestReport, window: Window, cells: [String: [RequestGrid.Cell]], prefix: String) {
         self.report = report
+        self.window = window
+        self.cells = cells
         self.prefix = prefix
-        self.page = page
         formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_GB")
         formatter.timeZone = TimeZone(identifier: report.request.timeZone) ?? .gmt
@@ -64,44 +89,40 @@ struct RequestPage {
 
     /// One page of readers × one page of documents, and the pager.
     private func gridValues(_ grid: RequestGrid, base: String) -> [String: Any] {
-        let readers = RequestsController.readersPerPage
-        let documents = RequestsController.documentsPerPage
-        let readerPages = max(1, (grid.rows.count + readers - 1) / readers)
-        let documentPages = max(1, (grid.columns.count + documents - 1) / documents)
-        let (readerPage, documentPage) = (min(page.readers, readerPages), min(page.documents, documentPages))
-        let rows = grid.rows.dropFirst((readerPage - 1) * readers).prefix(readers)
-        let columnRange = ((documentPage - 1) * documents)..<min(grid.columns.count, documentPage * documents)
+        let (readerPage, documentPage) = (window.readerPage, window.documentPage)
+        let columns = Array(grid.columns[window.columns])
         var values: [String: Any] = [
-            "columns": grid.columns[columnRange].map { column -> [String: Any] in
+            "columns": columns.map { column -> [String: Any] in
                 let url = (try? SectionPath(column.path)).map(\.urlEncoded) ?? ""
                 return ["label": column.label, "path": column.path, "url": url]
             },
-            "rows": rows.map { row -> [String: Any] in
+            "rows": grid.rows[window.rows].map { row -> [String: Any] in
+                let progress = row.progress
                 var values: [String: Any] = [
                     "member": row.person.member,
-                    "stage": row.stage.rawValue,
-                    "stageClass": Self.cssClass(row.stage),
-                    "documents": "\(row.documentsRead) of \(grid.columns.count)",
-                    "since": row.isLate
-                        ? "read all \(row.completedAt.map { short($0) } ?? "")"
-                        : row.now > row.stage ? "now \(row.now.rawValue)" : "",
-                    "cells": columnRange.map { index in cellValues(row.cells[index], column: grid.columns[index]) },
+                    "stage": progress.stage.rawValue,
+                    "stageClass": Self.cssClass(progress.stage),
+                    "documents": "\(progress.documentsRead) of \(grid.columns.count)",
+                    "since": progress.isLate
+                        ? "read all \(progress.completedAt.map { short($0) } ?? "")"
+                        : progress.now > progress.stage ? "now \(progress.now.rawValue)" : "",
+                    "cells": zip(columns, cells[row.person.member] ?? []).map { column, cell in cellValues(cell, column: column) },
                 ]
                 if let name = row.person.displayName { values["name"] = name }
                 return values
             },
             "readerRange": grid.rows.isEmpty
                 ? "No readers"
-                : "Readers \((readerPage - 1) * readers + 1)–\((readerPage - 1) * readers + rows.count) of \(grid.rows.count)",
+                : "Readers \(window.rows.lowerBound + 1)–\(window.rows.upperBound) of \(grid.rows.count)",
         ]
         func link(_ readerPage: Int, _ documentPage: Int) -> String { "\(base)?page=\(readerPage)&documents=\(documentPage)#readers" }
         if readerPage > 1 { values["previousReaders"] = link(readerPage - 1, documentPage) }
-        if readerPage < readerPages { values["nextReaders"] = link(readerPage + 1, documentPage) }
-        if documentPages > 1 {
-            values["documentRange"] = "documents \(columnRange.lowerBound + 1)–\(columnRange.upperBound) of \(grid.columns.count)"
+        if readerPage < window.readerPages { values["nextReaders"] = link(readerPage + 1, documentPage) }
+        if window.documentPages > 1 {
+            values["documentRange"] = "documents \(window.columns.lowerBound + 1)–\(window.columns.upperBound) of \(grid.columns.count)"
         }
         if documentPage > 1 { values["previousDocuments"] = link(readerPage, documentPage - 1) }
-        if documentPage < documentPages { values["nextDocuments"] = link(readerPage, documentPage + 1) }
+        if documentPage < window.documentPages { values["nextDocuments"] = link(readerPage, documentPage + 1) }
         return values
     }
 
@@ -130,8 +151,8 @@ struct RequestPage {
     /// Two lines from the rows: who had opened any of the documents, and who had read them all.
     private func chart(_ grid: RequestGrid) -> [String: Any] {
         let request = grid.request
-        let opened = grid.rows.compactMap { $0.now >= .opened ? $0.openedAt : nil }
-        let completed = grid.rows.compactMap(\.completedAt)
+        let opened = grid.rows.compactMap { $0.progress.now >= .opened ? $0.progress.openedAt : nil }
+        let completed = grid.rows.compactMap(\.progress.completedAt)
         let when = grid.isPastDeadline ? "by the deadline" : "by now"
         let counts = grid.counts
         let all = grid.columns.count == 1 ? "it" : "all \(grid.columns.count) documents"

@@ -110,7 +110,9 @@ struct RequestsController: Sendable {
             readers: max(1, parameters["page"].flatMap { Int(String($0)) } ?? 1),
             documents: max(1, parameters["documents"].flatMap { Int(String($0)) } ?? 1)
         )
-        return pages.page("request", RequestPage(report: report, prefix: prefix, page: page).values(), context: context)
+        let window = RequestPage.Window(grid: report.grid, page: page)
+        let cells = try await report.cells(rows: window.rows, columns: window.columns)
+        return pages.page("request", RequestPage(report: report, window: window, cells: cells, prefix: prefix).values(), context: context)
     }
 
     /// "1 document", "3 documents".

@@ -88,20 +88,31 @@ public enum Reports {
             columns: [
                 "user", "name", "email", "reader_status", "documents_read", "path", "title", "status", "status_now", "reached_at", "first_view",
                 "last_view", "views", "active_seconds", "acknowledged_at",
-            ],
-            rows: grid.rows.flatMap { row in
-                zip(grid.columns, row.cells).map { column, cell -> [ReportCell] in
-                    let evidence = cell.evidence
-                    return [
-                        .text(row.person.member), .text(row.person.displayName), .text(row.person.email), .text(row.stage.rawValue),
-                        .integer(row.documentsRead), .text(column.path), .text(column.document?.title), .text(cell.stage.rawValue),
-                        .text(cell.now.rawValue), .time(cell.reachedAt), .time(cell.openedAt), .time(evidence?.lastView),
-                        .integer(evidence?.views ?? 0), .integer((evidence?.versions.map(\.activeMilliseconds).max() ?? 0) / 1000),
-                        .time(evidence?.versions.compactMap(\.acknowledgedAt).min()),
-                    ]
-                }
+            ]
+        ) { offset, limit, _, _ in
+            // Rows are readers × documents: the readers that the rows asked for span, with all their cells.
+            let width = grid.columns.count
+            let total = grid.rows.count * width
+            let end = min(total, offset + limit)
+            guard width > 0, offset < end else { return .init(rows: [], total: total) }
+            let readers = (offset / width)..<((end - 1) / width + 1)
+            let cells = try await report.cells(rows: readers, columns: 0..<width)
+            var rows: [[ReportCell]] = []
+            for index in offset..<end {
+                let row = grid.rows[index / width]
+                let column = grid.columns[index % width]
+                guard let cell = cells[row.person.member]?[index % width] else { continue }
+                let evidence = cell.evidence
+                rows.append([
+                    .text(row.person.member), .text(row.person.displayName), .text(row.person.email), .text(row.progress.stage.rawValue),
+                    .integer(row.progress.documentsRead), .text(column.path), .text(column.document?.title), .text(cell.stage.rawValue),
+                    .text(cell.now.rawValue), .time(cell.reachedAt), .time(cell.openedAt), .time(evidence?.lastView),
+                    .integer(evidence?.views ?? 0), .integer((evidence?.versions.map(\.activeMilliseconds).max() ?? 0) / 1000),
+                    .time(evidence?.versions.compactMap(\.acknowledgedAt).min()),
+                ])
             }
-        )
+            return .init(rows: rows, total: total)
+        }
     }
 
     /// The audit log, newest first: who looked at which report, when.

@@ -1,16 +1,24 @@
 import ClickTracker
 import Foundation
 
-/// The report of one reading request: its grid of expected readers × documents, and which of its
-/// documents are outside every tracked section (nothing is recorded for them).
+/// The report of one reading request: every expected reader's progress (kept by the store and
+/// brought up to date here), the request's documents, and which of them are outside every
+/// tracked section (nothing is recorded for them). Cells are loaded for the readers and documents
+/// shown (``cells(rows:columns:)``), so a page costs what it shows.
 struct RequestReport: Sendable {
     let grid: RequestGrid
     let untrackedDocuments: [String]
+    /// Whether this report froze the request's status (its deadline had passed).
+    let froze: Bool
+    private let storage: any ClickStorage
 
     var request: ReadingRequest { grid.request }
 
-    /// Gathers the expected readers and their readings of the request's documents; the first
-    /// report built after the deadline freezes the status at the deadline.
+    /// Readers whose cells are loaded at once: their readings of every document of the request.
+    static let readersPerRead = 100
+
+    /// Gathers the expected readers and their progress; the first report built after the deadline
+    /// freezes the status at the deadline.
     static func make(_ request: ReadingRequest, storage: any ClickStorage, now: Date = Date()) async throws -> RequestReport {
         var people: [String: Person] = [:]
         if let group = request.group {
@@ -20,13 +28,85 @@ struct RequestReport: Sendable {
         let known = try await storage.people(listed)
         for member in listed { people[member] = known[member] ?? Person(member: member) }
         let policies = try await SectionPolicies.load(storage)
-        let readings = try await storage.requestReadings(documents: request.documents, members: Array(people.keys))
-        let frozen = request.frozenAt == nil ? [] : try await storage.frozenCells(requestID: request.id)
-        let grid = RequestGrid(request: request, people: Array(people.values), readings: readings, policies: policies, frozen: frozen, now: now)
-        if request.frozenAt == nil, grid.isPastDeadline {
-            try await storage.freezeRequest(id: request.id, at: now, cells: grid.cellsToFreeze)
+        let columns = RequestGrid.columns(try await storage.requestReadings(documents: request.documents, members: []), policies: policies)
+        var request = request
+        var froze = false
+        if request.frozenAt == nil, request.deadline <= now {
+            froze = try await freeze(request, members: people.keys.sorted(), columns: columns, storage: storage, now: now)
+            request = try await storage.readingRequest(id: request.id) ?? request
         }
+        let progress = try await Self.progress(request, members: Set(people.keys), columns: columns, storage: storage, now: now)
+        let grid = RequestGrid(request: request, columns: columns, people: Array(people.values), progress: progress, now: now)
         let untracked = request.documents.filter { path in (try? SectionPath(path)).flatMap(policies.section(for:)) == nil }
-        return RequestReport(grid: grid, untrackedDocuments: untracked)
+        return RequestReport(grid: grid, untrackedDocuments: untracked, froze: froze, storage: storage)
+    }
+
+    /// The cells of some of the grid's rows with some of its columns, per member.
+    func cells(rows: Range<Int>, columns: Range<Int>) async throws -> [String: [RequestGrid.Cell]] {
+        let members = grid.rows[rows].map(\.person.member)
+        return try await Self.cells(
+            of: members,
+            columns: Array(grid.columns[columns]),
+            request: request,
+            storage: storage,
+            deadline: grid.isPastDeadline ? request.deadline : nil
+        )
+    }
+
+    /// Loads the cells of `members`: their readings of the columns' documents and, once the
+    /// request is frozen, their frozen cells.
+    private static func cells(
+        of members: [String],
+        columns: [RequestGrid.Column],
+        request: ReadingRequest,
+        storage: any ClickStorage,
+        deadline: Date?
+    ) async throws -> [String: [RequestGrid.Cell]] {
+        guard !members.isEmpty else { return [:] }
+        let readings = try await storage.requestReadings(documents: columns.map(\.path), members: members)
+        let frozen = request.frozenAt == nil ? [] : try await storage.frozenCells(requestID: request.id, members: members)
+        return RequestGrid.cells(of: members, columns: columns, readings: readings, frozen: frozen, deadline: deadline)
+    }
+
+    /// Freezes the status at the deadline, a chunk of readers at a time; `false` when another
+    /// instance did it first.
+    private static func freeze(
+        _ request: ReadingRequest,
+        members: [String],
+        columns: [RequestGrid.Column],
+        storage: any ClickStorage,
+        now: Date
+    ) async throws -> Bool {
+        for chunk in members.chunks(of: readersPerRead) {
+            let cells = try await cells(of: Array(chunk), columns: columns, request: request, storage: storage, deadline: request.deadline)
+            try await storage.addFrozenCells(RequestGrid.frozenCells(cells, columns: columns), requestID: request.id)
+        }
+        return try await storage.freezeRequest(id: request.id, at: now)
+    }
+
+    /// Every expected reader's progress: what the store kept, summed up again for the readers
+    /// whose evidence changed since (or all, when it was set aside), and kept again.
+    private static func progress(
+        _ request: ReadingRequest,
+        members: Set<String>,
+        columns: [RequestGrid.Column],
+        storage: any ClickStorage,
+        now: Date
+    ) async throws -> [String: ReaderProgress] {
+        guard let kept = try await storage.requestProgress(requestID: request.id) else { return [:] }
+        let (changed, asOf) = try await storage.changedReaders(documents: request.documents, since: kept.asOf)
+        let stale = members.filter { kept.asOf == nil || changed.contains($0) || kept.readers[$0] == nil }.sorted()
+        var progress = kept.readers
+        let deadline = request.deadline <= now ? request.deadline : nil
+        for chunk in stale.chunks(of: readersPerRead) {
+            let cells = try await cells(of: Array(chunk), columns: columns, request: request, storage: storage, deadline: deadline)
+            let summed = cells.mapValues(ReaderProgress.init(cells:))
+            progress.merge(summed) { _, new in new }
+            try await storage.saveRequestProgress(summed, requestID: request.id, generation: kept.generation, asOf: nil)
+        }
+        if !stale.isEmpty || kept.asOf.map({ asOf.timeIntervalSince($0) > 60 }) ?? true {
+            try await storage.saveRequestProgress([:], requestID: request.id, generation: kept.generation, asOf: asOf)
+        }
+        return progress
     }
 }

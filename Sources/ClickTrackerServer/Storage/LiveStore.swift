@@ -137,12 +137,28 @@ final class LiveStore: ClickStorage {
         try await use { try await $0.requestReadings(documents: paths, members: members) }
     }
 
-    func freezeRequest(id: Int64, at time: Date, cells: [FrozenCell]) async throws -> Bool {
-        try await use { try await $0.freezeRequest(id: id, at: time, cells: cells) }
+    func addFrozenCells(_ cells: [FrozenCell], requestID: Int64) async throws {
+        try await use { try await $0.addFrozenCells(cells, requestID: requestID) }
     }
 
-    func frozenCells(requestID: Int64) async throws -> [FrozenCell] {
-        try await use { try await $0.frozenCells(requestID: requestID) }
+    func freezeRequest(id: Int64, at time: Date) async throws -> Bool {
+        try await use { try await $0.freezeRequest(id: id, at: time) }
+    }
+
+    func frozenCells(requestID: Int64, members: [String]) async throws -> [FrozenCell] {
+        try await use { try await $0.frozenCells(requestID: requestID, members: members) }
+    }
+
+    func requestProgress(requestID: Int64) async throws -> RequestProgress? {
+        try await use { try await $0.requestProgress(requestID: requestID) }
+    }
+
+    func saveRequestProgress(_ readers: [String: ReaderProgress], requestID: Int64, generation: Int, asOf: Date?) async throws -> Bool {
+        try await use { try await $0.saveRequestProgress(readers, requestID: requestID, generation: generation, asOf: asOf) }
+    }
+
+    func changedReaders(documents paths: [String], since time: Date?) async throws -> (members: Set<String>, asOf: Date) {
+        try await use { try await $0.changedReaders(documents: paths, since: time) }
     }
 
     func purge(member: String) async throws -> Int {

@@ -14,8 +14,8 @@ struct RequestFreezer: Service {
             do {
                 let now = Date()
                 for request in try await storage.readingRequests() where request.frozenAt == nil && request.deadline <= now {
-                    _ = try await RequestReport.make(request, storage: storage, now: now)
-                    logger.info("Froze the status of reading request \(request.id) at its deadline")
+                    let report = try await RequestReport.make(request, storage: storage, now: now)
+                    if report.froze { logger.info("Froze the status of reading request \(request.id) at its deadline") }
                 }
             } catch {
                 logger.warning("Could not freeze the reading requests whose deadline passed: \(error)")
