@@ -185,6 +185,8 @@ struct RequestsPageTests {
             #expect(stored.deadline == Date(timeIntervalSince1970: deadline) && stored.timeZone == "America/New_York")
             #expect(stored.documents == Self.papers)
             try await Self.readEverything(as: "bob", port: port)
+            // The request due in 2030 follows: bob's progress is summed up again.
+            try await Self.checkAgreement(admin, ahead, expected: .init(expected: 4, read: 2, opened: 1, notOpened: 1, late: 0), past: false)
             let after = try await admin.get(url).body
             #expect(after.contains("deadline " + RequestsController.format(Date(timeIntervalSince1970: deadline), timeZone: "America/New_York")))
             #expect(after.contains("<th scope=\"col\">At the deadline</th>") && after.contains("<th scope=\"col\">Since</th>"))
