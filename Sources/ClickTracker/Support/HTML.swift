@@ -2,18 +2,22 @@
 public enum HTML {
     /// Escapes `& < > " '` so the result is safe in element text and in quoted attributes.
     public static func escape(_ string: some StringProtocol) -> String {
-        var result = ""
-        result.reserveCapacity(string.utf8.count)
-        for character in string.unicodeScalars {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.unicodeScalars.append(character)
+        // Most values need nothing escaped: they are copied whole.
+        guard string.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
+            return String(string)
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(string.utf8.count + 16)
+        for byte in string.utf8 {
+            switch byte {
+            case 0x26: bytes += "&amp;".utf8
+            case 0x3C: bytes += "&lt;".utf8
+            case 0x3E: bytes += "&gt;".utf8
+            case 0x22: bytes += "&quot;".utf8
+            case 0x27: bytes += "&#39;".utf8
+            default: bytes.append(byte)
             }
         }
-        return result
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -33,18 +33,15 @@ struct RequestPage {
     let cells: [String: [RequestGrid.Cell]]
     let prefix: String
     let now = Date()
-    /// "1 Dec 09:14" in the request's time zone (one formatter for the page: making one is slow).
-    private let formatter: DateFormatter
+    /// "1 Dec 09:14" in the request's time zone.
+    private let formatter: ShortDate
 
     init(report: RequestReport, window: Window, cells: [String: [RequestGrid.Cell]], prefix: String) {
         self.report = report
         self.window = window
         self.cells = cells
         self.prefix = prefix
-        formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = TimeZone(identifier: report.request.timeZone) ?? .gmt
-        formatter.dateFormat = "d MMM HH:mm"
+        formatter = ShortDate(timeZone: TimeZone(identifier: report.request.timeZone) ?? .gmt)
     }
 
     func values() -> [String: Any] {
@@ -75,7 +72,8 @@ struct RequestPage {
             "stageWhen": passed ? "at the deadline (and, after the arrow, since)" : "now",
             "csvURL": "\(base)?format=csv",
             "jsonURL": "\(base)?format=json",
-            "documents": grid.columns.map { column -> [String: Any] in
+            // The documents of the grid's page of documents (all of them, up to 20).
+            "documents": grid.columns[window.columns].map { column -> [String: Any] in
                 ["label": column.document?.title ?? column.path, "path": column.path, "seen": column.document != nil]
             },
         ]
@@ -96,21 +94,8 @@ struct RequestPage {
                 let url = (try? SectionPath(column.path)).map(\.urlEncoded) ?? ""
                 return ["label": column.label, "path": column.path, "url": url]
             },
-            "rows": grid.rows[window.rows].map { row -> [String: Any] in
-                let progress = row.progress
-                var values: [String: Any] = [
-                    "member": row.person.member,
-                    "stage": progress.stage.rawValue,
-                    "stageClass": Self.cssClass(progress.stage),
-                    "documents": "\(progress.documentsRead) of \(grid.columns.count)",
-                    "since": progress.isLate
-                        ? "read all \(progress.completedAt.map { short($0) } ?? "")"
-                        : progress.now > progress.stage ? "now \(progress.now.rawValue)" : "",
-                    "cells": zip(columns, cells[row.person.member] ?? []).map { column, cell in cellValues(cell, column: column) },
-                ]
-                if let name = row.person.displayName { values["name"] = name }
-                return values
-            },
+            "gridRows": gridRows(grid, columns: columns),
+            "hasRows": !grid.rows.isEmpty,
             "readerRange": grid.rows.isEmpty
                 ? "No readers"
                 : "Readers \(window.rows.lowerBound + 1)–\(window.rows.upperBound) of \(grid.rows.count)",
@@ -126,26 +111,55 @@ struct RequestPage {
         return values
     }
 
-    /// A cell: its stage, the stage since the deadline when further, and its evidence in words.
-    private func cellValues(_ cell: RequestGrid.Cell, column: RequestGrid.Column) -> [String: Any] {
-        var evidence = ["\(column.label): \(cell.stage.rawValue)"]
-        if let reached = cell.reachedAt, cell.stage > .notOpened { evidence[0] += " on \(short(reached))" }
-        if cell.isLate { evidence.append("then \(cell.now.rawValue)\(cell.nowReachedAt.map { " on \(short($0))" } ?? "")") }
+    /// The rows of the page's readers, written directly as HTML (a page holds a thousand cells):
+    /// each reader, their stage, "2 of 3", since the deadline, and a cell per document shown.
+    private func gridRows(_ grid: RequestGrid, columns: [RequestGrid.Column]) -> String {
+        var html = ""
+        html.reserveCapacity(window.rows.count * (200 + columns.count * 250))
+        for row in grid.rows[window.rows] {
+            let progress = row.progress
+            html += "<tr><th scope=\"row\" class=\"member\">"
+            if let name = row.person.displayName {
+                html += HTML.escape(name) + " <span class=\"muted\">" + HTML.escape(row.person.member) + "</span>"
+            } else {
+                html += HTML.escape(row.person.member)
+            }
+            html += "</th><td class=\"stage \(Self.cssClass(progress.stage))\">\(progress.stage.rawValue)</td>"
+            html += "<td class=\"documents\">\(progress.documentsRead) of \(grid.columns.count)</td>"
+            if grid.isPastDeadline {
+                let since =
+                    progress.isLate
+                    ? "read all \(progress.completedAt.map { short($0) } ?? "")"
+                    : progress.now > progress.stage ? "now \(progress.now.rawValue)" : ""
+                html += "<td class=\"late\">\(since)</td>"
+            }
+            for (column, cell) in zip(columns, cells[row.person.member] ?? []) {
+                html += "<td class=\"cell \(Self.cssClass(cell.stage))\" tabindex=\"0\">\(cell.stage.rawValue)"
+                if cell.isLate { html += " → \(cell.now.rawValue)" }
+                html += "<span class=\"evidence\">" + HTML.escape(evidence(cell, column: column)) + "</span></td>"
+            }
+            html += "</tr>"
+        }
+        return html
+    }
+
+    /// A cell's evidence in words: the stage and when, what came after the deadline, the views,
+    /// active time against the time needed, scroll, confirmation, version and last view.
+    private func evidence(_ cell: RequestGrid.Cell, column: RequestGrid.Column) -> String {
+        var evidence = "\(column.label): \(cell.stage.rawValue)"
+        if let reached = cell.reachedAt, cell.stage > .notOpened { evidence += " on \(short(reached))" }
+        if cell.isLate { evidence += "; then \(cell.now.rawValue)\(cell.nowReachedAt.map { " on \(short($0))" } ?? "")" }
         if let summary = cell.evidence {
             let verdict = summary.verdict(column.policy)
-            evidence.append(RequestsController.plural(summary.views, "view"))
-            evidence.append(
-                "active \(TrackingController.duration(verdict.evidence.activeMilliseconds)) of \(TrackingController.duration(verdict.requiredMilliseconds)) needed"
-            )
-            evidence.append("scrolled \(verdict.evidence.maximumScroll)%\(verdict.evidence.reachedEnd ? ", end reached" : "")")
-            if let acknowledged = verdict.evidence.acknowledgedAt { evidence.append("acknowledged \(short(acknowledged))") }
-            if verdict.isEarlierVersion { evidence.append("an earlier version") }
-            if let last = summary.lastView { evidence.append("last view \(short(last))") }
+            evidence += "; " + RequestsController.plural(summary.views, "view")
+            evidence +=
+                "; active \(TrackingController.duration(verdict.evidence.activeMilliseconds)) of \(TrackingController.duration(verdict.requiredMilliseconds)) needed"
+            evidence += "; scrolled \(verdict.evidence.maximumScroll)%\(verdict.evidence.reachedEnd ? ", end reached" : "")"
+            if let acknowledged = verdict.evidence.acknowledgedAt { evidence += "; acknowledged \(short(acknowledged))" }
+            if verdict.isEarlierVersion { evidence += "; an earlier version" }
+            if let last = summary.lastView { evidence += "; last view \(short(last))" }
         }
-        return [
-            "stage": cell.stage.rawValue, "stageClass": Self.cssClass(cell.stage), "late": cell.isLate, "now": cell.now.rawValue,
-            "evidence": evidence.joined(separator: "; "),
-        ]
+        return evidence
     }
 
     /// Two lines from the rows: who had opened any of the documents, and who had read them all.
@@ -175,6 +189,6 @@ struct RequestPage {
     }
 
     private func short(_ date: Date) -> String {
-        formatter.string(from: date)
+        formatter.string(date)
     }
 }

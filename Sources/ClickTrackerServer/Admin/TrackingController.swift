@@ -216,7 +216,7 @@ struct TrackingController: Sendable {
     /// `m:ss` for a duration in milliseconds.
     static func duration(_ milliseconds: Int) -> String {
         let seconds = milliseconds / 1000
-        return "\(seconds / 60):\(String(format: "%02d", seconds % 60))"
+        return "\(seconds / 60):\(seconds % 60 < 10 ? "0" : "")\(seconds % 60)"
     }
 
     private static func policyValues(_ policy: ReadingPolicy, editable: Bool) -> [String: Any] {

@@ -331,8 +331,8 @@ enum Templates {
         <table id="request-grid" class="grid">
           <thead><tr><th scope="col">Reader</th><th scope="col">{{stageColumn}}</th><th scope="col">Read</th>{{#passed}}<th scope="col">Since</th>{{/passed}}{{#columns}}<th scope="col" class="document" title="{{path}}">{{#url}}<a href="{{url}}">{{/url}}{{label}}{{#url}}</a>{{/url}}</th>{{/columns}}</tr></thead>
           <tbody>
-          {{#rows}}<tr><th scope="row" class="member">{{> person}}</th><td class="stage {{stageClass}}">{{stage}}</td><td class="documents">{{documents}}</td>{{#passed}}<td class="late">{{since}}</td>{{/passed}}{{#cells}}<td class="cell {{stageClass}}" tabindex="0">{{stage}}{{#late}} → {{now}}{{/late}}<span class="evidence">{{evidence}}</span></td>{{/cells}}</tr>{{/rows}}
-          {{^rows}}<tr><td colspan="3" class="muted">Nobody is expected to read it: the group is empty or gone.</td></tr>{{/rows}}
+          {{{gridRows}}}
+          {{^hasRows}}<tr><td colspan="3" class="muted">Nobody is expected to read it: the group is empty or gone.</td></tr>{{/hasRows}}
           </tbody>
         </table>
         </div>
@@ -343,6 +343,7 @@ enum Templates {
             <form method="post" action="{{prefix}}/requests" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="remove-document"><input type="hidden" name="id" value="{{id}}"><input type="hidden" name="path" value="{{path}}"><button aria-label="Remove {{path}} from this request">Remove</button></form></li>{{/documents}}
           {{^documents}}<li class="muted">This request names no documents yet: add them below.</li>{{/documents}}
         </ul>
+        {{#documentRange}}<p class="pager">Showing {{documentRange}}, as in the grid{{#previousDocuments}} · <a href="{{previousDocuments}}">previous documents</a>{{/previousDocuments}}{{#nextDocuments}} · <a href="{{nextDocuments}}">next documents</a>{{/nextDocuments}}</p>{{/documentRange}}
         <form method="post" action="{{prefix}}/requests">
           <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="add-documents"><input type="hidden" name="id" value="{{id}}">
           <label for="add-documents">Add documents (paths, one per line)</label><textarea id="add-documents" name="documents" rows="2" spellcheck="false" placeholder="{{path}}/annex.html" required></textarea>
