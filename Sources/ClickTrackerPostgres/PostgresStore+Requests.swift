@@ -224,11 +224,14 @@ extension PostgresStore {
         }
     }
 
-    public func frozenCells(requestID: Int64, members: [String]) async throws -> [FrozenCell] {
+    public func frozenCells(requestID: Int64, members: [String], paths: [String]) async throws -> [FrozenCell] {
         let (client, logger) = (client, logger)
         return try await run(.report) {
             let rows = try await client.query(
-                "SELECT member, path, stage, reached_at FROM request_cell WHERE request_id = \(requestID) AND member = ANY(\(members))",
+                """
+                SELECT member, path, stage, reached_at FROM request_cell
+                WHERE request_id = \(requestID) AND member = ANY(\(members)) AND path = ANY(\(Array(Set(paths))))
+                """,
                 logger: logger
             )
             var cells: [FrozenCell] = []

@@ -221,21 +221,23 @@ extension SQLiteStore {
         }
     }
 
-    public func frozenCells(requestID: Int64, members: [String]) async throws -> [FrozenCell] {
+    public func frozenCells(requestID: Int64, members: [String], paths: [String]) async throws -> [FrozenCell] {
         var cells: [FrozenCell] = []
-        for chunk in members.chunks(of: Self.rowsPerStatement) {
+        for (readers, documents) in members.chunks(of: 100).flatMap({ readers in Array(Set(paths)).chunks(of: Self.rowsPerStatement).map { (readers, $0) } }) {
             let rows = try await reader.query(
                 """
                 SELECT member, path, stage, reached_at FROM request_cell
-                WHERE request_id = ? AND member IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
+                WHERE request_id = ? AND member IN (\(Array(repeating: "?", count: readers.count).joined(separator: ", ")))
+                    AND path IN (\(Array(repeating: "?", count: documents.count).joined(separator: ", ")))
                 """,
-                [.integer(Int(requestID))] + chunk.map(SQLiteData.text)
+                [.integer(Int(requestID))] + readers.map(SQLiteData.text) + documents.map(SQLiteData.text)
             )
             cells += rows.compactMap { row in
-                guard let member = row.column("member")?.string, let path = row.column("path")?.string,
-                    let stage = row.column("stage")?.string.flatMap(ReadingStage.init(rawValue:))
+                let data = row.columns.map(\.data)
+                guard data.count == 4, let member = data[0].string, let path = data[1].string,
+                    let stage = data[2].string.flatMap(ReadingStage.init(rawValue:))
                 else { return nil }
-                return FrozenCell(member: member, path: path, stage: stage, reachedAt: Self.optionalDate(row.column("reached_at")))
+                return FrozenCell(member: member, path: path, stage: stage, reachedAt: Self.optionalDate(data[3]))
             }
         }
         return cells.sorted { ($0.member, $0.path) < ($1.member, $1.path) }

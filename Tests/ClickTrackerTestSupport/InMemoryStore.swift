@@ -201,8 +201,8 @@ public actor InMemoryStore: ClickStorage {
         return true
     }
 
-    public func frozenCells(requestID: Int64, members: [String]) async throws -> [FrozenCell] {
-        (frozen[requestID] ?? []).filter { members.contains($0.member) }
+    public func frozenCells(requestID: Int64, members: [String], paths: [String]) async throws -> [FrozenCell] {
+        (frozen[requestID] ?? []).filter { members.contains($0.member) && paths.contains($0.path) }
     }
 
     public func requestProgress(requestID: Int64) async throws -> RequestProgress? {

@@ -335,7 +335,7 @@ extension StorageConformance {
             FrozenCell(member: "alice", path: "/p/a", stage: .acknowledged, reachedAt: t0.addingTimeInterval(50)),
             FrozenCell(member: "carol", path: "/p/a", stage: .notOpened, reachedAt: nil),
         ]
-        #expect(try await second.frozenCells(requestID: id, members: ["alice", "carol"]).isEmpty)
+        #expect(try await second.frozenCells(requestID: id, members: ["alice", "carol"], paths: ["/p/a"]).isEmpty)
         try await store.addFrozenCells(cells, requestID: id)
         try await second.addFrozenCells([FrozenCell(member: "alice", path: "/p/a", stage: .opened, reachedAt: nil)], requestID: id)
         try await store.addFrozenCells(cells, requestID: 9999)
@@ -343,8 +343,9 @@ extension StorageConformance {
         #expect(try await store.freezeRequest(id: id, at: t0.addingTimeInterval(101)))
         #expect(try await !second.freezeRequest(id: id, at: t0.addingTimeInterval(102)))
         #expect(try await !store.freezeRequest(id: 9999, at: t0))
-        #expect(try await second.frozenCells(requestID: id, members: ["alice", "bob", "carol"]) == cells)
-        #expect(try await second.frozenCells(requestID: id, members: ["carol"]) == [cells[1]])
+        #expect(try await second.frozenCells(requestID: id, members: ["alice", "bob", "carol"], paths: ["/p/a", "/p/b"]) == cells)
+        #expect(try await second.frozenCells(requestID: id, members: ["carol"], paths: ["/p/a"]) == [cells[1]])
+        #expect(try await second.frozenCells(requestID: id, members: ["alice", "carol"], paths: ["/p/b"]).isEmpty)
         #expect(try await second.readingRequest(id: id)?.frozenAt == t0.addingTimeInterval(101))
         let frozen = try #require(try await second.requestProgress(requestID: id))
         #expect(frozen.readers.isEmpty && frozen.generation > aside.generation)
@@ -356,7 +357,7 @@ extension StorageConformance {
         #expect(try await store.purge(member: "alice") == 0)
         let after = try await second.requestReadings(documents: ["/p/a", "/p/b"], members: members)
         #expect(after.map { $0.readers.map(\.member) } == [["bob"], ["carol"]])
-        #expect(try await second.frozenCells(requestID: id, members: ["alice", "carol"]).map(\.member) == ["carol"])
+        #expect(try await second.frozenCells(requestID: id, members: ["alice", "carol"], paths: ["/p/a"]).map(\.member) == ["carol"])
         let purged = try #require(try await second.requestProgress(requestID: id))
         #expect(purged.readers.isEmpty && purged.generation > frozen.generation)
         #expect(try await store.readers(ReadersQuery(section: .root, member: "alice")).total == 0)

@@ -110,7 +110,7 @@ actor GatedStore: ClickStorage {
     func requestReadings(documents paths: [String], members: [String]) async throws -> [DocumentReadings] { [] }
     func addFrozenCells(_ cells: [FrozenCell], requestID: Int64) async throws {}
     func freezeRequest(id: Int64, at time: Date) async throws -> Bool { false }
-    func frozenCells(requestID: Int64, members: [String]) async throws -> [FrozenCell] { [] }
+    func frozenCells(requestID: Int64, members: [String], paths: [String]) async throws -> [FrozenCell] { [] }
     func requestProgress(requestID: Int64) async throws -> RequestProgress? { nil }
     func saveRequestProgress(_ readers: [String: ReaderProgress], requestID: Int64, generation: Int, asOf: Date?) async throws -> Bool { false }
     func changedReaders(documents paths: [String], since time: Date?) async throws -> (members: Set<String>, asOf: Date) { ([], Date()) }

@@ -93,10 +93,9 @@ public struct RequestGrid: Sendable {
         self.request = request
         self.columns = columns
         self.isPastDeadline = request.deadline <= now
-        self.rows = rows.sorted {
-            ($0.progress.stage, $0.progress.documentsRead, $0.person.label, $0.person.member)
-                < ($1.progress.stage, $1.progress.documentsRead, $1.person.label, $1.person.member)
-        }
+        // Sorted by key and position, so that the rows themselves move once.
+        let keys = rows.map { ($0.progress.stage, $0.progress.documentsRead, $0.person.label, $0.person.member) }
+        self.rows = rows.indices.sorted { keys[$0] < keys[$1] }.map { rows[$0] }
         self.counts = Counts(
             expected: rows.count,
             read: rows.count { $0.progress.stage >= .read },

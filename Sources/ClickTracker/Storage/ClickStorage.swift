@@ -103,8 +103,8 @@ public protocol ClickStorage: Sendable {
     @discardableResult
     func freezeRequest(id: Int64, at time: Date) async throws -> Bool
 
-    /// The cells frozen for some of a request's readers.
-    func frozenCells(requestID: Int64, members: [String]) async throws -> [FrozenCell]
+    /// The cells frozen for some of a request's readers and documents (by the paths it names).
+    func frozenCells(requestID: Int64, members: [String], paths: [String]) async throws -> [FrozenCell]
 
     /// The progress kept for a request's readers, `nil` when there is no such request. Changing
     /// the request's documents, a section's policy or tracking, applying retention to the

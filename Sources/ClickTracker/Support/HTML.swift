@@ -2,9 +2,14 @@
 public enum HTML {
     /// Escapes `& < > " '` so the result is safe in element text and in quoted attributes.
     public static func escape(_ string: some StringProtocol) -> String {
+        escape(String(string))
+    }
+
+    /// Escapes `& < > " '` so the result is safe in element text and in quoted attributes.
+    public static func escape(_ string: String) -> String {
         // Most values need nothing escaped: they are copied whole.
         guard string.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
-            return String(string)
+            return string
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(string.utf8.count + 16)

@@ -1,4 +1,5 @@
-/// The server's page templates (Mustache; `{{value}}` is HTML-escaped, never use `{{{ }}}`).
+/// The server's page templates (Mustache; `{{value}}` is HTML-escaped; `{{{ }}}` only for the
+/// request grid's rows, which `RequestPage` writes with every value escaped).
 enum Templates {
     static let all: [String: String] = [
         "layout": layout,

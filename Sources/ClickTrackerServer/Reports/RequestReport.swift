@@ -64,7 +64,7 @@ struct RequestReport: Sendable {
     ) async throws -> [String: [RequestGrid.Cell]] {
         guard !members.isEmpty else { return [:] }
         let readings = try await storage.requestReadings(documents: columns.map(\.path), members: members)
-        let frozen = request.frozenAt == nil ? [] : try await storage.frozenCells(requestID: request.id, members: members)
+        let frozen = request.frozenAt == nil ? [] : try await storage.frozenCells(requestID: request.id, members: members, paths: columns.map(\.path))
         return RequestGrid.cells(of: members, columns: columns, readings: readings, frozen: frozen, deadline: deadline)
     }
 

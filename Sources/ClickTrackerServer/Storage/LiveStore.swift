@@ -145,8 +145,8 @@ final class LiveStore: ClickStorage {
         try await use { try await $0.freezeRequest(id: id, at: time) }
     }
 
-    func frozenCells(requestID: Int64, members: [String]) async throws -> [FrozenCell] {
-        try await use { try await $0.frozenCells(requestID: requestID, members: members) }
+    func frozenCells(requestID: Int64, members: [String], paths: [String]) async throws -> [FrozenCell] {
+        try await use { try await $0.frozenCells(requestID: requestID, members: members, paths: paths) }
     }
 
     func requestProgress(requestID: Int64) async throws -> RequestProgress? {
