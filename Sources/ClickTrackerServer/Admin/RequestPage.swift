@@ -184,8 +184,14 @@ struct RequestPage {
         )
     }
 
+    /// The stage as a CSS class: `not-opened`, `opened`, `read`, `acknowledged`.
     static func cssClass(_ stage: ReadingStage) -> String {
-        stage.rawValue.replacingOccurrences(of: " ", with: "-")
+        switch stage {
+        case .notOpened: "not-opened"
+        case .opened: "opened"
+        case .read: "read"
+        case .acknowledged: "acknowledged"
+        }
     }
 
     private func short(_ date: Date) -> String {
