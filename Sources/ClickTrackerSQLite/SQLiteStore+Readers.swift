@@ -24,7 +24,10 @@ extension SQLiteStore {
             """,
             binds + keyBinds + [.integer(query.limit), .integer(query.after == nil ? query.offset : 0)]
         )
-        let keys = groups.map { row in ReaderKey(member: row.column("member")?.string ?? "", documentID: row.column("document_id")?.integer ?? 0) }
+        let keys = groups.map { row in
+            let data = row.columns.map(\.data)
+            return ReaderKey(member: data.first?.string ?? "", documentID: data.count > 1 ? data[1].integer ?? 0 : 0)
+        }
         let evidence = try await versionEvidence(for: keys)
         let readers = keys.compactMap { evidence[$0] }
         return ReadersPage(readers: readers, total: query.countsTotal ? rows : 0, next: groups.last.map { Self.key($0, query) })
@@ -69,26 +72,27 @@ extension SQLiteStore {
         var documentsByKey: [ReaderKey: (DocumentReference, String?)] = [:]
         var versions: [ReaderKey: [ReaderSummary.VersionEvidence]] = [:]
         for row in rows {
-            let key = ReaderKey(member: row.column("member")?.string ?? "", documentID: row.column("document_id")?.integer ?? 0)
+            // By position: sixteen columns, in the order selected (a lookup by name compares names).
+            let data = row.columns.map(\.data)
+            guard data.count == 16 else { continue }
+            let key = ReaderKey(member: data[0].string ?? "", documentID: data[1].integer ?? 0)
             guard wanted.contains(key) else { continue }
-            func integer(_ name: String) -> Int { row.column(name)?.integer ?? 0 }
-            let version = row.column("version")?.string ?? ""
-            documentsByKey[key] = (
-                DocumentReference(key: row.column("key")?.string, path: row.column("path")?.string ?? "", title: row.column("title")?.string),
-                row.column("current_version")?.string
-            )
+            let version = data[2].string ?? ""
+            if documentsByKey[key] == nil {
+                documentsByKey[key] = (DocumentReference(key: data[12].string, path: data[13].string ?? "", title: data[14].string), data[15].string)
+            }
             versions[key, default: []].append(
                 ReaderSummary.VersionEvidence(
                     version: version.isEmpty ? nil : version,
-                    words: row.column("words")?.integer,
-                    views: integer("views"),
-                    firstView: Self.date(row.column("first_view")),
-                    lastView: Self.date(row.column("last_view")),
-                    activeMilliseconds: integer("active_ms"),
-                    maximumScroll: integer("max_scroll"),
-                    reachedEnd: integer("reached_end") != 0,
-                    automated: integer("automated") != 0,
-                    acknowledgedAt: row.column("acknowledged_at")?.integer.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+                    words: data[3].integer,
+                    views: data[4].integer ?? 0,
+                    firstView: Self.date(data[5]),
+                    lastView: Self.date(data[6]),
+                    activeMilliseconds: data[7].integer ?? 0,
+                    maximumScroll: data[8].integer ?? 0,
+                    reachedEnd: (data[9].integer ?? 0) != 0,
+                    automated: (data[10].integer ?? 0) != 0,
+                    acknowledgedAt: Self.optionalDate(data[11])
                 )
             )
         }
