@@ -5,14 +5,17 @@ import Foundation
 /// microseconds for each.
 struct ShortDate {
     private let timeZone: TimeZone
-    private let months: [String]
+
+    /// "Jan" … "Dec" as British English abbreviates them (made once: a formatter is slow to make).
+    private static let months: [String] = {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        return formatter.shortMonthSymbols
+    }()
 
     /// A formatter for times shown in `timeZone`.
     init(timeZone: TimeZone) {
         self.timeZone = timeZone
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        months = formatter.shortMonthSymbols
     }
 
     /// The date, e.g. "1 Dec 09:14".
@@ -20,7 +23,7 @@ struct ShortDate {
         var time = time_t(date.timeIntervalSince1970.rounded(.down)) + time_t(timeZone.secondsFromGMT(for: date))
         var parts = tm()
         gmtime_r(&time, &parts)
-        let month = months.indices.contains(Int(parts.tm_mon)) ? months[Int(parts.tm_mon)] : ""
+        let month = Self.months.indices.contains(Int(parts.tm_mon)) ? Self.months[Int(parts.tm_mon)] : ""
         return "\(parts.tm_mday) \(month) \(Self.twoDigits(parts.tm_hour)):\(Self.twoDigits(parts.tm_min))"
     }
 
