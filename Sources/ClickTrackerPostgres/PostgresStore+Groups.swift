@@ -76,25 +76,25 @@ extension PostgresStore {
         let (client, logger) = (client, logger)
         return try await run(.report) {
             try await client.withTransaction(logger: logger) { connection in
-            let rows = try await connection.query(
-                """
-                WITH views AS (DELETE FROM view WHERE member = \(member) RETURNING 1),
-                     clicks AS (DELETE FROM click WHERE member = \(member) RETURNING document_id),
-                     readings AS (DELETE FROM reading WHERE member = \(member)),
-                     readers AS (DELETE FROM document_reader WHERE member = \(member) RETURNING document_id),
-                     totals AS (\(unescaped: Self.lowerTotals)),
-                     groups AS (DELETE FROM group_member WHERE member = \(member)),
-                     requests AS (DELETE FROM request_member WHERE member = \(member)),
-                     cells AS (DELETE FROM request_cell WHERE member = \(member)),
-                     people AS (DELETE FROM person WHERE member = \(member))
-                SELECT count(*) FROM views
-                """,
-                logger: logger
-            )
-            var count = 0
-            for try await value in rows.decode(Int.self) { count = value }
-            try await connection.query("SELECT clicktracker_set_progress_aside(NULL)", logger: logger)
-            return count
+                let rows = try await connection.query(
+                    """
+                    WITH views AS (DELETE FROM view WHERE member = \(member) RETURNING 1),
+                         clicks AS (DELETE FROM click WHERE member = \(member) RETURNING document_id),
+                         readings AS (DELETE FROM reading WHERE member = \(member)),
+                         readers AS (DELETE FROM document_reader WHERE member = \(member) RETURNING document_id),
+                         totals AS (\(unescaped: Self.lowerTotals)),
+                         groups AS (DELETE FROM group_member WHERE member = \(member)),
+                         requests AS (DELETE FROM request_member WHERE member = \(member)),
+                         cells AS (DELETE FROM request_cell WHERE member = \(member)),
+                         people AS (DELETE FROM person WHERE member = \(member))
+                    SELECT count(*) FROM views
+                    """,
+                    logger: logger
+                )
+                var count = 0
+                for try await value in rows.decode(Int.self) { count = value }
+                try await connection.query("SELECT clicktracker_set_progress_aside(NULL)", logger: logger)
+                return count
             }
         }
     }

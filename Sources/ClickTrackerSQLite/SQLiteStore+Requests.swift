@@ -223,7 +223,9 @@ extension SQLiteStore {
 
     public func frozenCells(requestID: Int64, members: [String], paths: [String]) async throws -> [FrozenCell] {
         var cells: [FrozenCell] = []
-        for (readers, documents) in members.chunks(of: 100).flatMap({ readers in Array(Set(paths)).chunks(of: Self.rowsPerStatement).map { (readers, $0) } }) {
+        for (readers, documents) in members.chunks(of: 100).flatMap({ readers in
+            Array(Set(paths)).chunks(of: Self.rowsPerStatement).map { (readers, $0) }
+        }) {
             let rows = try await reader.query(
                 """
                 SELECT member, path, stage, reached_at FROM request_cell

@@ -36,7 +36,14 @@ public struct ReaderProgress: Sendable, Hashable {
     }
 
     /// A reader who has opened none of the documents.
-    public static let notOpened = ReaderProgress(stage: .notOpened, now: .notOpened, documentsRead: 0, documentsReadNow: 0, openedAt: nil, completedAt: nil)
+    public static let notOpened = ReaderProgress(
+        stage: .notOpened,
+        now: .notOpened,
+        documentsRead: 0,
+        documentsReadNow: 0,
+        openedAt: nil,
+        completedAt: nil
+    )
 
     /// Sums up a reader's cells, one per document of the request.
     public init(cells: [RequestGrid.Cell]) {
