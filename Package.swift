@@ -103,6 +103,7 @@ let package = Package(
                 "ClickTrackerServer",
                 "ClickTrackerPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

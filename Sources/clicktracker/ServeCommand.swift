@@ -3,6 +3,7 @@ import ClickTrackerServer
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,6 +55,12 @@ struct ServeCommand: AsyncParsableCommand {
             try await app.runService()
         } catch let error as ServerStartError {
             throw CommandError("\(error)")
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw CommandError(
+                "port \(configuration.port) on \(host) is already in use (another ClickTracker, or another server); stop it or choose another port with --port"
+            )
+        } catch let error as IOError where error.errnoCode == EACCES {
+            throw CommandError("not allowed to listen on port \(configuration.port) (ports below 1024 need root); choose another port with --port")
         }
     }
 }

@@ -114,6 +114,23 @@ struct CommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: directory.file("db.sqlite")))
     }
 
+    @Test("serve on a port in use says so in one line and names the option to change it")
+    func portInUse() async throws {
+        let fixture = try await ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.withServer { port in
+            let site = fixture.directory.file("second-site")
+            try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
+            let second = try await Self.run([
+                "serve", "--site", site, "--users", fixture.configuration.usersFile, "--host", "127.0.0.1", "--port", String(port),
+                "--database", fixture.directory.file("second.sqlite"),
+            ])
+            #expect(second.status != 0)
+            #expect(second.output.contains("port \(port) on 127.0.0.1 is already in use"), "\(second.output)")
+            #expect(second.output.contains("--port") && !second.output.contains("bind(descriptor"))
+        }
+    }
+
     @Test("db init creates the schema, is safe to run again, and explains what is wrong")
     func databaseInit() async throws {
         let (port, database) = try await PostgresServer.shared.createDatabase()

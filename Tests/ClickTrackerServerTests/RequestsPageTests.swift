@@ -176,6 +176,9 @@ struct RequestsPageTests {
             // Those furthest behind first: bob and dave (none), the chair (1 of 3), alice (all).
             #expect(Self.grid(before).map(\.member) == ["&lt;b&gt;Bob&lt;/b&gt;", "dave", "Chair Person", "Alice Archer"])
             #expect(Self.grid(before)[2].cells == ["not opened", "not opened", "read"])
+            // The control panel's front page lists it with its headline and the time left.
+            let overview = try await admin.get("/_clicktracker/").body
+            #expect(overview.contains("<strong>1 of 4 have read all 3 documents</strong> · ") && overview.contains(" days left"))
 
             // The request whose deadline has passed; bob reads everything after it.
             let created = try await admin.post("/_clicktracker/requests", form: form)

@@ -49,6 +49,30 @@ struct SessionSecurityTests {
         }
     }
 
+    @Test(
+        "An administrator signing in with nowhere particular to go lands on the control panel; a member goes where they were; the sign-out link shows a button"
+    )
+    func landingAndSignOutLink() async throws {
+        let fixture = try await ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.withServer { port in
+            let chair = HTTPSession(port: port)
+            #expect(try await chair.signIn("chair").header("Location") == "/_clicktracker/")
+            let chosen = HTTPSession(port: port)
+            #expect(try await chosen.signIn("chair", next: "/papers/budget.html").header("Location") == "/papers/budget.html")
+            let alice = HTTPSession(port: port)
+            #expect(try await alice.signIn("alice").header("Location") == "/")
+
+            // GET never signs anyone out: it shows the button, which posts with the CSRF token.
+            let link = try await alice.get("/_clicktracker/logout")
+            #expect(link.status == 200 && link.body.contains("You are signed in as alice") && link.body.contains("id=\"sign-out\""))
+            #expect(try await alice.get("/_clicktracker/reads").status == 200)
+            #expect(try await alice.post("/_clicktracker/logout", form: [("csrf", try alice.csrfToken(in: link.body))]).status == 302)
+            #expect(try await alice.get("/_clicktracker/logout").header("Location") == "/_clicktracker/login")
+            for session in [chair, chosen, alice] { await session.close() }
+        }
+    }
+
     @Test("A new password ends the sessions signed in with the old one; deleting a user ends theirs")
     func passwordResetAndDeletion() async throws {
         let fixture = try await ServerFixture()

@@ -115,6 +115,14 @@ struct RequestsController: Sendable {
         return pages.page("request", RequestPage(report: report, window: window, cells: cells, prefix: prefix).values(), context: context)
     }
 
+    /// "3 days left", "5 hours left", "less than an hour left".
+    static func timeLeft(until deadline: Date, now: Date) -> String {
+        let hours = Int(deadline.timeIntervalSince(now) / 3600)
+        if hours >= 48 { return "\(hours / 24) days left" }
+        if hours >= 1 { return "\(plural(hours, "hour")) left" }
+        return "less than an hour left"
+    }
+
     /// "1 document", "3 documents".
     static func plural(_ count: Int, _ noun: String) -> String {
         "\(count) \(noun)\(count == 1 ? "" : "s")"

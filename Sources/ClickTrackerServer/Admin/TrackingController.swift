@@ -45,11 +45,17 @@ struct TrackingController: Sendable {
         }
         let sectionValues = sections.map { ["path": $0.path.value, "trackingURL": trackingURL($0.path.value)] }
         let now = Date()
-        let requests = try await tracker.storage.readingRequests().filter { $0.deadline > now }.map { request -> [String: Any] in
-            [
+        var requests: [[String: Any]] = []
+        for request in try await tracker.storage.readingRequests() where request.deadline > now {
+            // Each reader's progress is kept by the store: this costs the readers, not their reads.
+            let grid = try await RequestReport.make(request, storage: tracker.storage, now: now).grid
+            let all = grid.columns.count == 1 ? "it" : "all \(RequestsController.plural(grid.columns.count, "document"))"
+            requests.append([
                 "title": request.title, "url": "\(prefix)/requests/\(request.id)", "path": request.path.value,
                 "deadline": RequestsController.format(request.deadline, timeZone: request.timeZone),
-            ]
+                "progress": "\(grid.counts.read) of \(grid.counts.expected) have read \(all)",
+                "left": RequestsController.timeLeft(until: request.deadline, now: now),
+            ])
         }
         return pages.page(
             "overview",

@@ -13,6 +13,7 @@ enum Templates {
         "group": group,
         "requests": requests,
         "request": request,
+        "logout": logout,
         "reads": reads,
         "person": person,
         "chart": chart,
@@ -100,6 +101,17 @@ enum Templates {
         {{/layout}}
         """
 
+    static let logout = """
+        {{% CONTENT_TYPE: HTML_SCALARS}}{{<layout}}
+        {{$title}}Sign out · ClickTracker{{/title}}
+        {{$content}}
+        <h1>Sign out</h1>
+        <p>You are signed in as {{user}}. Signing out ends this session on every ClickTracker instance.</p>
+        <form method="post" action="{{prefix}}/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button class="primary" id="sign-out">Sign out</button></form>
+        {{/content}}
+        {{/layout}}
+        """
+
     static let message = """
         {{% CONTENT_TYPE: HTML_SCALARS}}{{<layout}}
         {{$title}}{{heading}} · ClickTracker{{/title}}
@@ -136,7 +148,7 @@ enum Templates {
         </ul>
         <h2>Open reading requests</h2>
         <ul id="open-requests">
-        {{#requests}}<li><a href="{{url}}">{{title}}</a> <span class="muted">{{path}}, deadline {{deadline}}</span></li>{{/requests}}
+        {{#requests}}<li><a href="{{url}}">{{title}}</a>: <strong>{{progress}}</strong> · {{left}} <span class="muted">{{path}}, deadline {{deadline}}</span></li>{{/requests}}
         {{^requests}}<li class="muted">No reading request has its deadline ahead. <a href="{{prefix}}/requests">Create one</a>.</li>{{/requests}}
         </ul>
         <form method="post" action="{{prefix}}/tracking" class="actions">

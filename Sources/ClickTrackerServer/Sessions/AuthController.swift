@@ -34,6 +34,10 @@ struct AuthController: Sendable {
         router.post(RouterPath("\(prefix)/login")) { request, context in
             try await signIn(request, context: context)
         }
+        router.get(RouterPath("\(prefix)/logout")) { _, context in
+            context.clickTracker.ignore()
+            return signOutForm(context: context)
+        }
         router.post(RouterPath("\(prefix)/logout")) { request, context in
             try await signOut(request, context: context)
         }
@@ -100,7 +104,8 @@ struct AuthController: Sendable {
         }
         throttle.succeeded(account: username)
         let session = signer.newSession(for: user)
-        var response = Response.redirect(to: next, type: .found)
+        // An administrator with nowhere particular to go lands on the control panel.
+        var response = Response.redirect(to: user.isAdmin && next == "/" ? "\(prefix)/" : next, type: .found)
         response.setCookie(
             Cookie(
                 name: SessionSigner.cookieName,
@@ -116,6 +121,13 @@ struct AuthController: Sendable {
             Cookie(name: SessionSigner.loginCookieName, value: "", maxAge: 0, path: prefix, secure: secureCookies, httpOnly: true, sameSite: .lax)
         )
         return response
+    }
+
+    /// A link to sign out: a page with the button (signing out is a `POST`), or the sign-in form
+    /// when nobody is signed in.
+    func signOutForm(context: ServerRequestContext) -> Response {
+        guard let session = context.session else { return Response.redirect(to: "\(prefix)/login", type: .found) }
+        return pages.page("logout", ["user": session.userName], context: context)
     }
 
     func signOut(_ request: Request, context: ServerRequestContext) async throws -> Response {
