@@ -36,6 +36,8 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration: ServerConfiguration
         do {
             configuration = try await ServerConfiguration.load(file: config)
+        } catch let error as ConfigurationError {
+            throw CommandError("\(error)")
         } catch {
             throw CommandError("cannot read the configuration \(config ?? ""): \(error)")
         }

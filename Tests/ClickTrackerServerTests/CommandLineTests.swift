@@ -112,6 +112,11 @@ struct CommandLineTests {
         #expect(badSite.status != 0)
         #expect(badSite.output.contains("the site folder"))
         #expect(!FileManager.default.fileExists(atPath: directory.file("db.sqlite")))
+        let badConfig = try directory.write("bad.json", #"{ "port": "8094" }"#)
+        let wrongType = try await Self.run(["serve", "--config", badConfig])
+        #expect(wrongType.status != 0)
+        #expect(wrongType.output.contains(#"invalid configuration: \#(badConfig): "port" must be a whole number, not "8094""#))
+        #expect(!wrongType.output.contains("cannot read the configuration"))
     }
 
     @Test("serve on a port in use says so in one line and names the option to change it")

@@ -40,6 +40,50 @@ struct ServerConfigurationTests {
         try configuration.validate()
     }
 
+    @Test(
+        "A file that is not JSON is refused with its line and column; a misspelt setting with the one it meant; a value of the wrong type with what it must be"
+    )
+    func checkedFile() async throws {
+        let directory = try TemporaryDirectory("config-check")
+        defer { directory.remove() }
+        func refusal(_ text: String) async throws -> String {
+            let file = try directory.write("clicktracker.json", text)
+            do {
+                _ = try await ServerConfiguration.load(file: file)
+                return "accepted"
+            } catch {
+                return "\(error)".replacingOccurrences(of: file, with: "FILE")
+            }
+        }
+        #expect(
+            try await refusal("{\n  \"port\": 8094,\n  \"site\": \"x\"\n  \"users\": \"u.json\"\n}").hasPrefix(
+                "invalid configuration: FILE, line 4, column 3: this is not valid JSON"
+            )
+        )
+        #expect(try await refusal(#"{ "prot": 8094 }"#) == #"invalid configuration: FILE: there is no setting "prot"; did you mean "port"?"#)
+        #expect(
+            try await refusal(#"{ "key": { "flie": "k" } }"#)
+                == #"invalid configuration: FILE: there is no setting "key.flie"; did you mean "key.file"?"#
+        )
+        #expect(try await refusal(#"{ "colour": "blue" }"#).contains(#"there is no setting "colour"; the settings here are attention, collector"#))
+        #expect(try await refusal(#"{ "port": "8094" }"#) == #"invalid configuration: FILE: "port" must be a whole number, not "8094""#)
+        #expect(try await refusal(#"{ "port": 80.5 }"#) == #"invalid configuration: FILE: "port" must be a whole number, not 80.5"#)
+        #expect(
+            try await refusal(#"{ "cookies": { "secure": 1 } }"#) == #"invalid configuration: FILE: "cookies.secure" must be true or false, not 1"#
+        )
+        #expect(try await refusal(#"{ "sections": { "initial": "/papers" } }"#).contains(#""sections.initial" must be a list of texts in quotes"#))
+        #expect(try await refusal(#"{ "retention": 30 }"#).contains(#""retention" must be a group of settings in { }, not 30"#))
+        #expect(try await refusal("[1, 2]").contains("must hold one JSON object"))
+        #expect(try await refusal(#"{ "port": 8094, "cookies": { "secure": false }, "token": { "lifetime": 600 } }"#) == "accepted")
+        let missing = directory.file("missing.json")
+        do {
+            _ = try await ServerConfiguration.load(file: missing)
+            Issue.record("a missing file was accepted")
+        } catch {
+            #expect("\(error)" == "invalid configuration: cannot read \(missing): No such file or directory")
+        }
+    }
+
     @Test("Values that cannot work are refused with a clear message")
     func invalid() {
         var configuration = ServerConfiguration()

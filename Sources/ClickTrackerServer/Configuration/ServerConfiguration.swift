@@ -83,6 +83,7 @@ public struct ServerConfiguration: Sendable {
         var base = FileManager.default.currentDirectoryPath
         var configuration = ServerConfiguration()
         if let file {
+            try ConfigFileCheck.check(file)
             providers.append(try await FileProvider<JSONSnapshot>(filePath: .init(file)))
             configuration.configFile = URL(fileURLWithPath: file).standardized.path
             base = URL(fileURLWithPath: file).deletingLastPathComponent().path
