@@ -6,6 +6,26 @@ import Logging
 import NIOCore
 
 struct ServeCommand: AsyncParsableCommand {
+    /// Refuses a configuration that cannot serve anyone, before any file is made: nothing to
+    /// serve, a value that cannot work, or nobody who could sign in.
+    static func check(_ configuration: ServerConfiguration) throws {
+        guard configuration.siteDirectory != nil || configuration.upstream != nil else {
+            throw CommandError(
+                "nothing to serve: give a folder of documents with --site FOLDER, or the site to run in front of with --upstream URL (\"site\" or \"upstream\": { \"url\": … } in the configuration)"
+            )
+        }
+        do {
+            try configuration.validate()
+        } catch {
+            throw CommandError("\(error)")
+        }
+        guard FileManager.default.fileExists(atPath: configuration.usersFile) else {
+            throw CommandError(
+                "there is no users file at \(configuration.usersFile): add the first administrator with `clicktracker user add NAME --admin --users \(configuration.usersFile)`, or point --users (\"users\" in the configuration) at yours"
+            )
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve a folder of documents to signed-in users and track reads of marked sections."
@@ -47,6 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let database { configuration.databasePath = database }
         if let host { configuration.host = host }
         if let port { configuration.port = port }
+        try Self.check(configuration)
         var logger = Logger(label: "clicktracker")
         logger.logLevel = .info
         let host = configuration.host

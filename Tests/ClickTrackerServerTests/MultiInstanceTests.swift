@@ -85,7 +85,7 @@ struct MultiInstanceTests {
         defer { fixture.remove() }
         let (dbPort, database) = try await PostgresServer.shared.createDatabase()
         let run = try await CommandLineTests.run(
-            ["serve", "--site", fixture.directory.file("site"), "--port", "0"],
+            ["serve", "--site", fixture.directory.file("site"), "--users", fixture.configuration.usersFile, "--port", "0"],
             environment: [
                 "CLICKTRACKER_POSTGRES_DSN": "host=127.0.0.1 port=\(dbPort) user=postgres password=hunter2 dbname=\(database) sslmode=disable"
             ]
