@@ -43,6 +43,26 @@ extension SQLiteStore {
         .views: "INDEXED BY document_reader_views", .firstView: "INDEXED BY document_reader_first", .lastView: "INDEXED BY document_reader_last",
     ]
 
+    /// A reading's evidence from a row that selects, from its third column on: `version, words,
+    /// views, first_view, last_view, active_ms, max_scroll, reached_end, automated,
+    /// acknowledged_at` and, when given, `read_at` at `readAt`.
+    static func evidence(_ data: [SQLiteData], readAt: Int? = nil) -> ReaderSummary.VersionEvidence {
+        let version = data[2].string ?? ""
+        return ReaderSummary.VersionEvidence(
+            version: version.isEmpty ? nil : version,
+            words: data[3].integer,
+            views: data[4].integer ?? 0,
+            firstView: date(data[5]),
+            lastView: date(data[6]),
+            activeMilliseconds: data[7].integer ?? 0,
+            maximumScroll: data[8].integer ?? 0,
+            reachedEnd: (data[9].integer ?? 0) != 0,
+            automated: (data[10].integer ?? 0) != 0,
+            acknowledgedAt: optionalDate(data[11]),
+            readAt: readAt.flatMap { optionalDate(data[$0]) }
+        )
+    }
+
     /// A person and a document.
     struct ReaderKey: Hashable {
         var member: String
@@ -77,24 +97,10 @@ extension SQLiteStore {
             guard data.count == 16 else { continue }
             let key = ReaderKey(member: data[0].string ?? "", documentID: data[1].integer ?? 0)
             guard wanted.contains(key) else { continue }
-            let version = data[2].string ?? ""
             if documentsByKey[key] == nil {
                 documentsByKey[key] = (DocumentReference(key: data[12].string, path: data[13].string ?? "", title: data[14].string), data[15].string)
             }
-            versions[key, default: []].append(
-                ReaderSummary.VersionEvidence(
-                    version: version.isEmpty ? nil : version,
-                    words: data[3].integer,
-                    views: data[4].integer ?? 0,
-                    firstView: Self.date(data[5]),
-                    lastView: Self.date(data[6]),
-                    activeMilliseconds: data[7].integer ?? 0,
-                    maximumScroll: data[8].integer ?? 0,
-                    reachedEnd: (data[9].integer ?? 0) != 0,
-                    automated: (data[10].integer ?? 0) != 0,
-                    acknowledgedAt: Self.optionalDate(data[11])
-                )
-            )
+            versions[key, default: []].append(Self.evidence(data))
         }
         var summaries: [ReaderKey: ReaderSummary] = [:]
         for (key, evidence) in versions {

@@ -150,20 +150,7 @@ extension SQLiteStore {
                 // By position: thirteen columns, in the order selected.
                 let data = row.columns.map(\.data)
                 guard data.count == 13, let member = data[0].string, expected.contains(member), let documentID = data[1].integer else { return }
-                let version = data[2].string ?? ""
-                let evidence = ReaderSummary.VersionEvidence(
-                    version: version.isEmpty ? nil : version,
-                    words: data[3].integer,
-                    views: data[4].integer ?? 0,
-                    firstView: Self.date(data[5]),
-                    lastView: Self.date(data[6]),
-                    activeMilliseconds: data[7].integer ?? 0,
-                    maximumScroll: data[8].integer ?? 0,
-                    reachedEnd: data[9].integer == 1,
-                    automated: data[10].integer == 1,
-                    acknowledgedAt: data[11].integer.map { Date(timeIntervalSince1970: Double($0) / 1000) },
-                    readAt: data[12].integer.map { Date(timeIntervalSince1970: Double($0) / 1000) }
-                )
+                let evidence = Self.evidence(data, readAt: 12)
                 fold.versions.withLock { $0[ReaderKey(member: member, documentID: documentID), default: []].append(evidence) }
             }
         }
