@@ -268,6 +268,18 @@ struct ServerTests {
             let firstMember = newestFirst.components(separatedBy: "<td class=\"member\">").dropFirst().first?.prefix { $0 != "<" }
             #expect(firstMember == "member24")
             #expect(newestFirst.contains("sort=last&amp;order=asc\">Last access</a> ▼"))
+
+            // An empty table says what to do instead of "Rows 0–0 of 0"; one reader is one person.
+            let empty = try await admin.get("/_clicktracker/tracking?path=/papers/unread.html").body
+            #expect(!empty.contains("Rows 0–0 of 0"))
+            #expect(empty.contains("Nobody has read anything here yet: reads appear here once signed-in people open its pages.</td>"))
+            let budget = try await admin.get("/_clicktracker/tracking?path=/papers/budget.html").body
+            #expect(budget.contains(" of 25 people had opened it by now."))
+            #expect(
+                try await admin.get("/_clicktracker/storage").body.contains(
+                    "It holds 25 views of 1 document (25 access-log rows) and 1 tracked section."
+                )
+            )
             await admin.close()
         }
     }

@@ -49,7 +49,7 @@ struct StorageTests {
             let page = try await admin.get("/_clicktracker/storage")
             #expect(page.status == 200)
             #expect(page.body.contains("SQLite file"))
-            #expect(page.body.contains("It holds 30 views of 1 documents"))
+            #expect(page.body.contains("It holds 30 views of 1 document ("))
             let csrf = try admin.csrfToken(in: page.body)
 
             let forged = try await admin.post("/_clicktracker/storage", form: [("csrf", "bogus"), ("action", "test"), ("dsn", dsn)])

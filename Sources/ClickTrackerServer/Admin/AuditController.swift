@@ -32,7 +32,7 @@ struct AuditController: Sendable {
         let first = (page - 1) * Self.pageSize
         var values: [String: Any] = [
             "rows": rows,
-            "range": "Rows \(log.total == 0 ? 0 : first + 1)–\(first + rows.count) of \(log.total)",
+            "range": log.total == 0 ? "" : "Rows \(first + 1)–\(first + rows.count) of \(log.total)",
             "csvURL": "\(prefix)/audit?format=csv",
             "jsonURL": "\(prefix)/audit?format=json",
         ]

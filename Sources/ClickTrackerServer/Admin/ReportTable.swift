@@ -53,7 +53,8 @@ struct ReportTable<Order: ReportOrder> {
     func pager(rows: Int, total: Int) -> [String: Any] {
         let page = query.offset / query.limit + 1
         let pageURL = { (page: Int) in "\(url(query.order, descending: query.descending))&\(prefix)page=\(page)" }
-        var values: [String: Any] = ["range": "Rows \(total == 0 ? 0 : query.offset + 1)–\(query.offset + rows) of \(total)"]
+        // An empty table says so in its body (and what to do), not as "Rows 0–0 of 0".
+        var values: [String: Any] = ["range": total == 0 ? "" : "Rows \(query.offset + 1)–\(query.offset + rows) of \(total)"]
         if page > 1 { values["previous"] = pageURL(page - 1) }
         if query.offset + rows < total { values["next"] = pageURL(page + 1) }
         return values

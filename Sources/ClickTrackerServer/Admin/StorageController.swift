@@ -117,10 +117,9 @@ struct StorageController: Sendable {
         }
         do {
             let statistics = try await storage.live.statistics()
-            values["statistics"] = [
-                "views": statistics.views, "documents": statistics.documents, "clickRows": statistics.clickRows,
-                "sections": statistics.sections,
-            ]
+            let plural = RequestsController.plural
+            values["statistics"] =
+                "It holds \(plural(statistics.views, "view")) of \(plural(statistics.documents, "document")) (\(plural(statistics.clickRows, "access-log row"))) and \(plural(statistics.sections, "tracked section"))."
         } catch {
             values["unreachable"] = "\(error)"
         }

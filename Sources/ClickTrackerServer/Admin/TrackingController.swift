@@ -121,7 +121,7 @@ struct TrackingController: Sendable {
                     now: now,
                     timeZone: "UTC",
                     caption: "People who had opened it, over time.",
-                    description: "\(opened) of \(openings.count) people had opened it by now."
+                    description: "\(opened) of \(openings.count) \(openings.count == 1 ? "person" : "people") had opened it by now."
                 )
             }
         }

@@ -213,7 +213,7 @@ enum Templates {
           <thead><tr>{{#columns.member}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.member}}{{#columns.document}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.document}}<th>Verdict</th><th>Counts as read</th><th>Active time</th><th>Scrolled</th><th>Reached end</th><th>Acknowledged</th><th>Version</th><th>Automated</th>{{#columns.views}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.views}}{{#columns.first}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.first}}{{#columns.last}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.last}}</tr></thead>
           <tbody>
           {{#rows}}<tr><td class="member">{{> person}}</td><td class="document">{{#link}}<a href="{{url}}">{{/link}}{{display}}{{#link}}</a>{{/link}}</td><td class="verdict" data-level="{{level}}">{{verdict}}</td><td class="counts">{{counts}}</td><td class="active">{{active}}</td><td class="scroll">{{scroll}}</td><td class="end">{{end}}</td><td class="acknowledged">{{acknowledged}}</td><td class="version">{{version}}</td><td class="automated">{{automated}}</td><td class="views">{{views}}</td><td>{{first}}</td><td>{{last}}</td></tr>{{/rows}}
-          {{^rows}}<tr><td colspan="13" class="muted">Nobody has read anything here yet.</td></tr>{{/rows}}
+          {{^rows}}<tr><td colspan="13" class="muted">Nobody has read anything here yet: reads appear here once signed-in people open its pages{{#untracked}}, after tracking is enabled above{{/untracked}}.</td></tr>{{/rows}}
           </tbody>
         </table>
         <div class="pager"><span>{{range}}</span>{{#previous}}<a href="{{previous}}">← Previous</a>{{/previous}}{{#next}}<a href="{{next}}">Next →</a>{{/next}}</div>
@@ -224,7 +224,7 @@ enum Templates {
           <thead><tr>{{#columns}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns}}</tr></thead>
           <tbody>
           {{#rows}}<tr><td class="member">{{> person}}</td><td class="url">{{#link}}<a href="{{url}}">{{/link}}{{display}}{{#link}}</a>{{/link}}</td><td class="count">{{count}}</td><td>{{first}}</td><td>{{last}}</td></tr>{{/rows}}
-          {{^rows}}<tr><td colspan="5" class="muted">Nobody has read anything here yet.</td></tr>{{/rows}}
+          {{^rows}}<tr><td colspan="5" class="muted">Nobody has read anything here yet: reads appear here once signed-in people open its pages{{#untracked}}, after tracking is enabled above{{/untracked}}.</td></tr>{{/rows}}
           </tbody>
         </table>
         <div class="pager"><span>{{range}}</span>{{#previous}}<a href="{{previous}}">← Previous</a>{{/previous}}{{#next}}<a href="{{next}}">Next →</a>{{/next}}</div>
@@ -476,7 +476,7 @@ enum Templates {
         <h1>Storage</h1>
         <div class="state" id="current-store">
           Reads are stored in <strong>{{current}}</strong>.
-          {{#statistics}}It holds {{views}} views of {{documents}} documents ({{clickRows}} access-log rows) and {{sections}} tracked sections.{{/statistics}}
+          {{statistics}}
         </div>
         {{#unreachable}}<p class="state error" id="unreachable">{{unreachable}}</p>{{/unreachable}}
         {{#hasSpooled}}<p class="state error" id="spool">{{spooled}} reads are waiting in the local spool ({{spoolPath}}); they are written to the database, oldest first, as soon as it answers.</p>{{/hasSpooled}}
