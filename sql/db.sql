@@ -848,8 +848,9 @@ ON CONFLICT DO NOTHING;
 -- Each reader's progress through a reading request, kept per request and summed up again only
 -- for readers whose evidence changed since: document_reader.changed_at is set by the triggers
 -- below on whatever moves a reading's stage or changes the document a path names. Changing a
--- request's documents, a policy or tracking, retention of the summaries, purging a member and
--- freezing set a request's progress aside (clicktracker_set_progress_aside).
+-- request's documents or its group's members, a policy or tracking, retention of the summaries,
+-- purging a member and freezing set a request's progress aside (clicktracker_set_progress_aside,
+-- or by group name).
 ALTER TABLE document_reader ADD COLUMN IF NOT EXISTS changed_at timestamptz NOT NULL DEFAULT now();
 CREATE INDEX IF NOT EXISTS document_reader_changed ON document_reader (document_id, changed_at);
 ALTER TABLE reading_request

@@ -1,5 +1,6 @@
 import ClickTracker
 import Foundation
+import Logging
 import PostgresNIO
 
 extension PostgresStore {
@@ -68,7 +69,23 @@ extension PostgresStore {
                 """,
                 logger: logger
             )
+            try await Self.setProgressAside(group: name, client: client, logger: logger)
         }
+    }
+
+    /// Sets aside the progress kept for the requests of a group whose members changed: it is
+    /// summed up again at their next report.
+    private static func setProgressAside(group: String, client: PostgresClient, logger: Logger) async throws {
+        try await client.query(
+            """
+            WITH aside AS (
+                UPDATE reading_request SET progress_generation = progress_generation + 1, progress_as_of = NULL
+                WHERE group_name = \(group) RETURNING id
+            )
+            DELETE FROM request_reader WHERE request_id IN (SELECT id FROM aside)
+            """,
+            logger: logger
+        )
     }
 
     @discardableResult
@@ -106,6 +123,7 @@ extension PostgresStore {
             var deleted = false
             let rows = try await client.query("DELETE FROM member_group WHERE name = \(name) RETURNING id", logger: logger)
             for try await _ in rows.decode(Int64.self) { deleted = true }
+            try await Self.setProgressAside(group: name, client: client, logger: logger)
             return deleted
         }
     }

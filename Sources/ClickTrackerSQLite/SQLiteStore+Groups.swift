@@ -66,13 +66,17 @@ extension SQLiteStore {
                     chunk.flatMap { [.integer(id), .text($0.member)] }
                 )
             }
+            // Its requests' readers changed: their kept progress is summed up again.
+            try await Self.setProgressAside(group: name, on: connection)
         }
     }
 
     @discardableResult
     public func deleteGroup(_ name: String) async throws -> Bool {
         try await transaction { connection in
-            try await !connection.query("DELETE FROM member_group WHERE name = ? RETURNING id", [.text(name)]).isEmpty
+            let deleted = try await !connection.query("DELETE FROM member_group WHERE name = ? RETURNING id", [.text(name)]).isEmpty
+            try await Self.setProgressAside(group: name, on: connection)
+            return deleted
         }
     }
 

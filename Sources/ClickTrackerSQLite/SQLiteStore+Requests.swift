@@ -330,6 +330,18 @@ extension SQLiteStore {
     /// before the time asked about are reported too (writes are short transactions).
     static let commitMargin: TimeInterval = 10
 
+    /// Sets aside the progress kept for the requests of a group whose members changed.
+    static func setProgressAside(group: String, on connection: SQLiteConnection) async throws {
+        _ = try await connection.query(
+            "DELETE FROM request_reader WHERE request_id IN (SELECT id FROM reading_request WHERE group_name = ?)",
+            [.text(group)]
+        )
+        _ = try await connection.query(
+            "UPDATE reading_request SET progress_generation = progress_generation + 1, progress_as_of = NULL WHERE group_name = ?",
+            [.text(group)]
+        )
+    }
+
     /// Sets aside the progress kept for one request (all when `nil`): it is summed up again from
     /// the readings at the next report.
     static func setProgressAside(requestID: Int64?, on connection: SQLiteConnection) async throws {

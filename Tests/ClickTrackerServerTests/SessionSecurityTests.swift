@@ -66,6 +66,7 @@ struct SessionSecurityTests {
             // GET never signs anyone out: it shows the button, which posts with the CSRF token.
             let link = try await alice.get("/_clicktracker/logout")
             #expect(link.status == 200 && link.body.contains("You are signed in as alice") && link.body.contains("id=\"sign-out\""))
+            #expect(link.body.contains("<span class=\"who\">Signed in as alice"))
             #expect(try await alice.get("/_clicktracker/reads").status == 200)
             #expect(try await alice.post("/_clicktracker/logout", form: [("csrf", try alice.csrfToken(in: link.body))]).status == 302)
             #expect(try await alice.get("/_clicktracker/logout").header("Location") == "/_clicktracker/login")

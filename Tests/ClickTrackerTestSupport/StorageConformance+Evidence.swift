@@ -319,15 +319,19 @@ extension StorageConformance {
         #expect(changed.contains("frank") && !changed.contains("alice") && !changed.contains("bob"))
         #expect(try await second.changedReaders(documents: ["/p/b"], since: Date().addingTimeInterval(3600)).members.isEmpty)
 
-        // Tracking (a policy) or the documents changing set all of it aside: a new generation.
+        // Tracking (a policy) changing sets all of it aside: a new generation.
         try await store.setTracked(try SectionPath("/p"), true)
         let retracked = try #require(try await second.requestProgress(requestID: id))
         #expect(retracked.readers.isEmpty && retracked.asOf == nil && retracked.generation > kept.generation)
         #expect(try await !store.saveRequestProgress(["alice": progress], requestID: id, generation: kept.generation, asOf: clock))
         #expect(try await store.saveRequestProgress(["alice": progress], requestID: id, generation: retracked.generation, asOf: clock))
+        // So do a change of its group's members, and of its documents.
+        try await store.setGroup("board", members: [Person(member: "bob")])
+        let regrouped = try #require(try await second.requestProgress(requestID: id))
+        #expect(regrouped.readers.isEmpty && regrouped.asOf == nil && regrouped.generation > retracked.generation)
         #expect(try await store.setRequestDocuments(["/p/a", "/p/b", "/p/c"], requestID: id))
         let aside = try #require(try await second.requestProgress(requestID: id))
-        #expect(aside.readers.isEmpty && aside.asOf == nil && aside.generation > retracked.generation)
+        #expect(aside.readers.isEmpty && aside.asOf == nil && aside.generation > regrouped.generation)
 
         // Frozen cells: the first kept for a reader and document wins; frozen once, which sets
         // the progress aside again (it is summed up at the deadline).

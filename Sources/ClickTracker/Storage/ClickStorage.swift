@@ -107,8 +107,9 @@ public protocol ClickStorage: Sendable {
     func frozenCells(requestID: Int64, members: [String], paths: [String]) async throws -> [FrozenCell]
 
     /// The progress kept for a request's readers, `nil` when there is no such request. Changing
-    /// the request's documents, a section's policy or tracking, applying retention to the
-    /// summaries, purging a member and freezing set it aside (a new ``RequestProgress/generation``).
+    /// the request's documents or its group's members, a section's policy or tracking, applying
+    /// retention to the summaries, purging a member and freezing set it aside (a new
+    /// ``RequestProgress/generation``).
     func requestProgress(requestID: Int64) async throws -> RequestProgress?
 
     /// Keeps readers' progress through a request, when the kept progress is still of

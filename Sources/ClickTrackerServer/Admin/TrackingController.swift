@@ -48,7 +48,12 @@ struct TrackingController: Sendable {
         var requests: [[String: Any]] = []
         for request in try await tracker.storage.readingRequests() where request.deadline > now {
             // Each reader's progress is kept by the store: this costs the readers, not their reads.
-            let grid = try await RequestReport.make(request, storage: tracker.storage, now: now).grid
+            let grid: RequestGrid
+            do {
+                grid = try await RequestReport.make(request, storage: tracker.storage, now: now).grid
+            } catch is RequestReport.RequestGone {
+                continue
+            }
             let all = grid.columns.count == 1 ? "it" : "all \(RequestsController.plural(grid.columns.count, "document"))"
             requests.append([
                 "title": request.title, "url": "\(prefix)/requests/\(request.id)", "path": request.path.value,

@@ -106,7 +106,7 @@ enum Templates {
         {{$title}}Sign out · ClickTracker{{/title}}
         {{$content}}
         <h1>Sign out</h1>
-        <p>You are signed in as {{user}}. Signing out ends this session on every ClickTracker instance.</p>
+        <p>You are signed in as {{signedInAs}}. Signing out ends this session on every ClickTracker instance.</p>
         <form method="post" action="{{prefix}}/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button class="primary" id="sign-out">Sign out</button></form>
         {{/content}}
         {{/layout}}

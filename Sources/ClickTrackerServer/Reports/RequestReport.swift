@@ -20,6 +20,12 @@ struct RequestReport: Sendable {
     /// Gathers the expected readers and their progress; the first report built after the deadline
     /// freezes the status at the deadline.
     static func make(_ request: ReadingRequest, storage: any ClickStorage, now: Date = Date()) async throws -> RequestReport {
+        // The kept progress is read first, and the request, its readers, the policies and the
+        // documents after it: a change to any of them sets the progress aside, so what is summed
+        // up below is never saved under a generation older than what it was summed up from.
+        guard var kept = try await storage.requestProgress(requestID: request.id),
+            var request = try await storage.readingRequest(id: request.id)
+        else { throw RequestGone() }
         var people: [String: Person] = [:]
         if let group = request.group {
             for person in try await storage.members(ofGroup: group) ?? [] { people[person.member] = person }
@@ -29,16 +35,23 @@ struct RequestReport: Sendable {
         for member in listed { people[member] = known[member] ?? Person(member: member) }
         let policies = try await SectionPolicies.load(storage)
         let columns = RequestGrid.columns(try await storage.requestReadings(documents: request.documents, members: []), policies: policies)
-        var request = request
         var froze = false
         if request.frozenAt == nil, request.deadline <= now {
             froze = try await freeze(request, members: people.keys.sorted(), columns: columns, storage: storage, now: now)
+            kept = try await storage.requestProgress(requestID: request.id) ?? kept
             request = try await storage.readingRequest(id: request.id) ?? request
         }
-        let progress = try await Self.progress(request, members: Set(people.keys), columns: columns, storage: storage, now: now)
+        // Frozen means past the deadline, whatever this instance's clock says.
+        let now = request.frozenAt == nil ? now : max(now, request.deadline)
+        let progress = try await Self.progress(request, kept: kept, members: Set(people.keys), columns: columns, storage: storage, now: now)
         let grid = RequestGrid(request: request, columns: columns, people: Array(people.values), progress: progress, now: now)
         let untracked = request.documents.filter { path in (try? SectionPath(path)).flatMap(policies.section(for:)) == nil }
         return RequestReport(grid: grid, untrackedDocuments: untracked, froze: froze, storage: storage)
+    }
+
+    /// The request was deleted while its report was being made.
+    struct RequestGone: Error, CustomStringConvertible {
+        var description: String { "the reading request was deleted" }
     }
 
     /// The cells of some of the grid's rows with some of its columns, per member.
@@ -88,12 +101,12 @@ struct RequestReport: Sendable {
     /// whose evidence changed since (or all, when it was set aside), and kept again.
     private static func progress(
         _ request: ReadingRequest,
+        kept: RequestProgress,
         members: Set<String>,
         columns: [RequestGrid.Column],
         storage: any ClickStorage,
         now: Date
     ) async throws -> [String: ReaderProgress] {
-        guard let kept = try await storage.requestProgress(requestID: request.id) else { return [:] }
         let (changed, asOf) = try await storage.changedReaders(documents: request.documents, since: kept.asOf)
         let stale = members.filter { kept.asOf == nil || changed.contains($0) || kept.readers[$0] == nil }.sorted()
         var progress = kept.readers

@@ -127,7 +127,7 @@ struct AuthController: Sendable {
     /// when nobody is signed in.
     func signOutForm(context: ServerRequestContext) -> Response {
         guard let session = context.session else { return Response.redirect(to: "\(prefix)/login", type: .found) }
-        return pages.page("logout", ["user": session.userName], context: context)
+        return pages.page("logout", ["signedInAs": session.userName], context: context)
     }
 
     func signOut(_ request: Request, context: ServerRequestContext) async throws -> Response {
