@@ -855,7 +855,8 @@ ALTER TABLE document_reader ADD COLUMN IF NOT EXISTS changed_at timestamptz NOT 
 CREATE INDEX IF NOT EXISTS document_reader_changed ON document_reader (document_id, changed_at);
 ALTER TABLE reading_request
     ADD COLUMN IF NOT EXISTS progress_generation bigint NOT NULL DEFAULT 0,
-    ADD COLUMN IF NOT EXISTS progress_as_of      timestamptz;
+    ADD COLUMN IF NOT EXISTS progress_as_of      timestamptz,
+    ADD COLUMN IF NOT EXISTS progress_documents  text;
 CREATE TABLE IF NOT EXISTS request_reader (
     request_id         bigint  NOT NULL REFERENCES reading_request (id) ON DELETE CASCADE,
     member             text    NOT NULL,

@@ -247,11 +247,11 @@ extension PostgresStore {
         let (client, logger) = (client, logger)
         return try await run(.report) {
             let request = try await client.query(
-                "SELECT progress_generation, progress_as_of FROM reading_request WHERE id = \(requestID)",
+                "SELECT progress_generation, progress_as_of, progress_documents FROM reading_request WHERE id = \(requestID)",
                 logger: logger
             )
-            var kept: (generation: Int, asOf: Date?)?
-            for try await (generation, asOf) in request.decode((Int, Date?).self) { kept = (generation, asOf) }
+            var kept: (generation: Int, asOf: Date?, documents: String?)?
+            for try await (generation, asOf, documents) in request.decode((Int, Date?, String?).self) { kept = (generation, asOf, documents) }
             guard let kept else { return nil }
             let rows = try await client.query(
                 """
@@ -274,12 +274,17 @@ extension PostgresStore {
                     completedAt: completedAt
                 )
             }
-            return RequestProgress(readers: readers, generation: kept.generation, asOf: kept.asOf)
+            return RequestProgress(readers: readers, generation: kept.generation, asOf: kept.asOf, documents: kept.documents)
         }
     }
 
     @discardableResult
-    public func saveRequestProgress(_ readers: [String: ReaderProgress], requestID: Int64, generation: Int, asOf: Date?) async throws -> Bool {
+    public func saveRequestProgress(
+        _ readers: [String: ReaderProgress],
+        requestID: Int64,
+        generation: Int,
+        asOf: (time: Date, documents: String)?
+    ) async throws -> Bool {
         let (client, logger) = (client, logger)
         let sorted = readers.sorted { $0.key < $1.key }
         return try await run(.report) {
@@ -313,7 +318,10 @@ extension PostgresStore {
                     )
                 }
                 if let asOf {
-                    try await connection.query("UPDATE reading_request SET progress_as_of = \(asOf) WHERE id = \(requestID)", logger: logger)
+                    try await connection.query(
+                        "UPDATE reading_request SET progress_as_of = \(asOf.time), progress_documents = \(asOf.documents) WHERE id = \(requestID)",
+                        logger: logger
+                    )
                 }
                 return true
             }

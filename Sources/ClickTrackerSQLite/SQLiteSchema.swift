@@ -286,6 +286,7 @@ enum SQLiteSchema {
             """,
             "ALTER TABLE reading_request ADD COLUMN progress_generation INTEGER NOT NULL DEFAULT 0",
             "ALTER TABLE reading_request ADD COLUMN progress_as_of INTEGER",
+            "ALTER TABLE reading_request ADD COLUMN progress_documents TEXT",
             """
             CREATE TABLE request_reader (
                 request_id INTEGER NOT NULL REFERENCES reading_request(id) ON DELETE CASCADE,

@@ -234,7 +234,7 @@ extension SQLiteStore {
 
     public func requestProgress(requestID: Int64) async throws -> RequestProgress? {
         let request = try await reader.query(
-            "SELECT progress_generation, progress_as_of FROM reading_request WHERE id = ?",
+            "SELECT progress_generation, progress_as_of, progress_documents FROM reading_request WHERE id = ?",
             [.integer(Int(requestID))]
         )
         guard let row = request.first else { return nil }
@@ -264,12 +264,18 @@ extension SQLiteStore {
         return RequestProgress(
             readers: readers,
             generation: row.column("progress_generation")?.integer ?? 0,
-            asOf: Self.optionalDate(row.column("progress_as_of"))
+            asOf: Self.optionalDate(row.column("progress_as_of")),
+            documents: row.column("progress_documents")?.string
         )
     }
 
     @discardableResult
-    public func saveRequestProgress(_ readers: [String: ReaderProgress], requestID: Int64, generation: Int, asOf: Date?) async throws -> Bool {
+    public func saveRequestProgress(
+        _ readers: [String: ReaderProgress],
+        requestID: Int64,
+        generation: Int,
+        asOf: (time: Date, documents: String)?
+    ) async throws -> Bool {
         try await transaction { connection in
             let current = try await connection.query(
                 "SELECT 1 AS found FROM reading_request WHERE id = ? AND progress_generation = ?",
@@ -294,8 +300,8 @@ extension SQLiteStore {
             }
             if let asOf {
                 _ = try await connection.query(
-                    "UPDATE reading_request SET progress_as_of = ? WHERE id = ?",
-                    [.integer(Self.milliseconds(asOf)), .integer(Int(requestID))]
+                    "UPDATE reading_request SET progress_as_of = ?, progress_documents = ? WHERE id = ?",
+                    [.integer(Self.milliseconds(asOf.time)), .text(asOf.documents), .integer(Int(requestID))]
                 )
             }
             return true

@@ -210,11 +210,15 @@ public actor InMemoryStore: ClickStorage {
         return kept[requestID] ?? RequestProgress(readers: [:], generation: 0, asOf: nil)
     }
 
-    public func saveRequestProgress(_ readers: [String: ReaderProgress], requestID: Int64, generation: Int, asOf: Date?) async throws -> Bool {
-        var progress = try await requestProgress(requestID: requestID)
-        guard progress?.generation == generation else { return false }
-        progress?.readers.merge(readers) { _, new in new }
-        if let asOf { progress?.asOf = asOf }
+    public func saveRequestProgress(
+        _ readers: [String: ReaderProgress],
+        requestID: Int64,
+        generation: Int,
+        asOf: (time: Date, documents: String)?
+    ) async throws -> Bool {
+        guard var progress = try await requestProgress(requestID: requestID), progress.generation == generation else { return false }
+        progress.readers.merge(readers) { _, new in new }
+        if let asOf { (progress.asOf, progress.documents) = (asOf.time, asOf.documents) }
         kept[requestID] = progress
         return true
     }

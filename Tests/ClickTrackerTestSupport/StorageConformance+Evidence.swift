@@ -307,9 +307,9 @@ extension StorageConformance {
             completedAt: t0.addingTimeInterval(40)
         )
         #expect(try await store.saveRequestProgress(["alice": progress, "bob": .notOpened], requestID: id, generation: kept.generation, asOf: nil))
-        #expect(try await store.saveRequestProgress([:], requestID: id, generation: kept.generation, asOf: clock))
+        #expect(try await store.saveRequestProgress([:], requestID: id, generation: kept.generation, asOf: (clock, "fingerprint")))
         let saved = try #require(try await second.requestProgress(requestID: id))
-        #expect(saved.readers == ["alice": progress, "bob": .notOpened] && saved.generation == kept.generation)
+        #expect(saved.readers == ["alice": progress, "bob": .notOpened] && saved.generation == kept.generation && saved.documents == "fingerprint")
         #expect(abs(try #require(saved.asOf).timeIntervalSince(clock)) < 0.001)
 
         // Changed since then: the readers of the documents named whose evidence moved (changes
@@ -323,8 +323,10 @@ extension StorageConformance {
         try await store.setTracked(try SectionPath("/p"), true)
         let retracked = try #require(try await second.requestProgress(requestID: id))
         #expect(retracked.readers.isEmpty && retracked.asOf == nil && retracked.generation > kept.generation)
-        #expect(try await !store.saveRequestProgress(["alice": progress], requestID: id, generation: kept.generation, asOf: clock))
-        #expect(try await store.saveRequestProgress(["alice": progress], requestID: id, generation: retracked.generation, asOf: clock))
+        #expect(try await !store.saveRequestProgress(["alice": progress], requestID: id, generation: kept.generation, asOf: (clock, "fingerprint")))
+        #expect(
+            try await store.saveRequestProgress(["alice": progress], requestID: id, generation: retracked.generation, asOf: (clock, "fingerprint"))
+        )
         // So do a change of its group's members, and of its documents.
         try await store.setGroup("board", members: [Person(member: "bob")])
         let regrouped = try #require(try await second.requestProgress(requestID: id))
@@ -353,7 +355,7 @@ extension StorageConformance {
         #expect(try await second.readingRequest(id: id)?.frozenAt == t0.addingTimeInterval(101))
         let frozen = try #require(try await second.requestProgress(requestID: id))
         #expect(frozen.readers.isEmpty && frozen.generation > aside.generation)
-        #expect(try await store.saveRequestProgress(["alice": progress], requestID: id, generation: frozen.generation, asOf: clock))
+        #expect(try await store.saveRequestProgress(["alice": progress], requestID: id, generation: frozen.generation, asOf: (clock, "fingerprint")))
 
         // Purging alice removes every trace of her and nothing of anyone else.
         try await store.setGroup("board", members: [Person(member: "alice", displayName: "Alice"), Person(member: "bob")])

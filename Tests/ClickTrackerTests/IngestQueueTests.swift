@@ -112,7 +112,12 @@ actor GatedStore: ClickStorage {
     func freezeRequest(id: Int64, at time: Date) async throws -> Bool { false }
     func frozenCells(requestID: Int64, members: [String], paths: [String]) async throws -> [FrozenCell] { [] }
     func requestProgress(requestID: Int64) async throws -> RequestProgress? { nil }
-    func saveRequestProgress(_ readers: [String: ReaderProgress], requestID: Int64, generation: Int, asOf: Date?) async throws -> Bool { false }
+    func saveRequestProgress(
+        _ readers: [String: ReaderProgress],
+        requestID: Int64,
+        generation: Int,
+        asOf: (time: Date, documents: String)?
+    ) async throws -> Bool { false }
     func changedReaders(documents paths: [String], since time: Date?) async throws -> (members: Set<String>, asOf: Date) { ([], Date()) }
     func purge(member: String) async throws -> Int { 0 }
     func purgeViews(before cutoff: Date, everything: Bool) async throws -> Int { 0 }

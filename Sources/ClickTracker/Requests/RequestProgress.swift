@@ -11,11 +11,15 @@ public struct RequestProgress: Sendable, Hashable {
     /// The store's time up to which the kept progress follows every change of the readings;
     /// `nil` when everything is to be summed up again.
     public var asOf: Date?
+    /// A fingerprint of the documents the request's paths named when it was summed up: when a
+    /// path names another document now (one moved away, another seen there), it is summed up again.
+    public var documents: String?
 
     /// Creates the kept progress.
-    public init(readers: [String: ReaderProgress], generation: Int, asOf: Date?) {
+    public init(readers: [String: ReaderProgress], generation: Int, asOf: Date?, documents: String? = nil) {
         self.readers = readers
         self.generation = generation
         self.asOf = asOf
+        self.documents = documents
     }
 }

@@ -114,9 +114,15 @@ public protocol ClickStorage: Sendable {
 
     /// Keeps readers' progress through a request, when the kept progress is still of
     /// `generation`; with `asOf`, marks it current up to that time (see
-    /// ``changedReaders(documents:since:)``). Returns `false` when it was set aside meanwhile.
+    /// ``changedReaders(documents:since:)``) for the documents fingerprinted by `documents`.
+    /// Returns `false` when it was set aside meanwhile.
     @discardableResult
-    func saveRequestProgress(_ readers: [String: ReaderProgress], requestID: Int64, generation: Int, asOf: Date?) async throws -> Bool
+    func saveRequestProgress(
+        _ readers: [String: ReaderProgress],
+        requestID: Int64,
+        generation: Int,
+        asOf: (time: Date, documents: String)?
+    ) async throws -> Bool
 
     /// The members whose evidence for the documents named by `paths` changed after `time` (a
     /// reading, view, report or acknowledgement recorded, a new version or another document seen

@@ -1,4 +1,5 @@
 import ClickTracker
+import Crypto
 import Foundation
 
 /// The report of one reading request: every expected reader's progress (kept by the store and
@@ -81,6 +82,13 @@ struct RequestReport: Sendable {
         return RequestGrid.cells(of: members, columns: columns, readings: readings, frozen: frozen, deadline: deadline)
     }
 
+    /// What each path of the request names now (key and current path), as one SHA-256.
+    private static func fingerprint(_ columns: [RequestGrid.Column]) -> String {
+        var text = ""
+        for column in columns { text += "\(column.path)\t\(column.document?.key ?? "")\t\(column.document?.path ?? "")\n" }
+        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// Freezes the status at the deadline, a chunk of readers at a time; `false` when another
     /// instance did it first.
     private static func freeze(
@@ -107,9 +115,13 @@ struct RequestReport: Sendable {
         storage: any ClickStorage,
         now: Date
     ) async throws -> [String: ReaderProgress] {
-        let (changed, asOf) = try await storage.changedReaders(documents: request.documents, since: kept.asOf)
-        let stale = members.filter { kept.asOf == nil || changed.contains($0) || kept.readers[$0] == nil }.sorted()
-        var progress = kept.readers
+        // Everyone is summed up again when the kept progress was set aside, or when a path names
+        // another document than it did (one moved away, another seen there): no trigger sees that.
+        let documents = fingerprint(columns)
+        let everyone = kept.asOf == nil || kept.documents != documents
+        let (changed, asOf) = try await storage.changedReaders(documents: request.documents, since: everyone ? nil : kept.asOf)
+        let stale = members.filter { everyone || changed.contains($0) || kept.readers[$0] == nil }.sorted()
+        var progress = everyone ? [:] : kept.readers
         let deadline = request.deadline <= now ? request.deadline : nil
         for chunk in stale.chunks(of: readersPerRead) {
             let cells = try await cells(of: Array(chunk), columns: columns, request: request, storage: storage, deadline: deadline)
@@ -117,8 +129,8 @@ struct RequestReport: Sendable {
             progress.merge(summed) { _, new in new }
             try await storage.saveRequestProgress(summed, requestID: request.id, generation: kept.generation, asOf: nil)
         }
-        if !stale.isEmpty || kept.asOf.map({ asOf.timeIntervalSince($0) > 60 }) ?? true {
-            try await storage.saveRequestProgress([:], requestID: request.id, generation: kept.generation, asOf: asOf)
+        if everyone || !stale.isEmpty || kept.asOf.map({ asOf.timeIntervalSince($0) > 60 }) ?? true {
+            try await storage.saveRequestProgress([:], requestID: request.id, generation: kept.generation, asOf: (asOf, documents))
         }
         return progress
     }

@@ -153,7 +153,12 @@ final class LiveStore: ClickStorage {
         try await use { try await $0.requestProgress(requestID: requestID) }
     }
 
-    func saveRequestProgress(_ readers: [String: ReaderProgress], requestID: Int64, generation: Int, asOf: Date?) async throws -> Bool {
+    func saveRequestProgress(
+        _ readers: [String: ReaderProgress],
+        requestID: Int64,
+        generation: Int,
+        asOf: (time: Date, documents: String)?
+    ) async throws -> Bool {
         try await use { try await $0.saveRequestProgress(readers, requestID: requestID, generation: generation, asOf: asOf) }
     }
 
