@@ -394,7 +394,7 @@ DROP FUNCTION IF EXISTS clicktracker_record(text[], text[], text[], text[], text
 -- order; only their render id, time received and attention are used (the view row holds the
 -- member and document). Rows are locked in key order, views before readings, so concurrent
 -- batches from several instances do not deadlock; should two still do, PostgreSQL aborts one,
--- and the instance's ingest queue writes its events again one by one (nothing is lost).
+-- and the store calls this again with the same batch (nothing is lost).
 CREATE OR REPLACE FUNCTION clicktracker_record(
     p_kinds      text[],
     p_members    text[],
@@ -458,6 +458,11 @@ BEGIN
             SELECT w.member, w.document_id, coalesce(w.version, '') FROM view w WHERE w.render_id = ANY (others)
         )
         ORDER BY r.member, r.document_id, r.version
+        FOR UPDATE;
+        -- Their readings' triggers stamp these rows.
+        PERFORM 1 FROM document_reader a
+        WHERE (a.member, a.document_id) IN (SELECT w.member, w.document_id FROM view w WHERE w.render_id = ANY (others))
+        ORDER BY a.member, a.document_id
         FOR UPDATE;
     END IF;
 

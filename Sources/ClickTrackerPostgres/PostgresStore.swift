@@ -89,7 +89,25 @@ public final class PostgresStore: ClickStorage, Service {
     @discardableResult
     public func record(_ events: [ViewEvent]) async throws -> [RecordOutcome] {
         guard !events.isEmpty else { return [] }
-        return try await run(.quick) { try await self.write(events) }
+        return try await run(.quick) {
+            // Two instances' batches can still deadlock on a reading and its document's reader row;
+            // PostgreSQL then aborts one, which is written again after a short, random pause.
+            var attempt = 1
+            while true {
+                do {
+                    return try await self.write(events)
+                } catch let error as PSQLError where attempt < 4 && Self.isTransient(error) {
+                    attempt += 1
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 5...25) * attempt))
+                }
+            }
+        }
+    }
+
+    /// A deadlock or serialization failure: the transaction was aborted and can simply run again.
+    private static func isTransient(_ error: PSQLError) -> Bool {
+        guard error.code == .server, let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "40P01" || state == "40001"
     }
 
     /// PostgreSQL text cannot hold NUL characters (SQLite can); they are stored as U+FFFD.
