@@ -169,9 +169,15 @@ struct APITests {
             // Revoked on the page, the token fails at once.
             let tokens = try await admin.get("/_clicktracker/tokens").body
             let tokenID = try #require(tokens.firstMatch(of: /name="id" value="(\d+)"/)?.1).description
-            #expect(try await admin.post("/_clicktracker/tokens", form: [("csrf", csrf), ("action", "revoke"), ("id", tokenID)]).status == 302)
+            #expect(
+                try await admin.post("/_clicktracker/tokens", form: [("csrf", csrf), ("action", "revoke"), ("id", tokenID), ("confirmed", "yes")])
+                    .status == 302
+            )
             #expect(try await admin.get("/_clicktracker/tokens").body.contains("<td class=\"token-state\">revoked "))
-            let again = try await admin.post("/_clicktracker/tokens", form: [("csrf", csrf), ("action", "revoke"), ("id", tokenID)])
+            let again = try await admin.post(
+                "/_clicktracker/tokens",
+                form: [("csrf", csrf), ("action", "revoke"), ("id", tokenID), ("confirmed", "yes")]
+            )
             #expect(again.status == 404)
             try await api.call("GET", "/sections", template: "/sections", expect: 401)
             try await api.call("GET", "/requests/1", template: "/requests/{id}", expect: 401)

@@ -74,17 +74,17 @@ struct AttentionBrowserTests {
 
                 // The chair's report shows both verdicts with their evidence.
                 try await browserTests.signIn(browser, port: port, as: "chair")
-                try await browser.navigate(to: base + "/_clicktracker/tracking?path=/papers")
+                try await browser.navigate(to: base + "/_clicktracker/tracking?path=/papers&readers-columns=all")
                 try await browserTests.waitForLoad(browser)
                 let report = try await browser.pageSource()
                 #expect(
                     report.contains(
-                        "<td class=\"member\">alice</td><td class=\"document\"><a href=\"/papers/long.html\">Long paper (/papers/long.html)</a></td><td class=\"verdict\" data-level=\"read\">read</td>"
+                        "<td class=\"member\">alice</td><td class=\"document\"><a href=\"/papers/long.html\">Long paper (/papers/long.html)</a></td><td class=\"verdict\" data-level=\"read\"><span class=\"badge read\">read</span></td>"
                     )
                 )
                 #expect(
                     report.contains(
-                        "<td class=\"member\">bob</td><td class=\"document\"><a href=\"/papers/long.html\">Long paper (/papers/long.html)</a></td><td class=\"verdict\" data-level=\"opened\">opened</td>"
+                        "<td class=\"member\">bob</td><td class=\"document\"><a href=\"/papers/long.html\">Long paper (/papers/long.html)</a></td><td class=\"verdict\" data-level=\"opened\"><span class=\"badge opened\">opened</span></td>"
                     )
                 )
                 #expect(report.contains("<td class=\"automated\">automated</td>"))
@@ -230,9 +230,9 @@ struct AttentionBrowserTests {
 
             let chair = HTTPSession(port: port)
             try await chair.signIn("chair")
-            let report = try await chair.get("/_clicktracker/tracking?path=/papers").body
-            #expect(report.contains("data-level=\"acknowledged\">acknowledged an earlier version"))
-            #expect(report.contains("(earlier)</td>"))
+            let report = try await chair.get("/_clicktracker/tracking?path=/papers&readers-columns=all").body
+            #expect(report.contains("data-level=\"acknowledged\"><span class=\"badge acknowledged\">acknowledged an earlier version"))
+            #expect(report.contains("\">earlier, seen "))
             await chair.close()
         }
     }

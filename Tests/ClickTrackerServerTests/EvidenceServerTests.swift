@@ -105,12 +105,12 @@ struct EvidenceServerTests {
             let member = HTTPSession(port: port)
             try await member.signIn("alice")
             try await member.view("/papers/budget.html")
-            let below = try await admin.get("/_clicktracker/tracking?path=/papers/budget.html").body
+            let below = try await admin.get("/_clicktracker/tracking?path=/papers/budget.html&readers-columns=all").body
             #expect(below.contains("Set on <a href=\"/_clicktracker/tracking?path=/papers\">/papers</a>: 200 words per minute, at most 300 s"))
             #expect(below.contains("readers are asked to confirm"))
             #expect(
                 below.contains(
-                    "<td class=\"verdict\" data-level=\"opened\">opened</td><td class=\"counts\">no</td><td class=\"active\">0:00 of 0:01</td>"
+                    "<td class=\"verdict\" data-level=\"opened\"><span class=\"badge opened\">opened</span></td><td class=\"counts\">no</td><td class=\"active\">0:00 of 0:01</td>"
                 )
             )
             #expect(below.contains("<td class=\"end\">no</td>"))

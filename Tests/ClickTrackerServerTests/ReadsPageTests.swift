@@ -27,7 +27,11 @@ struct ReadsPageTests {
             let own = try await alice.get("/_clicktracker/reads")
             #expect(own.status == 200 && own.body.contains("<h1>My reads</h1>"))
             #expect(own.body.contains("Budget 2027 (/papers/budget.html)") && !own.body.contains("/papers/index.html"))
-            #expect(own.body.contains("<td class=\"verdict\" data-level=\"opened\">opened</td><td class=\"counts\">no</td>"))
+            #expect(
+                own.body.contains(
+                    "<td class=\"verdict\" data-level=\"opened\"><span class=\"badge opened\">opened</span></td><td class=\"counts\">no</td>"
+                )
+            )
             #expect(try await alice.get("/_clicktracker/reads?member=bob").status == 403)
             #expect(try await alice.get("/_clicktracker/reads?member=alice").status == 200)
             await alice.close()

@@ -128,7 +128,7 @@ struct ReportBrowserTests {
                 defer { downloads.remove() }
                 try await browser.allowDownloads(into: downloads.path)
                 try await browser.click("#request-csv")
-                let id = try await browser.currentURL().components(separatedBy: "/").last ?? ""
+                let id = try await browser.currentURL().components(separatedBy: "?")[0].components(separatedBy: "/").last ?? ""
                 let file = downloads.file("request-\(id).csv")
                 let saved = try await eventually { FileManager.default.fileExists(atPath: file) }
                 #expect(saved, "the CSV was not downloaded")

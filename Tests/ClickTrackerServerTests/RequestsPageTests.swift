@@ -70,7 +70,7 @@ struct RequestsPageTests {
             }
             return GridRow(
                 member: member,
-                stage: texts("<td class=\"stage ").first ?? "",
+                stage: texts("<td class=\"stage\"><span class=\"badge ").first ?? "",
                 read: texts("<td class=\"documents\"").first ?? "",
                 cells: texts("<td class=\"cell ")
             )
@@ -78,7 +78,9 @@ struct RequestsPageTests {
     }
 
     /// Checks that the page's headline, counts, chart and grid, the CSV and the JSON all say the same.
-    static func checkAgreement(_ admin: HTTPSession, _ url: String, expected: RequestGrid.Counts, past: Bool) async throws {
+    static func checkAgreement(_ admin: HTTPSession, _ location: String, expected: RequestGrid.Counts, past: Bool) async throws {
+        // The page, without the notice a form's redirect adds.
+        let url = location.components(separatedBy: "?")[0]
         let page = try await admin.get(url).body
         let rows = grid(page)
         let all = "all \(papers.count) documents"
@@ -171,7 +173,12 @@ struct RequestsPageTests {
             let ahead = try #require(try await admin.post("/_clicktracker/requests", form: future).header("Location"))
             let before = try await admin.get(ahead).body
             #expect(before.contains("<h1>Board &lt;meeting&gt;</h1>") && !before.contains("<b>Bob</b>") && before.contains("&lt;b&gt;Bob&lt;/b&gt;"))
-            #expect(before.contains("<th scope=\"col\">Now</th>") && !before.contains(">Since</th>"))
+            // "Now" is the column the readers are sorted by (those furthest behind first); a click reverses it.
+            let page = ahead.components(separatedBy: "?")[0]
+            #expect(
+                before.contains("<th aria-sort=\"ascending\"><a href=\"\(page)?show=all&amp;sort=progress&amp;order=desc#readers\">Now</a> ▲</th>")
+            )
+            #expect(!before.contains(">Since</th>"))
             try await Self.checkAgreement(admin, ahead, expected: .init(expected: 4, read: 1, opened: 1, notOpened: 2, late: 0), past: false)
             // Those furthest behind first: bob and dave (none), the chair (1 of 3), alice (all).
             #expect(Self.grid(before).map(\.member) == ["&lt;b&gt;Bob&lt;/b&gt;", "dave", "Chair Person", "Alice Archer"])
@@ -192,7 +199,7 @@ struct RequestsPageTests {
             try await Self.checkAgreement(admin, ahead, expected: .init(expected: 4, read: 2, opened: 1, notOpened: 1, late: 0), past: false)
             let after = try await admin.get(url).body
             #expect(after.contains("deadline " + RequestsController.format(Date(timeIntervalSince1970: deadline), timeZone: "America/New_York")))
-            #expect(after.contains("<th scope=\"col\">At the deadline</th>") && after.contains("<th scope=\"col\">Since</th>"))
+            #expect(after.contains("order=desc#readers\">At the deadline</a> ▲</th>") && after.contains("<th scope=\"col\">Since</th>"))
             try await Self.checkAgreement(admin, url, expected: .init(expected: 4, read: 1, opened: 1, notOpened: 2, late: 1), past: true)
             let bob = try #require(Self.grid(after).first)
             #expect(bob.stage == "not opened" && bob.cells == Array(repeating: "not opened → read", count: 3))
@@ -205,7 +212,10 @@ struct RequestsPageTests {
             #expect(try await member.get(url).status == 403)
             await member.close()
             #expect(
-                try await admin.post("/_clicktracker/requests", form: [("csrf", csrf), ("action", "delete"), ("id", String(stored.id))]).status == 302
+                try await admin.post(
+                    "/_clicktracker/requests",
+                    form: [("csrf", csrf), ("action", "delete"), ("id", String(stored.id)), ("confirmed", "yes")]
+                ).status == 302
             )
             #expect(try await admin.get(url).status == 404)
             await admin.close()

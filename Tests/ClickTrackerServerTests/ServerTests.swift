@@ -132,7 +132,10 @@ struct ServerTests {
                 let refused = try await admin.post("/_clicktracker/tracking", form: [("csrf", csrf), ("path", bad.0), ("action", bad.1)])
                 #expect(refused.status == 400, "\(bad)")
             }
-            let disabled = try await admin.post("/_clicktracker/tracking", form: [("csrf", csrf), ("path", "/public"), ("action", "disable")])
+            let disabled = try await admin.post(
+                "/_clicktracker/tracking",
+                form: [("csrf", csrf), ("path", "/public"), ("action", "disable"), ("confirmed", "yes")]
+            )
             #expect(disabled.status == 302)
             #expect(try await fixture.trackedSections() == [try SectionPath("/papers")])
             await admin.close()

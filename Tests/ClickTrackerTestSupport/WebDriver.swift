@@ -109,6 +109,19 @@ public final class WebDriver: Sendable {
         )
     }
 
+    /// Lays pages out as on a screen `width` CSS pixels wide (a phone's when `mobile`), through
+    /// the Chrome DevTools protocol; `window.innerWidth` is then `width`.
+    public func emulateScreen(width: Int, height: Int, mobile: Bool) async throws {
+        _ = try await command(
+            .POST,
+            "/goog/cdp/execute",
+            [
+                "cmd": "Emulation.setDeviceMetricsOverride",
+                "params": ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile],
+            ]
+        )
+    }
+
     /// The handle of the current window (tab).
     public func windowHandle() async throws -> String {
         try await command(.GET, "/window")["value"] as? String ?? ""

@@ -81,6 +81,24 @@ struct AdminGate: Sendable {
         message("Bad request", text, context: context, status: .badRequest)
     }
 
+    /// Asks before a change that cannot be undone: the page's button posts `fields` again with
+    /// `confirmed=yes`; Cancel goes back to `cancel`.
+    func confirmation(
+        _ heading: String,
+        _ text: String,
+        button: String,
+        action: String,
+        fields: [(String, String)],
+        cancel: String,
+        context: ServerRequestContext
+    ) -> Response {
+        let values: [String: Any] = [
+            "heading": heading, "text": text, "button": button, "action": action, "cancelURL": cancel,
+            "fields": fields.map { ["name": $0.0, "value": $0.1] },
+        ]
+        return pages.page("confirm", values, context: context)
+    }
+
     func message(_ heading: String, _ text: String, context: ServerRequestContext, status: HTTPResponse.Status) -> Response {
         pages.page("message", ["heading": heading, "text": text], context: context, status: status)
     }

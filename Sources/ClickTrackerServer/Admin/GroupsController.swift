@@ -32,14 +32,31 @@ struct GroupsController: Sendable {
     }
 
     func show(_ request: Request, context: ServerRequestContext) async throws -> Response {
+        let notice = DoneNotice.text(request)
         guard let name = request.uri.queryParameters["name"].map(String.init) else {
-            let groups = try await storage.groups().map { ["name": $0.name, "size": $0.size, "url": groupURL($0.name)] as [String: Any] }
-            return pages.page("groups", ["groups": groups], context: context)
+            return try await listPage(["notice": notice as Any], context: context)
         }
+        return try await groupPage(name, ["notice": notice as Any], context: context)
+    }
+
+    /// The list of groups and the form for a new one; `values` add to (or replace) the page's.
+    private func listPage(_ values: [String: Any], status: HTTPResponse.Status = .ok, context: ServerRequestContext) async throws -> Response {
+        let groups = try await storage.groups().map { ["name": $0.name, "size": $0.size, "url": groupURL($0.name)] as [String: Any] }
+        let page: [String: Any] = ["groups": groups, "csv": "user,name,email\n"]
+        return pages.page("groups", page.merging(values) { _, new in new }, context: context, status: status)
+    }
+
+    /// One group's members and the form to change them; `values` add to (or replace) the page's.
+    private func groupPage(
+        _ name: String,
+        _ values: [String: Any],
+        status: HTTPResponse.Status = .ok,
+        context: ServerRequestContext
+    ) async throws -> Response {
         guard let members = try await storage.members(ofGroup: name) else {
             return admin.message("No such group", "There is no group named \(name).", context: context, status: .notFound)
         }
-        let values: [String: Any] = [
+        let page: [String: Any] = [
             "name": name,
             "size": members.count,
             "members": members.map { ["member": $0.member, "displayName": $0.displayName ?? "", "email": $0.email ?? ""] },
@@ -47,7 +64,7 @@ struct GroupsController: Sendable {
             "exportURL": "\(prefix)/groups/export?name=\(SiteController.queryValue(name))",
             "jsonURL": "\(prefix)/groups/export?name=\(SiteController.queryValue(name))&format=json",
         ]
-        return pages.page("group", values, context: context)
+        return pages.page("group", page.merging(values) { _, new in new }, context: context, status: status)
     }
 
     func change(_ request: Request, context: ServerRequestContext) async throws -> Response {
@@ -56,23 +73,47 @@ struct GroupsController: Sendable {
         do {
             name = try MemberGroup.validate(name: form["name"] ?? "")
         } catch {
-            return admin.badRequest("The group was not changed: \(error).", context: context)
+            return try await refused(form, field: "name", "The group was not saved: \(error).", context: context)
         }
         switch form["action"] {
         case "set":
-            do {
-                let people = try PeopleCSV.parse(form["csv"] ?? "")
-                try await storage.setGroup(name, members: people)
-            } catch let error as PeopleCSV.Invalid {
-                return admin.badRequest("The group was not changed: \(error)", context: context)
+            let people: [Person]
+            switch Result(catching: { () throws(PeopleCSV.Invalid) in try PeopleCSV.parse(form["csv"] ?? "") }) {
+            case .success(let parsed): people = parsed
+            case .failure(let error): return try await refused(form, field: "csv", "The group was not saved: \(error)", context: context)
             }
+            let existed = try await storage.members(ofGroup: name) != nil
+            try await storage.setGroup(name, members: people)
+            return .redirect(to: (existed ? DoneNotice.groupSaved : .groupCreated).url(groupURL(name)), type: .found)
         case "delete":
+            guard form["confirmed"] == "yes" else {
+                let size = try await storage.members(ofGroup: name)?.count ?? 0
+                return admin.confirmation(
+                    "Delete the group \(name)?",
+                    "Its list of \(RequestsController.plural(size, "member")) is deleted. Reading requests for this group then expect nobody "
+                        + "from it; what people have read is kept.",
+                    button: "Delete the group",
+                    action: "\(prefix)/groups",
+                    fields: [("action", "delete"), ("name", name)],
+                    cancel: groupURL(name),
+                    context: context
+                )
+            }
             try await storage.deleteGroup(name)
-            return .redirect(to: "\(prefix)/groups", type: .found)
+            return .redirect(to: DoneNotice.groupDeleted.url("\(prefix)/groups"), type: .found)
         default:
             return admin.badRequest("The action must be set or delete.", context: context)
         }
-        return .redirect(to: groupURL(name), type: .found)
+    }
+
+    /// A refused form, back with the error beside its field and what was typed kept.
+    private func refused(_ form: FormFields, field: String, _ error: String, context: ServerRequestContext) async throws -> Response {
+        let values: [String: Any] = ["errors": [field: error], "csv": form["csv"] ?? "", "typedName": form["name"] ?? ""]
+        // The form of an existing group's page, or else the new group's.
+        if form["form"] != "new", let name = form["name"], try await storage.members(ofGroup: name) != nil {
+            return try await groupPage(name, values, status: .badRequest, context: context)
+        }
+        return try await listPage(values, status: .badRequest, context: context)
     }
 
     /// The group's members as CSV (the import format: `user,name,email`) or, with `format=json`, JSON.

@@ -32,7 +32,9 @@ struct ReadsController: Sendable {
         }
         // Admins get the database-unreachable page; a reader's own page goes through the same gate's handling.
         return try await admin.handleAny(request, context) {
-            let base = "\(prefix)/reads?member=\(SiteController.queryValue(member))"
+            let allColumns = parameters["columns"] == "all"
+            let pageURL = "\(prefix)/reads?member=\(SiteController.queryValue(member))"
+            let base = pageURL + (allColumns ? "&columns=all" : "")
             let table = ReportTable<ReadersOrder>(parameters, section: .root, pageSize: Self.pageSize, base: base, member: member)
             if let format = try AdminGate.downloadFormat(request) {
                 try await admin.audit(context, "history \(format.rawValue)", member)
@@ -51,6 +53,9 @@ struct ReadsController: Sendable {
                     TrackingController.readerRow(reader, policy: policies.policy(forDocument: reader.document.path))
                 },
                 "downloads": table.downloads(),
+                "allColumns": allColumns,
+                "allColumnsURL": "\(pageURL)&columns=all",
+                "fewerColumnsURL": pageURL,
                 "columns": Dictionary(
                     uniqueKeysWithValues: table.columns([
                         (.document, "Document"), (.views, "Views"), (.firstView, "First view"), (.lastView, "Last view"),

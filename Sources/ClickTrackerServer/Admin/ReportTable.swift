@@ -39,6 +39,7 @@ struct ReportTable<Order: ReportOrder> {
                 "label": label,
                 "url": url(column, descending: isCurrent ? !query.descending : false),
                 "arrow": isCurrent ? (query.descending ? " ▼" : " ▲") : "",
+                "ariaSort": isCurrent ? (query.descending ? "descending" : "ascending") : false,
             ]
         }
     }

@@ -27,7 +27,7 @@ struct RequestDocuments: Sendable {
         var paths: [String] = []
         for item in text.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" || $0 == "\r" }) {
             guard let path = try? SectionPath(item), !path.isRoot else {
-                return .failure(.init(description: "\(item) is not a document path such as /papers/budget.html."))
+                return .failure(.init(field: "documents", description: "\(item) is not a document path such as /papers/budget.html."))
             }
             paths.append(path.value)
         }

@@ -16,18 +16,21 @@ struct RequestPage {
         let columns: Range<Int>
 
         /// The window of the pages asked for (the last one when beyond it).
-        init(grid: RequestGrid, page: (readers: Int, documents: Int)) {
+        init(rows rowCount: Int, columns columnCount: Int, page: (readers: Int, documents: Int)) {
             let readers = RequestsController.readersPerPage
             let documents = RequestsController.documentsPerPage
-            readerPages = max(1, (grid.rows.count + readers - 1) / readers)
-            documentPages = max(1, (grid.columns.count + documents - 1) / documents)
+            readerPages = max(1, (rowCount + readers - 1) / readers)
+            documentPages = max(1, (columnCount + documents - 1) / documents)
             (readerPage, documentPage) = (min(page.readers, readerPages), min(page.documents, documentPages))
-            rows = min(grid.rows.count, (readerPage - 1) * readers)..<min(grid.rows.count, readerPage * readers)
-            columns = min(grid.columns.count, (documentPage - 1) * documents)..<min(grid.columns.count, documentPage * documents)
+            rows = min(rowCount, (readerPage - 1) * readers)..<min(rowCount, readerPage * readers)
+            columns = min(columnCount, (documentPage - 1) * documents)..<min(columnCount, documentPage * documents)
         }
     }
 
     let report: RequestReport
+    /// The readers listed, in order (all of the grid's, or those the selection picks).
+    let rows: [RequestGrid.Row]
+    let selection: GridSelection
     let window: Window
     /// The cells of the window's rows and columns, per member.
     let cells: [String: [RequestGrid.Cell]]
@@ -36,8 +39,17 @@ struct RequestPage {
     /// "1 Dec 09:14" in the request's time zone.
     private let formatter: ShortDate
 
-    init(report: RequestReport, window: Window, cells: [String: [RequestGrid.Cell]], prefix: String) {
+    init(
+        report: RequestReport,
+        rows: [RequestGrid.Row],
+        selection: GridSelection,
+        window: Window,
+        cells: [String: [RequestGrid.Cell]],
+        prefix: String
+    ) {
         self.report = report
+        self.rows = rows
+        self.selection = selection
         self.window = window
         self.cells = cells
         self.prefix = prefix
@@ -68,7 +80,6 @@ struct RequestPage {
                 : "\(counts.read) of \(counts.expected) have read \(all)",
             "opened": passed ? "\(counts.opened) had opened some but not read \(all)" : "\(counts.opened) have opened some but not read \(all)",
             "notOpened": passed ? "\(counts.notOpened) had opened none" : "\(counts.notOpened) have opened none",
-            "stageColumn": passed ? "At the deadline" : "Now",
             "stageWhen": passed ? "at the deadline (and, after the arrow, since)" : "now",
             "csvURL": "\(base)?format=csv",
             "jsonURL": "\(base)?format=json",
@@ -95,12 +106,19 @@ struct RequestPage {
                 return ["label": column.label, "path": column.path, "url": url]
             },
             "gridRows": gridRows(grid, columns: columns),
-            "hasRows": !grid.rows.isEmpty,
-            "readerRange": grid.rows.isEmpty
-                ? "No readers"
-                : "Readers \(window.rows.lowerBound + 1)–\(window.rows.upperBound) of \(grid.rows.count)",
+            "hasRows": !rows.isEmpty,
+            "hasReaders": !grid.rows.isEmpty,
+            "filters": selection.filters(grid, base: base),
+            "readerColumn": selection.column(.reader, label: "Reader", base: base),
+            "stageSort": selection.column(.progress, label: grid.isPastDeadline ? "At the deadline" : "Now", base: base),
+            "readSort": selection.column(.read, label: "Read", base: base),
+            "readerRange": rows.isEmpty
+                ? ""
+                : "Readers \(window.rows.lowerBound + 1)–\(window.rows.upperBound) of \(rows.count)",
         ]
-        func link(_ readerPage: Int, _ documentPage: Int) -> String { "\(base)?page=\(readerPage)&documents=\(documentPage)#readers" }
+        func link(_ readerPage: Int, _ documentPage: Int) -> String {
+            "\(base)?\(selection.query)&page=\(readerPage)&documents=\(documentPage)#readers"
+        }
         if readerPage > 1 { values["previousReaders"] = link(readerPage - 1, documentPage) }
         if readerPage < window.readerPages { values["nextReaders"] = link(readerPage + 1, documentPage) }
         if window.documentPages > 1 {
@@ -116,7 +134,7 @@ struct RequestPage {
     private func gridRows(_ grid: RequestGrid, columns: [RequestGrid.Column]) -> String {
         var html = ""
         html.reserveCapacity(window.rows.count * (200 + columns.count * 250))
-        for row in grid.rows[window.rows] {
+        for row in rows[window.rows] {
             let progress = row.progress
             html += "<tr><th scope=\"row\" class=\"member\">"
             if let name = row.person.displayName {
@@ -124,7 +142,7 @@ struct RequestPage {
             } else {
                 html += HTML.escape(row.person.member)
             }
-            html += "</th><td class=\"stage \(Self.cssClass(progress.stage))\">\(progress.stage.rawValue)</td>"
+            html += "</th><td class=\"stage\"><span class=\"badge \(Self.cssClass(progress.stage))\">\(progress.stage.rawValue)</span></td>"
             html += "<td class=\"documents\">\(progress.documentsRead) of \(grid.columns.count)</td>"
             if grid.isPastDeadline {
                 let since =

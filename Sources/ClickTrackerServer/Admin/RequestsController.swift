@@ -18,7 +18,7 @@ struct RequestsController: Sendable {
 
     func addRoutes(to router: Router<ServerRequestContext>) {
         router.get(RouterPath("\(prefix)/requests")) { request, context in
-            try await admin.handle(request, context) { try await list(context: context) }
+            try await admin.handle(request, context) { try await list(request, context: context) }
         }
         router.post(RouterPath("\(prefix)/requests")) { request, context in
             try await admin.handle(request, context) { try await change(request, context: context) }
@@ -28,7 +28,13 @@ struct RequestsController: Sendable {
         }
     }
 
-    func list(context: ServerRequestContext) async throws -> Response {
+    func list(_ request: Request, context: ServerRequestContext) async throws -> Response {
+        try await listPage(["notice": DoneNotice.text(request) as Any], context: context)
+    }
+
+    /// The requests and the form for a new one; `values` add to (or replace) the page's, such as
+    /// a refused form's error and what was typed.
+    private func listPage(_ values: [String: Any], status: HTTPResponse.Status = .ok, context: ServerRequestContext) async throws -> Response {
         let requests = try await tracker.storage.readingRequests().map { request -> [String: Any] in
             [
                 "title": request.title, "url": "\(prefix)/requests/\(request.id)", "path": request.path.value,
@@ -38,45 +44,75 @@ struct RequestsController: Sendable {
                 "deadline": Self.format(request.deadline, timeZone: request.timeZone),
             ]
         }
-        let groups = try await tracker.storage.groups().map(\.name)
-        return pages.page(
-            "requests",
-            ["requests": requests, "groups": groups, "timeZone": TimeZone.current.identifier],
-            context: context
-        )
+        let typed = values["input"] as? [String: String] ?? [:]
+        let groups = try await tracker.storage.groups().map { ["name": $0.name, "isChosen": $0.name == typed["group"]] }
+        var page: [String: Any] = [
+            "requests": requests, "groups": groups, "timeZones": Self.timeZones,
+            "input": ["time-zone": TimeZone.current.identifier],
+        ]
+        page.merge(values) { _, new in new }
+        return pages.page("requests", page, context: context, status: status)
     }
+
+    /// Every time zone's name, for the deadline's picker.
+    private static let timeZones = TimeZone.knownTimeZoneIdentifiers.sorted()
 
     func change(_ request: Request, context: ServerRequestContext) async throws -> Response {
         guard let form = try await admin.verifiedForm(request, context, limit: 256 * 1024) else { return admin.csrfRejected(context) }
         if form["action"] == "create" {
             switch try await create(form, createdBy: context.user?.name ?? "") {
-            case .success(let id): return .redirect(to: "\(prefix)/requests/\(id)", type: .found)
-            case .failure(let error): return admin.badRequest("The request was not created: \(error)", context: context)
+            case .success(let id):
+                return .redirect(to: DoneNotice.requestCreated.url("\(prefix)/requests/\(id)"), type: .found)
+            case .failure(let error):
+                // The form comes back with the error beside its field and everything typed kept.
+                let fields = ["title", "path", "documents", "group", "members", "date", "time", "time-zone"]
+                let input = Dictionary(uniqueKeysWithValues: fields.map { ($0, form[$0] ?? "") })
+                return try await listPage(
+                    ["input": input, "errors": [error.field: "The request was not created: \(error)"]],
+                    status: .badRequest,
+                    context: context
+                )
             }
         }
         guard let id = form["id"].flatMap({ Int64($0) }), let stored = try await tracker.storage.readingRequest(id: id) else {
             return admin.message("No such request", "There is no reading request with that number.", context: context, status: .notFound)
         }
         var paths = stored.documents
+        let done: DoneNotice
         switch form["action"] {
         case "delete":
+            guard form["confirmed"] == "yes" else {
+                return admin.confirmation(
+                    "Delete the reading request “\(stored.title)”?",
+                    "The request, its readers' status and the status frozen at its deadline are deleted. What people have read is kept, "
+                        + "and stays on the Tracking pages.",
+                    button: "Delete the request",
+                    action: "\(prefix)/requests",
+                    fields: [("action", "delete"), ("id", String(id))],
+                    cancel: "\(prefix)/requests/\(id)",
+                    context: context
+                )
+            }
             try await tracker.storage.deleteReadingRequest(id: id)
-            return .redirect(to: "\(prefix)/requests", type: .found)
+            return .redirect(to: DoneNotice.requestDeleted.url("\(prefix)/requests"), type: .found)
         case "add-documents":
             switch RequestDocuments.parse(form["documents"] ?? "") {
             case .success(let added) where !added.isEmpty: paths += added
             case .success: return admin.badRequest("Name at least one document path, such as /papers/budget.html.", context: context)
             case .failure(let error): return admin.badRequest("The documents were not added: \(error)", context: context)
             }
+            done = .documentsAdded
         case "find-documents":
             paths += try await documents.under(stored.path)
+            done = .documentsAdded
         case "remove-document":
             paths.removeAll { $0 == form["path"] }
+            done = .documentRemoved
         default:
             return admin.badRequest("The action must be create, delete, add-documents, find-documents or remove-document.", context: context)
         }
         try await tracker.storage.setRequestDocuments(paths, requestID: id)
-        return .redirect(to: "\(prefix)/requests/\(id)#documents", type: .found)
+        return .redirect(to: done.url("\(prefix)/requests/\(id)#documents"), type: .found)
     }
 
     /// Creates the request a form asks for, with the documents under its path and those named.
@@ -86,6 +122,7 @@ struct RequestsController: Sendable {
             new.documents = try await documents.under(new.path) + RequestDocuments.parse(form["documents"] ?? "").get()
             guard !new.documents.isEmpty else {
                 throw InvalidRequest(
+                    field: "documents",
                     description: "no documents were found under \(new.path.value). Name the documents to read under “Documents not seen yet”."
                 )
             }
@@ -110,9 +147,13 @@ struct RequestsController: Sendable {
             readers: max(1, parameters["page"].flatMap { Int(String($0)) } ?? 1),
             documents: max(1, parameters["documents"].flatMap { Int(String($0)) } ?? 1)
         )
-        let window = RequestPage.Window(grid: report.grid, page: page)
-        let cells = try await report.cells(rows: window.rows, columns: window.columns)
-        return pages.page("request", RequestPage(report: report, window: window, cells: cells, prefix: prefix).values(), context: context)
+        let selection = GridSelection(parameters)
+        let rows = selection.rows(of: report.grid)
+        let window = RequestPage.Window(rows: rows.count, columns: report.grid.columns.count, page: page)
+        let cells = try await report.cells(of: rows[window.rows].map(\.person.member), columns: window.columns)
+        var values = RequestPage(report: report, rows: rows, selection: selection, window: window, cells: cells, prefix: prefix).values()
+        values["notice"] = DoneNotice.text(request)
+        return pages.page("request", values, context: context)
     }
 
     /// "3 days left", "5 hours left", "less than an hour left".
@@ -128,8 +169,10 @@ struct RequestsController: Sendable {
         "\(count) \(noun)\(count == 1 ? "" : "s")"
     }
 
-    /// Why a request form was refused.
+    /// Why a request form was refused, and the field at fault (`title`, `path`, `members`,
+    /// `documents`, `date`, `time-zone`).
     struct InvalidRequest: Error, CustomStringConvertible {
+        let field: String
         let description: String
     }
 
@@ -162,23 +205,25 @@ struct RequestsController: Sendable {
     ) -> Result<ReadingRequest, InvalidRequest> {
         let title = title.trimmingCharacters(in: .whitespaces)
         guard (1...200).contains(title.count), !title.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            return .failure(InvalidRequest(description: "the title must have 1 to 200 characters, without line breaks or control characters."))
+            return .failure(
+                InvalidRequest(field: "title", description: "the title must have 1 to 200 characters, without line breaks or control characters.")
+            )
         }
         guard let path = try? SectionPath(path), !path.isRoot else {
-            return .failure(InvalidRequest(description: "the document or section must be a path below the root, such as /papers."))
+            return .failure(InvalidRequest(field: "path", description: "the document or section must be a path below the root, such as /papers."))
         }
         let group = group.flatMap { $0.isEmpty ? nil : $0 }
         guard members.allSatisfy({ (1...256).contains($0.utf8.count) }), members.count <= 10_000 else {
-            return .failure(InvalidRequest(description: "the members must be user ids separated by commas or spaces."))
+            return .failure(InvalidRequest(field: "members", description: "the members must be user ids separated by commas or spaces."))
         }
         guard group != nil || !members.isEmpty else {
-            return .failure(InvalidRequest(description: "name a group or at least one member who is expected to read it."))
+            return .failure(InvalidRequest(field: "members", description: "name a group or at least one member who is expected to read it."))
         }
         guard let zone = TimeZone(identifier: timeZone) else {
-            return .failure(InvalidRequest(description: "the time zone must be a name such as Europe/Berlin or UTC."))
+            return .failure(InvalidRequest(field: "time-zone", description: "the time zone must be a name such as Europe/Berlin or UTC."))
         }
         guard let deadline = deadline(date: date, time: time, zone: zone) else {
-            return .failure(InvalidRequest(description: "the deadline needs a date (2026-12-03) and a time (10:00)."))
+            return .failure(InvalidRequest(field: "date", description: "the deadline needs a date (2026-12-03) and a time (10:00)."))
         }
         return .success(
             ReadingRequest(

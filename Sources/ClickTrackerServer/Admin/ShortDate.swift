@@ -13,6 +13,9 @@ struct ShortDate {
         return formatter.shortMonthSymbols
     }()
 
+    /// Times in UTC, as the tables of the Tracking and reads pages show them (with "UTC" after).
+    static let utc = ShortDate(timeZone: .gmt)
+
     /// A formatter for times shown in `timeZone`.
     init(timeZone: TimeZone) {
         self.timeZone = timeZone

@@ -74,6 +74,34 @@ struct TrackingController: Sendable {
         guard let path = parameters["path"].flatMap({ try? SectionPath(String($0)) }) else {
             return admin.badRequest("The path parameter must be an absolute path such as /papers.", context: context)
         }
+        var notice: [String: Any] = [:]
+        if let done = parameters["done"].flatMap({ DoneNotice(rawValue: String($0)) }) {
+            notice["notice"] = done.text
+            if done == .trackingEnabled, try await knownDocuments(under: path).isEmpty {
+                notice["warning"] =
+                    "Nothing is known under \(path.value) yet: the site has no page there and nobody has opened one. "
+                    + "Check the path; reads are recorded once pages under it are opened."
+            }
+        }
+        return try await trackingPage(path, request: request, context: context, values: notice)
+    }
+
+    /// Whether any document is known under `path`: a page of the site folder, or one seen.
+    private func knownDocuments(under path: SectionPath) async throws -> [String] {
+        if let folder { return folder.documents(under: path).map(\.value) }
+        return try await tracker.storage.documents(under: path).map(\.path)
+    }
+
+    /// The Tracking page of `path`; `values` add to (or replace) the page's, such as a refused
+    /// form's error and what was typed.
+    private func trackingPage(
+        _ path: SectionPath,
+        request: Request,
+        context: ServerRequestContext,
+        values extra: [String: Any],
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let parameters = request.uri.queryParameters
         let policies = try await SectionPolicies.load(tracker.storage)
         let section = policies.section(for: path)
         var values: [String: Any] = ["path": path.value, "pathURL": path.urlEncoded]
@@ -83,14 +111,16 @@ struct TrackingController: Sendable {
             values["toggle"] = ["action": "enable", "label": "Enable tracking"]
         case .some(let marked) where marked == path:
             values["marked"] = true
-            values["toggle"] = ["action": "disable", "label": "Disable tracking"]
+            values["toggle"] = ["action": "disable", "label": "Disable tracking…"]
         case .some(let marked):
             values["inherited"] = true
             values["section"] = marked.value
             values["sectionURL"] = trackingURL(marked.value)
         }
         if let section {
-            let base = trackingURL(path.value)
+            let allColumns = parameters["readers-columns"] == "all"
+            let page = trackingURL(path.value)
+            let base = page + (allColumns ? "&readers-columns=all" : "")
             let readers = ReportTable<ReadersOrder>(parameters, prefix: "readers-", section: path, pageSize: Self.pageSize, base: base)
             let table = ReportTable<AccessLogOrder>(parameters, section: path, pageSize: Self.pageSize, base: base)
             if let format = try AdminGate.downloadFormat(request) {
@@ -104,7 +134,9 @@ struct TrackingController: Sendable {
             }
             try await admin.audit(context, "tracking page", path.value)
             values["policy"] = Self.policyValues(section.policy, editable: section.path == path)
-            values["readers"] = try await readersValues(readers, policies: policies)
+            values["readers"] = try await readersValues(readers, policies: policies).merging([
+                "allColumns": allColumns, "allColumnsURL": "\(page)&readers-columns=all#readers", "fewerColumnsURL": "\(page)#readers",
+            ]) { _, new in new }
             let log = try await tracker.storage.accessLog(table.query)
             values["tracked"] = true
             let people = try await tracker.storage.people(log.entries.map(\.member))
@@ -130,7 +162,8 @@ struct TrackingController: Sendable {
                 )
             }
         }
-        return pages.page("tracking", values, context: context)
+        values.merge(extra) { _, new in new }
+        return pages.page("tracking", values, context: context, status: status)
     }
 
     /// The readers report or the access log as CSV or JSON, in the order the page shows it.
@@ -162,17 +195,42 @@ struct TrackingController: Sendable {
         if let collector = try? SectionPath(prefix), collector.contains(path) {
             return admin.badRequest("ClickTracker's own pages cannot be tracked.", context: context)
         }
+        let done: DoneNotice
         switch form["action"] {
-        case "enable": try await tracker.storage.setTracked(path, true)
-        case "disable": try await tracker.storage.setTracked(path, false)
+        case "enable":
+            try await tracker.storage.setTracked(path, true)
+            done = .trackingEnabled
+        case "disable":
+            guard form["confirmed"] == "yes" else {
+                return admin.confirmation(
+                    "Stop tracking \(path.value)?",
+                    "Reads of its pages are no longer recorded, and reading requests for documents under it stop following readers. "
+                        + "What was recorded is kept; tracking can be enabled again at any time.",
+                    button: "Disable tracking",
+                    action: "\(prefix)/tracking",
+                    fields: [("action", "disable"), ("path", path.value)],
+                    cancel: trackingURL(path.value),
+                    context: context
+                )
+            }
+            try await tracker.storage.setTracked(path, false)
+            done = .trackingDisabled
         case "policy":
             switch Self.policy(from: form) {
             case .success(let policy): try await tracker.storage.setPolicy(policy, for: path)
-            case .failure(let error): return admin.badRequest(error.description, context: context)
+            case .failure(let error):
+                // The form comes back with the error and the numbers as typed.
+                var typed = Self.policyValues(.standard, editable: true)
+                for field in ["words-per-minute", "maximum-seconds", "minimum-seconds"] { typed[field] = form[field] ?? "" }
+                typed["requiresAcknowledgement"] = form["requires-acknowledgement"] == "yes"
+                typed["requiresRereading"] = form["requires-rereading"] == "yes"
+                typed["error"] = "Not saved: \(error.description)"
+                return try await trackingPage(path, request: request, context: context, values: ["policy": typed], status: .badRequest)
             }
+            done = .policySaved
         default: return admin.badRequest("The action must be enable, disable or policy.", context: context)
         }
-        return .redirect(to: trackingURL(path.value), type: .found)
+        return .redirect(to: done.url(trackingURL(path.value)), type: .found)
     }
 
     /// The readers table: per person and document, the verdict and its evidence.
@@ -216,7 +274,9 @@ struct TrackingController: Sendable {
             "scroll": "\(evidence.maximumScroll)%",
             "end": evidence.reachedEnd ? "yes" : "no",
             "acknowledged": evidence.acknowledgedAt.map(format) ?? "",
-            "version": evidence.version.map { "\($0.prefix(8))\(verdict.isEarlierVersion ? " (earlier)" : "")" } ?? "unknown",
+            "version": evidence.version == nil
+                ? "unknown" : "\(verdict.isEarlierVersion ? "earlier" : "current"), seen \(ShortDate.utc.string(evidence.firstView)) UTC",
+            "versionID": evidence.version ?? "",
             "automated": evidence.automated ? "automated" : "",
             "views": reader.views,
             "first": reader.firstView.map(format) ?? "",
@@ -233,9 +293,9 @@ struct TrackingController: Sendable {
     private static func policyValues(_ policy: ReadingPolicy, editable: Bool) -> [String: Any] {
         [
             "editable": editable,
-            "wordsPerMinute": policy.wordsPerMinute,
-            "maximumSeconds": policy.maximumSeconds,
-            "minimumSeconds": policy.minimumSeconds,
+            "words-per-minute": String(policy.wordsPerMinute),
+            "maximum-seconds": String(policy.maximumSeconds),
+            "minimum-seconds": String(policy.minimumSeconds),
             "requiresAcknowledgement": policy.requiresAcknowledgement,
             "requiresRereading": policy.requiresRereading,
         ]

@@ -29,7 +29,7 @@ struct PageRenderer: Sendable {
     ) -> Response {
         var object: [String: Any] = ["prefix": collectorPath]
         if let user = context.user, let nonce = context.sessionNonce {
-            object["user"] = ["name": user.name, "isAdmin": user.isAdmin]
+            object["user"] = ["name": user.name, "isAdmin": user.isAdmin, "navigation": navigation(template, isAdmin: user.isAdmin)]
             object["csrf"] = signer.csrfToken(for: nonce)
         }
         object.merge(values) { _, new in new }
@@ -46,6 +46,30 @@ struct PageRenderer: Sendable {
             ],
             body: .init(byteBuffer: ByteBuffer(string: html))
         )
+    }
+}
+
+extension PageRenderer {
+    /// The header's links, the current page's marked (`aria-current`).
+    private func navigation(_ template: String, isAdmin: Bool) -> [[String: Any]] {
+        let current =
+            switch template {
+            case "listing": "/"
+            case "reads", "person": "reads"
+            case "overview", "tracking": "tracking"
+            case "requests", "request": "requests"
+            case "groups", "group": "groups"
+            default: template
+            }
+        var links = [("/", "/", "Documents"), ("reads", "\(collectorPath)/reads", "My reads")]
+        if isAdmin {
+            links += [
+                ("tracking", "\(collectorPath)/", "Tracking"), ("requests", "\(collectorPath)/requests", "Requests"),
+                ("groups", "\(collectorPath)/groups", "Groups"), ("storage", "\(collectorPath)/storage", "Storage"),
+                ("tokens", "\(collectorPath)/tokens", "API tokens"), ("audit", "\(collectorPath)/audit", "Audit"),
+            ]
+        }
+        return links.map { key, url, label in ["url": url, "label": label, "isCurrent": key == current] }
     }
 }
 

@@ -5,6 +5,7 @@ enum Templates {
         "layout": layout,
         "login": login,
         "message": message,
+        "confirm": confirm,
         "listing": listing,
         "overview": overview,
         "tracking": tracking,
@@ -16,6 +17,8 @@ enum Templates {
         "logout": logout,
         "reads": reads,
         "person": person,
+        "sortable": sortable,
+        "verdict": verdict,
         "chart": chart,
         "tokens": tokens,
         "audit": audit,
@@ -31,28 +34,45 @@ enum Templates {
         {{$head}}{{/head}}
         <style>
         body { font: 16px/1.5 system-ui, sans-serif; margin: 0; color: #1d2330; background: #f6f7f9; }
-        header { background: #1d2330; color: #fff; padding: .6rem 1.5rem; display: flex; gap: 1.5rem; align-items: center; }
+        header { background: #1d2330; color: #fff; padding: .5rem 1.5rem; display: flex; flex-wrap: wrap; gap: .3rem 1.5rem; align-items: center; }
+        header nav ul { display: flex; flex-wrap: wrap; gap: .2rem 1rem; list-style: none; margin: 0; padding: 0; }
         header a, header button { color: #fff; }
+        header a[aria-current=page] { font-weight: 700; text-decoration-thickness: 3px; text-underline-offset: .3em; }
         header .who { margin-left: auto; }
         header form, form.inline { display: inline; }
         header button { background: none; border: 1px solid #fff8; border-radius: 4px; cursor: pointer; font: inherit; }
         main { max-width: 80rem; margin: 1.5rem auto; padding: 0 1.5rem; }
+        @media (max-width: 40rem) { header, main { padding-left: .8rem; padding-right: .8rem; } header .who { margin-left: 0; } }
+        h1, h2, code, li, p, label, button { overflow-wrap: anywhere; }
         table { border-collapse: collapse; width: 100%; background: #fff; }
+        .table-box { overflow-x: auto; max-width: 100%; }
         th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #dde1e7; }
         th a { color: inherit; }
         .state { padding: .8rem 1rem; background: #fff; border-left: 4px solid #3a6ff7; margin-bottom: 1rem; }
         .error { border-left-color: #d33; }
-        .pager { margin-top: .8rem; display: flex; gap: 1rem; }
+        .done { border-left-color: #1d7a3a; }
+        .warning { border-left-color: #d98b00; }
+        .field-error { color: #b00; font-weight: 600; margin: .2rem 0; }
+        [aria-invalid=true] { border: 2px solid #d33; }
+        .pager { margin-top: .8rem; display: flex; gap: .3rem 1rem; flex-wrap: wrap; }
         label { display: block; margin: .6rem 0 .2rem; }
-        input[type=text], input[type=password], input[type=number] { font: inherit; padding: .3rem; width: 16rem; }
+        input[type=text], input[type=password], input[type=number] { font: inherit; padding: .3rem; width: 16rem; max-width: 100%; box-sizing: border-box; }
         button.primary { font: inherit; padding: .35rem 1rem; margin-top: .8rem; cursor: pointer; }
+        button.danger { color: #8a1111; }
         .tree li { list-style: none; }
-        .actions { display: flex; gap: 1rem; align-items: end; flex-wrap: wrap; }
-        input[name=dsn] { width: 28rem; max-width: 100%; }
-        textarea { font: 14px/1.4 ui-monospace, monospace; width: 100%; min-height: 10rem; }
+        .actions { display: flex; gap: .3rem 1rem; align-items: end; flex-wrap: wrap; }
+        .actions > * { min-width: 0; max-width: 100%; }
+        input[name=dsn] { width: 28rem; }
+        textarea { font: 14px/1.4 ui-monospace, monospace; width: 100%; min-height: 10rem; box-sizing: border-box; }
         .not-opened { color: #b00; } .opened { color: #a60; } .read, .acknowledged { color: #070; }
-        p.counts { display: flex; gap: 1.5rem; flex-wrap: wrap; }
-        #reads-chart svg { width: 100%; max-width: 600px; height: auto; }
+        .badge { display: inline-block; padding: 0 .55em; border: 1px solid; border-radius: 1em; font-size: .875rem; white-space: nowrap; }
+        .badge.not-opened { color: #8a1111; background: #fbeaea; } .badge.opened { color: #7a4a00; background: #fdf3e1; }
+        .badge.read { color: #0d5b17; background: #e6f4e6; } .badge.acknowledged { color: #fff; background: #1d7a3a; border-color: #1d7a3a; }
+        p.counts { display: flex; gap: .3rem 1.5rem; flex-wrap: wrap; }
+        .filters { display: flex; flex-wrap: wrap; gap: .3rem 1rem; padding: 0; list-style: none; }
+        .filters a[aria-current=true] { font-weight: 700; color: inherit; text-decoration: none; }
+        #reads-chart { margin: 1rem 0; }
+        #reads-chart svg { width: 100%; max-width: 640px; height: auto; font-size: 15px; }
         .line { fill: none; } .line-0 { stroke: #3a6ff7; } .line-1 { stroke: #070; } .line-2 { stroke: #a60; }
         .grid-box { overflow-x: auto; max-width: 100%; }
         table.grid td.cell { text-align: center; white-space: nowrap; }
@@ -63,19 +83,22 @@ enum Templates {
           background: #fff; color: #222; border: 1px solid #99a; padding: .4rem; text-align: left; box-shadow: 0 2px 6px rgba(0,0,0,.2); }
         table.grid th.document { max-width: 10rem; font-weight: normal; }
         .cell.not-opened { background: #fbeaea; } .cell.opened { background: #fdf3e1; } .cell.read, .cell.acknowledged { background: #e6f4e6; }
-        progress { width: 20rem; }
-        .muted { color: #667; }
+        progress { width: 20rem; max-width: 100%; }
+        .muted { color: #5d6470; }
+        dl.terms dt { font-weight: 600; } dl.terms dd { margin: 0 0 .4rem 1rem; }
         </style>
         </head>
         <body>
         <header>
           <strong>ClickTracker</strong>
-          {{#user}}<a href="/">Documents</a><a href="{{prefix}}/reads">My reads</a>{{#isAdmin}}<a href="{{prefix}}/">Tracking</a><a href="{{prefix}}/requests">Requests</a><a href="{{prefix}}/groups">Groups</a><a href="{{prefix}}/storage">Storage</a><a href="{{prefix}}/tokens">API tokens</a><a href="{{prefix}}/audit">Audit</a>{{/isAdmin}}
+          {{#user}}<nav aria-label="ClickTracker"><ul>{{#navigation}}<li><a href="{{url}}"{{#isCurrent}} aria-current="page"{{/isCurrent}}>{{label}}</a></li>{{/navigation}}</ul></nav>
           <span class="who">Signed in as {{name}}
             <form method="post" action="{{prefix}}/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button>Sign out</button></form>
           </span>{{/user}}
         </header>
         <main>
+        {{#notice}}<p class="state done" role="status" id="notice">{{notice}}</p>{{/notice}}
+        {{#warning}}<p class="state warning" role="status" id="warning">{{warning}}</p>{{/warning}}
         {{$content}}{{/content}}
         </main>
         </body>
@@ -118,6 +141,22 @@ enum Templates {
         {{$content}}
         <h1>{{heading}}</h1>
         <p class="state error">{{text}}</p>
+        {{/content}}
+        {{/layout}}
+        """
+
+    /// Asks before a change that cannot be undone; the form repeats the change with `confirmed=yes`.
+    static let confirm = """
+        {{% CONTENT_TYPE: HTML_SCALARS}}{{<layout}}
+        {{$title}}{{heading}} · ClickTracker{{/title}}
+        {{$content}}
+        <h1>{{heading}}</h1>
+        <p class="state warning" id="confirm-text">{{text}}</p>
+        <form method="post" action="{{action}}" class="actions">
+          <input type="hidden" name="csrf" value="{{csrf}}">{{#fields}}<input type="hidden" name="{{name}}" value="{{value}}">{{/fields}}
+          <input type="hidden" name="confirmed" value="yes">
+          <button class="primary danger" id="confirm">{{button}}</button> <a href="{{cancelURL}}" id="cancel">Cancel</a>
+        </form>
         {{/content}}
         {{/layout}}
         """
@@ -191,10 +230,11 @@ enum Templates {
           <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="path" value="{{path}}">
           <input type="hidden" name="action" value="policy">
           <p>Read: active time of at least the document's words ÷ words per minute (never more than the maximum), or the end of the document reached after the minimum active time.</p>
+          {{#error}}<p class="field-error" id="policy-error" role="alert">{{error}}</p>{{/error}}
           <div class="actions">
-            <div><label for="words-per-minute">Words per minute</label><input type="number" id="words-per-minute" name="words-per-minute" min="1" max="10000" value="{{wordsPerMinute}}" required></div>
-            <div><label for="maximum-seconds">Maximum time needed (seconds)</label><input type="number" id="maximum-seconds" name="maximum-seconds" min="0" max="86400" value="{{maximumSeconds}}" required></div>
-            <div><label for="minimum-seconds">Minimum time with the end reached (seconds)</label><input type="number" id="minimum-seconds" name="minimum-seconds" min="0" max="86400" value="{{minimumSeconds}}" required></div>
+            <div><label for="words-per-minute">Words per minute</label><input type="number" id="words-per-minute" name="words-per-minute" min="1" max="10000" value="{{words-per-minute}}" required></div>
+            <div><label for="maximum-seconds">Maximum time needed (seconds)</label><input type="number" id="maximum-seconds" name="maximum-seconds" min="0" max="86400" value="{{maximum-seconds}}" required></div>
+            <div><label for="minimum-seconds">Minimum time with the end reached (seconds)</label><input type="number" id="minimum-seconds" name="minimum-seconds" min="0" max="86400" value="{{minimum-seconds}}" required></div>
           </div>
           <label><input type="checkbox" name="requires-acknowledgement" value="yes" {{#requiresAcknowledgement}}checked{{/requiresAcknowledgement}}> Ask readers to confirm "I have read this document"</label>
           <label><input type="checkbox" name="requires-rereading" value="yes" {{#requiresRereading}}checked{{/requiresRereading}}> When a document changes, earlier reads no longer count</label>
@@ -202,31 +242,35 @@ enum Templates {
         </form>
         {{/editable}}
         {{^editable}}
-        <p id="policy">Set on <a href="{{sectionURL}}">{{section}}</a>: {{wordsPerMinute}} words per minute, at most {{maximumSeconds}} s, or the end reached after {{minimumSeconds}} s{{#requiresAcknowledgement}}; readers are asked to confirm{{/requiresAcknowledgement}}{{#requiresRereading}}; changed documents must be read again{{/requiresRereading}}.</p>
+        <p id="policy">Set on <a href="{{sectionURL}}">{{section}}</a>: {{words-per-minute}} words per minute, at most {{maximum-seconds}} s, or the end reached after {{minimum-seconds}} s{{#requiresAcknowledgement}}; readers are asked to confirm{{/requiresAcknowledgement}}{{#requiresRereading}}; changed documents must be read again{{/requiresRereading}}.</p>
         {{/editable}}
         {{/policy}}
         {{#chart}}{{> chart}}{{/chart}}
         {{#readers}}
         <h2>Readers</h2>
-        {{#downloads}}<p><a href="{{csvURL}}" id="readers-csv">Download CSV</a> · <a href="{{jsonURL}}" id="readers-json">JSON</a></p>{{/downloads}}
-        <table id="readers">
-          <thead><tr>{{#columns.member}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.member}}{{#columns.document}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.document}}<th>Verdict</th><th>Counts as read</th><th>Active time</th><th>Scrolled</th><th>Reached end</th><th>Acknowledged</th><th>Version</th><th>Automated</th>{{#columns.views}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.views}}{{#columns.first}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.first}}{{#columns.last}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.last}}</tr></thead>
+        <dl class="terms muted" id="readers-help">
+          <dt>Verdict</dt><dd>How far the person got with the version they saw last: opened, read (the reading time was spent, or the end reached after the minimum time), or acknowledged ("I have read this document").</dd>
+          <dt>Counts as read</dt><dd>Whether that meets this section's rule now: the reading time spent, confirmed when the section asks for it, and of the current version when changed documents must be read again.</dd>
+        </dl>
+        <p>{{#downloads}}<a href="{{csvURL}}" id="readers-csv">Download CSV</a> · <a href="{{jsonURL}}" id="readers-json">JSON</a> · {{/downloads}}{{#allColumns}}<a href="{{fewerColumnsURL}}" id="fewer-columns">Fewer columns</a>{{/allColumns}}{{^allColumns}}<a href="{{allColumnsURL}}" id="all-columns">All columns</a> (scroll, end reached, confirmation, version, views){{/allColumns}}</p>
+        <div class="table-box"><table id="readers">
+          <thead><tr>{{#columns.member}}{{> sortable}}{{/columns.member}}{{#columns.document}}{{> sortable}}{{/columns.document}}<th>Verdict</th><th>Counts as read</th><th>Active time</th>{{#allColumns}}<th>Scrolled</th><th>Reached end</th><th>Acknowledged</th><th>Version</th><th>Automated</th>{{#columns.views}}{{> sortable}}{{/columns.views}}{{/allColumns}}{{#columns.first}}{{> sortable}}{{/columns.first}}{{#columns.last}}{{> sortable}}{{/columns.last}}</tr></thead>
           <tbody>
-          {{#rows}}<tr><td class="member">{{> person}}</td><td class="document">{{#link}}<a href="{{url}}">{{/link}}{{display}}{{#link}}</a>{{/link}}</td><td class="verdict" data-level="{{level}}">{{verdict}}</td><td class="counts">{{counts}}</td><td class="active">{{active}}</td><td class="scroll">{{scroll}}</td><td class="end">{{end}}</td><td class="acknowledged">{{acknowledged}}</td><td class="version">{{version}}</td><td class="automated">{{automated}}</td><td class="views">{{views}}</td><td>{{first}}</td><td>{{last}}</td></tr>{{/rows}}
+          {{#rows}}<tr><td class="member">{{> person}}</td><td class="document">{{#link}}<a href="{{url}}">{{/link}}{{display}}{{#link}}</a>{{/link}}</td>{{> verdict}}<td class="active">{{active}}</td>{{#allColumns}}<td class="scroll">{{scroll}}</td><td class="end">{{end}}</td><td class="acknowledged">{{acknowledged}}</td><td class="version" title="{{versionID}}">{{version}}</td><td class="automated">{{automated}}</td><td class="views">{{views}}</td>{{/allColumns}}<td>{{first}}</td><td>{{last}}</td></tr>{{/rows}}
           {{^rows}}<tr><td colspan="13" class="muted">Nobody has read anything here yet: reads appear here once signed-in people open its pages{{#untracked}}, after tracking is enabled above{{/untracked}}.</td></tr>{{/rows}}
           </tbody>
-        </table>
+        </table></div>
         <div class="pager"><span>{{range}}</span>{{#previous}}<a href="{{previous}}">← Previous</a>{{/previous}}{{#next}}<a href="{{next}}">Next →</a>{{/next}}</div>
         {{/readers}}
         <h2>Access log</h2>
         {{#downloads}}<p><a href="{{csvURL}}" id="access-log-csv">Download CSV</a> · <a href="{{jsonURL}}" id="access-log-json">JSON</a></p>{{/downloads}}
-        <table id="access-log">
-          <thead><tr>{{#columns}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns}}</tr></thead>
+        <div class="table-box"><table id="access-log">
+          <thead><tr>{{#columns}}{{> sortable}}{{/columns}}</tr></thead>
           <tbody>
           {{#rows}}<tr><td class="member">{{> person}}</td><td class="url">{{#link}}<a href="{{url}}">{{/link}}{{display}}{{#link}}</a>{{/link}}</td><td class="count">{{count}}</td><td>{{first}}</td><td>{{last}}</td></tr>{{/rows}}
           {{^rows}}<tr><td colspan="5" class="muted">Nobody has read anything here yet: reads appear here once signed-in people open its pages{{#untracked}}, after tracking is enabled above{{/untracked}}.</td></tr>{{/rows}}
           </tbody>
-        </table>
+        </table></div>
         <div class="pager"><span>{{range}}</span>{{#previous}}<a href="{{previous}}">← Previous</a>{{/previous}}{{#next}}<a href="{{next}}">Next →</a>{{/next}}</div>
         {{/tracked}}
         {{/content}}
@@ -239,20 +283,21 @@ enum Templates {
         {{$content}}
         <h1>Groups</h1>
         <p>Named lists of readers — a committee, a board — with the names and emails reports show instead of user ids.</p>
-        <table id="groups">
+        <div class="table-box"><table id="groups">
           <thead><tr><th>Group</th><th>Members</th></tr></thead>
           <tbody>
           {{#groups}}<tr><td><a href="{{url}}">{{name}}</a></td><td>{{size}}</td></tr>{{/groups}}
           {{^groups}}<tr><td colspan="2" class="muted">No groups yet.</td></tr>{{/groups}}
           </tbody>
-        </table>
+        </table></div>
         <h2>New group</h2>
         <form method="post" action="{{prefix}}/groups">
-          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="set">
-          <label for="group-name">Name</label><input type="text" id="group-name" name="name" maxlength="100" required>
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="set"><input type="hidden" name="form" value="new">
+          <label for="group-name">Name</label><input type="text" id="group-name" name="name" maxlength="100" value="{{typedName}}" required{{#errors.name}} aria-invalid="true" aria-describedby="group-name-error"{{/errors.name}}>
+          {{#errors.name}}<p class="field-error" id="group-name-error">{{.}}</p>{{/errors.name}}
           <label for="group-csv">Members as CSV: a header row <code>user,name,email</code>, then one person a row</label>
-          <textarea id="group-csv" name="csv" spellcheck="false" required>user,name,email
-        </textarea>
+          {{#errors.csv}}<p class="field-error" id="group-csv-error">{{.}}</p>{{/errors.csv}}
+          <textarea id="group-csv" name="csv" spellcheck="false" required{{#errors.csv}} aria-invalid="true" aria-describedby="group-csv-error"{{/errors.csv}}>{{csv}}</textarea>
           <button class="primary" id="create-group">Create group</button>
         </form>
         {{/content}}
@@ -265,25 +310,27 @@ enum Templates {
         {{$content}}
         <h1>Group: {{name}}</h1>
         <p><a href="{{prefix}}/groups">All groups</a> · <a href="{{exportURL}}" id="export-group">Download CSV</a> · <a href="{{jsonURL}}" id="export-group-json">JSON</a></p>
-        <table id="members">
+        <div class="table-box"><table id="members">
           <thead><tr><th>User</th><th>Name</th><th>Email</th></tr></thead>
           <tbody>
           {{#members}}<tr><td class="member">{{member}}</td><td>{{displayName}}</td><td>{{email}}</td></tr>{{/members}}
           {{^members}}<tr><td colspan="3" class="muted">This group has no members.</td></tr>{{/members}}
           </tbody>
-        </table>
+        </table></div>
         <h2>Change the members</h2>
         <form method="post" action="{{prefix}}/groups">
           <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="set">
           <input type="hidden" name="name" value="{{name}}">
           <label for="group-csv">The group becomes exactly these people (CSV: <code>user,name,email</code>)</label>
-          <textarea id="group-csv" name="csv" spellcheck="false" required>{{csv}}</textarea>
+          {{#errors.csv}}<p class="field-error" id="group-csv-error">{{.}}</p>{{/errors.csv}}
+          {{#errors.name}}<p class="field-error" id="group-name-error">{{.}}</p>{{/errors.name}}
+          <textarea id="group-csv" name="csv" spellcheck="false" required{{#errors.csv}} aria-invalid="true" aria-describedby="group-csv-error"{{/errors.csv}}>{{csv}}</textarea>
           <button class="primary" id="save-group">Save members</button>
         </form>
         <form method="post" action="{{prefix}}/groups">
           <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="delete">
           <input type="hidden" name="name" value="{{name}}">
-          <button id="delete-group">Delete this group</button>
+          <button class="danger" id="delete-group">Delete this group…</button>
         </form>
         {{/content}}
         {{/layout}}
@@ -295,28 +342,36 @@ enum Templates {
         {{$content}}
         <h1>Reading requests</h1>
         <p>Who must have read a document or a section by when — the papers for a meeting.</p>
-        <table id="requests">
+        <div class="table-box"><table id="requests">
           <thead><tr><th>Request</th><th>Folder or document</th><th>Documents</th><th>Readers</th><th>Deadline</th></tr></thead>
           <tbody>
           {{#requests}}<tr><td><a href="{{url}}">{{title}}</a></td><td>{{path}}</td><td>{{documents}}</td><td>{{readers}}</td><td>{{deadline}}</td></tr>{{/requests}}
-          {{^requests}}<tr><td colspan="5" class="muted">No reading requests yet.</td></tr>{{/requests}}
+          {{^requests}}<tr><td colspan="5" class="muted">No reading requests yet: create one below.</td></tr>{{/requests}}
           </tbody>
-        </table>
+        </table></div>
         <h2>New request</h2>
-        <form method="post" action="{{prefix}}/requests">
+        <form method="post" action="{{prefix}}/requests" id="new-request">
           <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="create">
-          <label for="request-title">Title</label><input type="text" id="request-title" name="title" maxlength="200" placeholder="Board meeting, 3 December" required>
-          <label for="request-path">Folder or document</label><input type="text" id="request-path" name="path" placeholder="/papers" required aria-describedby="request-path-help">
+          <label for="request-title">Title</label><input type="text" id="request-title" name="title" maxlength="200" placeholder="Board meeting, 3 December" value="{{input.title}}" required{{#errors.title}} aria-invalid="true" aria-describedby="request-title-error"{{/errors.title}}>
+          {{#errors.title}}<p class="field-error" id="request-title-error">{{.}}</p>{{/errors.title}}
+          <label for="request-path">Folder or document</label><input type="text" id="request-path" name="path" placeholder="/papers" value="{{input.path}}" required aria-describedby="request-path-help{{#errors.path}} request-path-error{{/errors.path}}"{{#errors.path}} aria-invalid="true"{{/errors.path}}>
+          {{#errors.path}}<p class="field-error" id="request-path-error">{{.}}</p>{{/errors.path}}
           <p class="muted" id="request-path-help">Every document under it is expected to be read: the site's pages, or in front of another site the pages seen there so far. You can add and remove documents later.</p>
-          <label for="request-documents">Documents not seen yet (paths, one per line)</label><textarea id="request-documents" name="documents" rows="2" placeholder="/papers/annual-report.html" spellcheck="false"></textarea>
+          <label for="request-documents">Documents not seen yet (paths, one per line)</label>
+          {{#errors.documents}}<p class="field-error" id="request-documents-error">{{.}}</p>{{/errors.documents}}
+          <textarea id="request-documents" name="documents" rows="2" placeholder="/papers/annual-report.html" spellcheck="false"{{#errors.documents}} aria-invalid="true" aria-describedby="request-documents-error"{{/errors.documents}}>{{input.documents}}</textarea>
           <label for="request-group">Group</label>
-          <select id="request-group" name="group"><option value="">(none)</option>{{#groups}}<option>{{.}}</option>{{/groups}}</select>
-          <label for="request-members">Other members (user ids, separated by commas)</label><input type="text" id="request-members" name="members">
+          <select id="request-group" name="group"><option value="">(none)</option>{{#groups}}<option{{#isChosen}} selected{{/isChosen}}>{{name}}</option>{{/groups}}</select>
+          <label for="request-members">Other members (user ids, separated by commas)</label><input type="text" id="request-members" name="members" value="{{input.members}}"{{#errors.members}} aria-invalid="true" aria-describedby="request-members-error"{{/errors.members}}>
+          {{#errors.members}}<p class="field-error" id="request-members-error">{{.}}</p>{{/errors.members}}
           <div class="actions">
-            <div><label for="request-date">Deadline: date</label><input type="date" id="request-date" name="date" required></div>
-            <div><label for="request-time">time</label><input type="time" id="request-time" name="time" required></div>
-            <div><label for="request-zone">time zone</label><input type="text" id="request-zone" name="time-zone" value="{{timeZone}}" required></div>
+            <div><label for="request-date">Deadline: date</label><input type="date" id="request-date" name="date" value="{{input.date}}" required{{#errors.date}} aria-invalid="true" aria-describedby="request-date-error"{{/errors.date}}></div>
+            <div><label for="request-time">time</label><input type="time" id="request-time" name="time" value="{{input.time}}" required></div>
+            <div><label for="request-zone">time zone (type to search)</label><input type="text" id="request-zone" name="time-zone" list="time-zones" autocomplete="off" value="{{input.time-zone}}" required{{#errors.time-zone}} aria-invalid="true" aria-describedby="request-zone-error"{{/errors.time-zone}}></div>
           </div>
+          <datalist id="time-zones">{{#timeZones}}<option value="{{.}}"></option>{{/timeZones}}</datalist>
+          {{#errors.date}}<p class="field-error" id="request-date-error">{{.}}</p>{{/errors.date}}
+          {{#errors.time-zone}}<p class="field-error" id="request-zone-error">{{.}}</p>{{/errors.time-zone}}
           <button class="primary" id="create-request">Create request</button>
         </form>
         {{/content}}
@@ -339,13 +394,14 @@ enum Templates {
         {{#chart}}{{> chart}}{{/chart}}
         <p><a href="{{csvURL}}" id="request-csv">Download CSV</a> · <a href="{{jsonURL}}" id="request-json">JSON</a></p>
         <h2 id="readers">Readers × documents</h2>
-        <p class="muted">Each cell is how far the reader had got with the document {{stageWhen}}: not opened, opened, read (the reading time was spent), or acknowledged. Hover over a cell, or move to it with the Tab key, for its evidence.</p>
+        <p class="muted">Each cell is how far the reader had got with the document {{stageWhen}}: not opened, opened, read (the reading time was spent), or acknowledged. Hover over a cell, or move to it with the Tab key, for its evidence.{{#passed}} <strong>Since</strong> says what a reader did after the deadline: when they finished reading everything, or how far they have got now.{{/passed}}</p>
+        <ul class="filters" id="reader-filters" aria-label="Which readers to show">{{#filters}}<li><a href="{{url}}"{{#isCurrent}} aria-current="true"{{/isCurrent}}>{{label}} ({{count}})</a></li>{{/filters}}</ul>
         <div class="grid-box">
         <table id="request-grid" class="grid">
-          <thead><tr><th scope="col">Reader</th><th scope="col">{{stageColumn}}</th><th scope="col">Read</th>{{#passed}}<th scope="col">Since</th>{{/passed}}{{#columns}}<th scope="col" class="document" title="{{path}}">{{#url}}<a href="{{url}}">{{/url}}{{label}}{{#url}}</a>{{/url}}</th>{{/columns}}</tr></thead>
+          <thead><tr>{{#readerColumn}}{{> sortable}}{{/readerColumn}}{{#stageSort}}{{> sortable}}{{/stageSort}}{{#readSort}}{{> sortable}}{{/readSort}}{{#passed}}<th scope="col">Since</th>{{/passed}}{{#columns}}<th scope="col" class="document" title="{{path}}">{{#url}}<a href="{{url}}">{{/url}}{{label}}{{#url}}</a>{{/url}}</th>{{/columns}}</tr></thead>
           <tbody>
           {{{gridRows}}}
-          {{^hasRows}}<tr><td colspan="3" class="muted">Nobody is expected to read it: the group is empty or gone.</td></tr>{{/hasRows}}
+          {{^hasRows}}<tr><td colspan="4" class="muted">{{#hasReaders}}Nobody in this list: choose “Everyone” above.{{/hasReaders}}{{^hasReaders}}Nobody is expected to read it: the group is empty or gone.{{/hasReaders}}</td></tr>{{/hasRows}}
           </tbody>
         </table>
         </div>
@@ -368,7 +424,7 @@ enum Templates {
         </form>
         <form method="post" action="{{prefix}}/requests">
           <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="delete"><input type="hidden" name="id" value="{{id}}">
-          <button id="delete-request">Delete this request</button>
+          <button class="danger" id="delete-request">Delete this request…</button>
         </form>
         {{/content}}
         {{/layout}}
@@ -381,13 +437,14 @@ enum Templates {
         <h1>{{#isOwn}}My reads{{/isOwn}}{{^isOwn}}Reads of {{name}}{{/isOwn}}</h1>
         <p class="muted">{{member}}: every tracked document read, with the evidence the server recorded and the verdict under its section's policy.</p>
         {{#downloads}}<p><a href="{{csvURL}}" id="reads-csv">Download CSV</a> · <a href="{{jsonURL}}" id="reads-json">JSON</a></p>{{/downloads}}
-        <table id="reads">
-          <thead><tr>{{#columns.document}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.document}}<th>Verdict</th><th>Counts as read</th><th>Active time</th><th>Scrolled</th><th>Reached end</th><th>Acknowledged</th><th>Version</th>{{#columns.views}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.views}}{{#columns.first}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.first}}{{#columns.last}}<th><a href="{{url}}">{{label}}</a>{{arrow}}</th>{{/columns.last}}</tr></thead>
+        <p>{{#allColumns}}<a href="{{fewerColumnsURL}}" id="fewer-columns">Fewer columns</a>{{/allColumns}}{{^allColumns}}<a href="{{allColumnsURL}}" id="all-columns">All columns</a> (scroll, end reached, confirmation, version, views){{/allColumns}}</p>
+        <div class="table-box"><table id="reads">
+          <thead><tr>{{#columns.document}}{{> sortable}}{{/columns.document}}<th>Verdict</th><th>Counts as read</th><th>Active time</th>{{#allColumns}}<th>Scrolled</th><th>Reached end</th><th>Acknowledged</th><th>Version</th>{{#columns.views}}{{> sortable}}{{/columns.views}}{{/allColumns}}{{#columns.first}}{{> sortable}}{{/columns.first}}{{#columns.last}}{{> sortable}}{{/columns.last}}</tr></thead>
           <tbody>
-          {{#rows}}<tr><td class="document">{{#link}}<a href="{{url}}">{{/link}}{{display}}{{#link}}</a>{{/link}}</td><td class="verdict" data-level="{{level}}">{{verdict}}</td><td class="counts">{{counts}}</td><td class="active">{{active}}</td><td class="scroll">{{scroll}}</td><td class="end">{{end}}</td><td class="acknowledged">{{acknowledged}}</td><td class="version">{{version}}</td><td class="views">{{views}}</td><td>{{first}}</td><td>{{last}}</td></tr>{{/rows}}
+          {{#rows}}<tr><td class="document">{{#link}}<a href="{{url}}">{{/link}}{{display}}{{#link}}</a>{{/link}}</td>{{> verdict}}<td class="active">{{active}}</td>{{#allColumns}}<td class="scroll">{{scroll}}</td><td class="end">{{end}}</td><td class="acknowledged">{{acknowledged}}</td><td class="version" title="{{versionID}}">{{version}}</td><td class="views">{{views}}</td>{{/allColumns}}<td>{{first}}</td><td>{{last}}</td></tr>{{/rows}}
           {{^rows}}<tr><td colspan="11" class="muted">No reads recorded.</td></tr>{{/rows}}
           </tbody>
-        </table>
+        </table></div>
         <div class="pager"><span>{{range}}</span>{{#previous}}<a href="{{previous}}">← Previous</a>{{/previous}}{{#next}}<a href="{{next}}">Next →</a>{{/next}}</div>
         {{/content}}
         {{/layout}}
@@ -405,19 +462,20 @@ enum Templates {
           <p><code id="token-secret">{{value}}</code></p>
         </div>
         {{/secret}}
-        <table id="tokens">
+        <div class="table-box"><table id="tokens">
           <thead><tr><th>Name</th><th>Made by</th><th>Made</th><th>State</th><th></th></tr></thead>
           <tbody>
           {{#tokens}}<tr><td class="name">{{name}}</td><td>{{createdBy}}</td><td>{{createdAt}}</td>
             <td class="token-state">{{#revokedAt}}revoked {{revokedAt}}{{/revokedAt}}{{^revokedAt}}active{{/revokedAt}}</td>
-            <td>{{^revokedAt}}<form method="post" action="{{prefix}}/tokens"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="revoke"><input type="hidden" name="id" value="{{id}}"><button class="revoke">Revoke</button></form>{{/revokedAt}}</td></tr>{{/tokens}}
+            <td>{{^revokedAt}}<form method="post" action="{{prefix}}/tokens"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="revoke"><input type="hidden" name="id" value="{{id}}"><button class="revoke danger">Revoke…</button></form>{{/revokedAt}}</td></tr>{{/tokens}}
           {{^tokens}}<tr><td colspan="5" class="muted">No tokens yet.</td></tr>{{/tokens}}
           </tbody>
-        </table>
+        </table></div>
         <h2>Make a token</h2>
         <form method="post" action="{{prefix}}/tokens">
           <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="create">
-          <label for="token-name">What it is for</label><input type="text" id="token-name" name="name" maxlength="100" required placeholder="board portal">
+          <label for="token-name">What it is for</label><input type="text" id="token-name" name="name" maxlength="100" required placeholder="board portal"{{#error}} aria-invalid="true" aria-describedby="token-name-error"{{/error}}>
+          {{#error}}<p class="field-error" id="token-name-error">{{error}}</p>{{/error}}
           <button class="primary" id="create-token">Make token</button>
         </form>
         {{/content}}
@@ -431,16 +489,26 @@ enum Templates {
         <h1>Audit log</h1>
         <p>Who looked at which report, newest first: pages, downloads, the JSON API (<code>token:</code>, the token's id and name) and <code>clicktracker report</code> (<code>cli:</code> and the system user); and API tokens made and revoked.</p>
         <p><a href="{{csvURL}}" id="audit-csv">Download CSV</a> · <a href="{{jsonURL}}" id="audit-json">JSON</a></p>
-        <table id="audit">
+        <div class="table-box"><table id="audit">
           <thead><tr><th>When</th><th>Who</th><th>Report</th><th>About</th></tr></thead>
           <tbody>
           {{#rows}}<tr><td>{{at}}</td><td class="actor">{{actor}}</td><td class="action">{{action}}</td><td class="subject">{{subject}}</td></tr>{{/rows}}
           {{^rows}}<tr><td colspan="4" class="muted">Nobody has looked at a report yet.</td></tr>{{/rows}}
           </tbody>
-        </table>
+        </table></div>
         <div class="pager"><span>{{range}}</span>{{#previous}}<a href="{{previous}}">← Previous</a>{{/previous}}{{#next}}<a href="{{next}}">Next →</a>{{/next}}</div>
         {{/content}}
         {{/layout}}
+        """
+
+    /// A sortable column's header, `aria-sort` on the one the table is sorted by (a partial).
+    static let sortable = """
+        {{% CONTENT_TYPE: HTML_SCALARS}}<th{{#ariaSort}} aria-sort="{{ariaSort}}"{{/ariaSort}}><a href="{{url}}">{{label}}</a>{{arrow}}</th>
+        """
+
+    /// A verdict as a badge with its words, and whether it counts as read (a partial).
+    static let verdict = """
+        {{% CONTENT_TYPE: HTML_SCALARS}}<td class="verdict" data-level="{{level}}"><span class="badge {{level}}">{{verdict}}</span></td><td class="counts">{{counts}}</td>
         """
 
     /// A member's display name beside their id, or the id alone (a partial: `{{> person}}`).
@@ -499,9 +567,9 @@ enum Templates {
         {{#copyFinished}}
         <div class="state{{^complete}} error{{/complete}}" id="copy">
           <p>Copy finished: the database holds {{present}} of the {{sourceViews}} views in the SQLite file.{{^complete}} Some are missing: copy again.{{/complete}}</p>
-          <table><thead><tr><th></th><th>SQLite file</th><th>Now in use</th></tr></thead><tbody>
+          <div class="table-box"><table><thead><tr><th></th><th>SQLite file</th><th>Now in use</th></tr></thead><tbody>
           {{#rows}}<tr><td>{{label}}</td><td>{{source}}</td><td>{{destination}}</td></tr>{{/rows}}
-          </tbody></table>
+          </tbody></table></div>
         </div>
         {{/copyFinished}}
         <h2>PostgreSQL</h2>
