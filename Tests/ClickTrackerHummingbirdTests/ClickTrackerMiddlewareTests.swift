@@ -167,7 +167,7 @@ struct ClickTrackerMiddlewareTests {
             let asking = try await client.execute(uri: "/papers/a.html", method: .get, headers: Self.member)
             #expect(
                 String(buffer: asking.body).contains(
-                    "<div data-clicktracker-end><button type=\"button\" hidden>I have read this document</button><span role=\"status\"></span></div><script"
+                    "<button type=\"button\" class=\"clicktracker-ack\" hidden>I have read this document</button><span role=\"status\"></span></div><script"
                 )
             )
         }

@@ -192,10 +192,24 @@ struct AttentionBrowserTests {
                 #expect(viewed)
                 let button = "[data-clicktracker-end] button"
                 #expect(try await browser.execute("return document.querySelector('\(button)').hidden") as? Bool == false)
+                // Prominent: larger than the text around it and at least a 44 px touch target.
+                let size =
+                    try await browser.execute(
+                        "const b = document.querySelector('\(button)').getBoundingClientRect(); return [b.height, parseFloat(getComputedStyle(document.querySelector('\(button)')).fontSize)]"
+                    ) as? [Double]
+                #expect((size?.first ?? 0) >= 44 && (size?.last ?? 0) >= 18, "\(size ?? [])")
                 try await browser.click(button)
                 let status = "return document.querySelector('[data-clicktracker-end] [role=status]').textContent"
                 let thanked = try await eventually { try await browser.execute(status) as? String == "Thank you: your confirmation is recorded." }
                 #expect(thanked)
+                // The confirmation is on a line of its own, below the button.
+                let apart = try await browser.execute(
+                    """
+                    const b = document.querySelector('\(button)').getBoundingClientRect();
+                    return document.querySelector('[data-clicktracker-end] [role=status]').getBoundingClientRect().top >= b.bottom
+                    """
+                )
+                #expect(apart as? Bool == true)
                 #expect(try await browser.execute("return document.querySelector('\(button)').disabled") as? Bool == true)
                 try await browser.execute("document.querySelector('\(button)').disabled = false")
                 try await browser.click(button)

@@ -20,7 +20,10 @@ struct TrackingSnippetTests {
     func timing() {
         let html = TrackingSnippet(collectorPath: "/_ct", idleSeconds: 5, heartbeatSeconds: 2).html(token: "t", acknowledgement: true)
         #expect(html.contains(" data-idle=\"5\" data-beat=\"2\""))
-        #expect(html.contains("<button type=\"button\" hidden>I have read this document</button><span role=\"status\"></span>"))
+        #expect(
+            html.contains("<button type=\"button\" class=\"clicktracker-ack\" hidden>I have read this document</button><span role=\"status\"></span>")
+        )
+        #expect(html.contains("<style>.clicktracker-ack{"))
     }
 
     @Test("The script's version changes with its source")

@@ -25,6 +25,14 @@ public struct TrackingSnippet: Sendable {
     /// The URL the script posts beacons to.
     public var beaconURL: String { "\(collectorPath)/beacon" }
 
+    /// The acknowledgement button's look: large, high-contrast, a visible focus ring; once
+    /// pressed, pale; its confirmation below it.
+    static let acknowledgementStyle =
+        ".clicktracker-ack{font:inherit;font-size:1.125em;font-weight:600;padding:.7em 1.4em;margin:2em 0 .4em;border:2px solid #14532d;"
+        + "border-radius:.5em;background:#166534;color:#fff;cursor:pointer}.clicktracker-ack:focus-visible{outline:3px solid #b45309;"
+        + "outline-offset:2px}.clicktracker-ack:disabled{background:#e7f3ea;color:#14532d;cursor:default}"
+        + ".clicktracker-ack+[role=status]{display:block;margin:.2em 0 1em;font-weight:600}"
+
     /// The label of the acknowledgement button.
     public static let acknowledgementLabel = "I have read this document"
 
@@ -36,8 +44,10 @@ public struct TrackingSnippet: Sendable {
     public func html(token: String, nonce: String? = nil, acknowledgement: Bool = false) -> String {
         var html = "<div data-clicktracker-end>"
         if acknowledgement {
-            // Hidden until the script runs: without it the button could not record anything.
-            html += "<button type=\"button\" hidden>\(Self.acknowledgementLabel)</button><span role=\"status\"></span>"
+            // A large button that stands out from the page, its confirmation on a line of its own;
+            // hidden until the script runs: without it the button could not record anything.
+            html += "<style\(nonce.map { " nonce=\"\(HTML.escape($0))\"" } ?? "")>\(Self.acknowledgementStyle)</style>"
+            html += "<button type=\"button\" class=\"clicktracker-ack\" hidden>\(Self.acknowledgementLabel)</button><span role=\"status\"></span>"
         }
         html += "</div><script src=\"\(HTML.escape(scriptURL))\" data-token=\"\(HTML.escape(token))\""
         html += " data-endpoint=\"\(HTML.escape(beaconURL))\""

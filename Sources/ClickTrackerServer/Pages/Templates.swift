@@ -72,7 +72,10 @@ enum Templates {
         .filters { display: flex; flex-wrap: wrap; gap: .3rem 1rem; padding: 0; list-style: none; }
         .filters a[aria-current=true] { font-weight: 700; color: inherit; text-decoration: none; }
         #reads-chart { margin: 1rem 0; }
-        #reads-chart svg { width: 100%; max-width: 640px; height: auto; font-size: 15px; }
+        #reads-chart svg { width: 100%; max-width: 480px; height: auto; }
+        .legend { display: flex; flex-wrap: wrap; gap: .2rem 1.2rem; list-style: none; padding: 0; margin: .3rem 0; }
+        .swatch { display: inline-block; width: 1.2rem; border-top: 3px solid; vertical-align: middle; margin-right: .4rem; }
+        .swatch-0 { border-color: #3a6ff7; } .swatch-1 { border-color: #070; } .swatch-2 { border-color: #a60; }
         .line { fill: none; } .line-0 { stroke: #3a6ff7; } .line-1 { stroke: #070; } .line-2 { stroke: #a60; }
         .grid-box { overflow-x: auto; max-width: 100%; }
         table.grid td.cell { text-align: center; white-space: nowrap; }
@@ -519,19 +522,19 @@ enum Templates {
     /// Reads over time as an SVG step line, from `ReadsChart` values (a partial: `{{> chart}}`).
     static let chart = """
         {{% CONTENT_TYPE: HTML_SCALARS}}<figure id="reads-chart">
-          <svg viewBox="0 0 600 150" role="img" aria-labelledby="reads-chart-title">
+          <svg viewBox="0 0 400 160" role="img" aria-labelledby="reads-chart-title">
             <title id="reads-chart-title">{{description}}</title>
-            <line x1="40" y1="110" x2="590" y2="110" stroke="#99a"></line>
-            <line x1="40" y1="14" x2="40" y2="110" stroke="#99a"></line>
+            <line x1="40" y1="118" x2="390" y2="118" stroke="#99a"></line>
+            <line x1="40" y1="10" x2="40" y2="118" stroke="#99a"></line>
             {{#lines}}<polyline class="line line-{{style}}" fill="none" stroke-width="2" points="{{points}}"><title>{{label}}</title></polyline>{{/lines}}
-            {{#legend}}{{#lines}}<line class="line-{{style}}" x1="52" y1="{{legendY}}" x2="70" y2="{{legendY}}" stroke-width="2"></line><text x="75" y="{{legendY}}" dy="4" font-size="13">{{label}}</text>{{/lines}}{{/legend}}
-            {{#deadlineX}}<line x1="{{deadlineX}}" y1="8" x2="{{deadlineX}}" y2="110" stroke="#d33" stroke-dasharray="4 3"></line>
-            <text x="{{deadlineX}}" y="126" text-anchor="{{deadlineAnchor}}" font-size="13">deadline</text>{{/deadlineX}}
-            <text x="34" y="18" text-anchor="end" font-size="13">{{total}}</text>
-            <text x="34" y="110" text-anchor="end" font-size="13">0</text>
-            <text x="40" y="144" font-size="13">{{start}}</text>
-            <text x="590" y="144" text-anchor="end" font-size="13">{{end}}</text>
+            {{#deadlineX}}<line x1="{{deadlineX}}" y1="6" x2="{{deadlineX}}" y2="118" stroke="#d33" stroke-dasharray="4 3"></line>
+            <text x="{{deadlineX}}" y="134" text-anchor="{{deadlineAnchor}}" font-size="14" fill="#b00">deadline</text>{{/deadlineX}}
+            <text x="34" y="20" text-anchor="end" font-size="14">{{total}}</text>
+            <text x="34" y="118" text-anchor="end" font-size="14">0</text>
+            <text x="40" y="154" font-size="14">{{start}}</text>
+            <text x="390" y="154" text-anchor="end" font-size="14">{{end}}</text>
           </svg>
+          {{#legend}}<ul class="legend">{{#lines}}<li><span class="swatch swatch-{{style}}"></span>{{label}}</li>{{/lines}}</ul>{{/legend}}
           <figcaption class="muted">{{caption}} {{description}}</figcaption>
         </figure>
         """

@@ -11,8 +11,9 @@ struct ReadsChart {
         var dates: [Date]
     }
 
-    /// The plot area inside a 600 × 150 view box.
-    static let (left, right, top, bottom) = (40.0, 590.0, 14.0, 110.0)
+    /// The plot area inside a 400 × 160 view box (narrow, so that its 14-unit text stays readable
+    /// when a phone shrinks the chart).
+    static let (left, right, top, bottom) = (40.0, 390.0, 10.0, 118.0)
 
     /// The template values: each line's points, the deadline's position (if any) and the labels.
     /// - Parameters:
@@ -58,7 +59,7 @@ struct ReadsChart {
             points.append((x(min(now, end)), y(count)))
             return [
                 "points": points.map { "\(Self.tenths($0.0)),\(Self.tenths($0.1))" }.joined(separator: " "),
-                "label": line.label, "style": index, "legendY": 14 + index * 16,
+                "label": line.label, "style": index,
             ]
         }
         let formatter = DateFormatter()
@@ -78,7 +79,7 @@ struct ReadsChart {
             let position = x(deadline)
             values["deadlineX"] = Self.tenths(position)
             // The label stays inside the box at either edge.
-            values["deadlineAnchor"] = position > right - 30 ? "end" : position < left + 30 ? "start" : "middle"
+            values["deadlineAnchor"] = position > right - 32 ? "end" : position < left + 32 ? "start" : "middle"
         }
         return values
     }
