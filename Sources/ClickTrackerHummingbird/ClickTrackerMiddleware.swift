@@ -69,8 +69,11 @@ public struct ClickTrackerMiddleware<Context: ClickTrackerRequestContext>: Route
             nonce = value
         }
         let (tracker, siteVersion, acknowledgement) = (tracker, hints.version, section.policy.requiresAcknowledgement)
-        let injector = HTMLInjector { [nonce] version in
+        let injector = HTMLInjector { [nonce] version, title in
             let version = siteVersion.map { DocumentVersion(id: $0, words: version.words) } ?? version
+            // The page's own <title>, unless the site named the document with ClickTracker-Title.
+            var document = document
+            if document.title == nil { document.title = title }
             return tracker.snippetHTML(
                 member: member,
                 document: document,

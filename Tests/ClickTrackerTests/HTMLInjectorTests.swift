@@ -36,6 +36,21 @@ struct HTMLInjectorTests {
         }
     }
 
+    @Test("The snippet is made with the page's <title>, read across chunks; without one, with none")
+    func title() {
+        func title(_ chunks: [String]) -> String {
+            var injector = HTMLInjector { _, title in "<!--\(title ?? "none")-->" }
+            var output = ""
+            for chunk in chunks { output += String(buffer: injector.process(ByteBuffer(string: chunk))) }
+            output += String(buffer: injector.finish())
+            return String(output.split(separator: "<!--").last?.prefix { $0 != "-" } ?? "")
+        }
+        #expect(title(["<html><head><TITLE>Budget &amp; \n plan</TITLE></head><body>x</body></html>"]) == "Budget & plan")
+        #expect(title(["<html><head><ti", "tle>Minutes</ti", "tle></head><body>x</bo", "dy></html>"]) == "Minutes")
+        #expect(title(["<html><body>no title</body></html>"]) == "none")
+        #expect(title(["<html><head><title>cut off"]) == "none")
+    }
+
     @Test("One byte at a time")
     func byteByByte() {
         let page = "<p>a</p></BODY></html>"

@@ -7,10 +7,15 @@ import NIOCore
 /// `<script>` element or an HTML comment is not the closing tag. Tags may be split across chunks:
 /// bytes are held back only while a `<…` construct is still undecided (at most a few bytes). The
 /// snippet is made when the insertion point is reached, from the ``DocumentVersion`` of
-/// everything before it (see ``PageFingerprint``), and inserted exactly once.
+/// everything before it (see ``PageFingerprint``) and the document's `<title>`, and inserted
+/// exactly once.
 public struct HTMLInjector: Sendable {
-    private let makeSnippet: @Sendable (DocumentVersion) -> String
+    private let makeSnippet: @Sendable (DocumentVersion, String?) -> String
     private var fingerprint = PageFingerprint()
+    /// The start of the document, kept until its title is read (at most ``HTMLTitle/searchedBytes``).
+    private var head: [UInt8] = []
+    private var title: String?
+    private var readsTitle = true
     private var pending = ByteBuffer()
     private var state = State.text
     private var inserted = false
@@ -29,15 +34,28 @@ public struct HTMLInjector: Sendable {
     }
 
     /// Creates an injector for one document.
-    /// - Parameter snippet: Makes the HTML to insert from the version of the document before it.
-    public init(snippet: @escaping @Sendable (DocumentVersion) -> String) {
+    /// - Parameter snippet: Makes the HTML to insert from the version of the document before it
+    ///   and its title (`nil` when it has none).
+    public init(snippet: @escaping @Sendable (DocumentVersion, String?) -> String) {
         self.makeSnippet = snippet
     }
 
     /// Creates an injector that inserts fixed HTML.
     /// - Parameter snippet: The HTML to insert.
     public init(snippet: String) {
-        self.init { _ in snippet }
+        self.init { _, _ in snippet }
+    }
+
+    /// Reads the document's bytes before the insertion point.
+    private mutating func read(_ bytes: ByteBufferView) {
+        fingerprint.update(bytes)
+        guard readsTitle, !bytes.isEmpty else { return }
+        head.append(contentsOf: bytes.prefix(HTMLTitle.searchedBytes - head.count))
+        title = HTMLTitle.extract(from: head)
+        if title != nil || head.count >= HTMLTitle.searchedBytes {
+            readsTitle = false
+            head = []
+        }
     }
 
     /// Processes one chunk of the body and returns the bytes to send on.
@@ -58,8 +76,8 @@ public struct HTMLInjector: Sendable {
             let offset = index - bytes.startIndex
             var head = window.getSlice(at: window.readerIndex, length: offset)!
             var tail = window.getSlice(at: window.readerIndex + offset, length: window.readableBytes - offset)!
-            fingerprint.update(head.readableBytesView)
-            var snippet = ByteBuffer(string: makeSnippet(fingerprint.version()))
+            read(head.readableBytesView)
+            var snippet = ByteBuffer(string: makeSnippet(fingerprint.version(), title))
             var output = ByteBuffer()
             output.reserveCapacity(window.readableBytes + snippet.readableBytes)
             output.writeBuffer(&head)
@@ -70,7 +88,7 @@ public struct HTMLInjector: Sendable {
             let offset = index - bytes.startIndex
             pending = window.getSlice(at: window.readerIndex + offset, length: window.readableBytes - offset)!
             let sent = window.getSlice(at: window.readerIndex, length: offset)!
-            fingerprint.update(sent.readableBytesView)
+            read(sent.readableBytesView)
             return sent
         }
     }
@@ -80,8 +98,8 @@ public struct HTMLInjector: Sendable {
         var output = pending
         pending = ByteBuffer()
         if !inserted {
-            fingerprint.update(output.readableBytesView)
-            var snippet = ByteBuffer(string: makeSnippet(fingerprint.version()))
+            read(output.readableBytesView)
+            var snippet = ByteBuffer(string: makeSnippet(fingerprint.version(), title))
             output.writeBuffer(&snippet)
             inserted = true
         }

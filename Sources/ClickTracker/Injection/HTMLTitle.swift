@@ -1,9 +1,12 @@
 /// Reads the `<title>` of an HTML document, for reports.
-enum HTMLTitle {
+public enum HTMLTitle {
+    /// How far into a document its title is looked for.
+    public static let searchedBytes = 64 * 1024
+
     /// The text of the first `<title>` element in the first 64 KiB, entities for `& < > " '` decoded,
-    /// white space collapsed; `nil` if there is none.
-    static func extract(from bytes: some Collection<UInt8>) -> String? {
-        let head = String(decoding: bytes.prefix(64 * 1024), as: UTF8.self)
+    /// white space collapsed; `nil` if there is none (or its end is not among the bytes yet).
+    public static func extract(from bytes: some Collection<UInt8>) -> String? {
+        let head = String(decoding: bytes.prefix(searchedBytes), as: UTF8.self)
         guard let open = head.range(of: "<title", options: .caseInsensitive),
             let openEnd = head[open.upperBound...].firstIndex(of: ">"),
             let close = head[openEnd...].range(of: "</title", options: .caseInsensitive)
