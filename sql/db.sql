@@ -932,4 +932,12 @@ $$;
 
 INSERT INTO clicktracker_schema (version) VALUES (7) ON CONFLICT (version) DO NOTHING;
 
+-- Version 7 to 8: paths never tracked, set on the Tracking page.
+CREATE TABLE IF NOT EXISTS ignored_path (
+    path       text        COLLATE "C" PRIMARY KEY,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+INSERT INTO clicktracker_schema (version) VALUES (8) ON CONFLICT (version) DO NOTHING;
+
 COMMIT;

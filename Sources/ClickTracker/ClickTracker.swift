@@ -64,7 +64,8 @@ public struct ClickTracker: Sendable {
     public let snippet: TrackingSnippet
     /// Logger for tracking decisions that fail.
     public let logger: Logger
-    private let lastKnownSections = LastKnownSections()
+    private let lastKnownSections = LastKnown<[TrackedSection]>()
+    private let lastKnownIgnoredPaths = LastKnown<[SectionPath]>()
 
     /// Creates the core.
     /// - Parameters:
@@ -106,7 +107,23 @@ public struct ClickTracker: Sendable {
             logger.debug("Using the tracked sections last read: \(error)")
             sections = known
         }
-        return SectionPolicies(sections).section(for: path)
+        guard let section = SectionPolicies(sections).section(for: path) else { return nil }
+        // Only a tracked page costs the read of the paths never tracked.
+        let ignored = try await ignoredPaths()
+        return ignored.contains { $0.contains(path) } ? nil : section
+    }
+
+    /// The paths never tracked, read like the sections (the last ones read while the store is
+    /// unreachable).
+    private func ignoredPaths() async throws -> [SectionPath] {
+        do {
+            let paths = try await storage.ignoredPaths()
+            lastKnownIgnoredPaths.value.withLock { $0 = paths }
+            return paths
+        } catch let error as StorageUnavailable {
+            guard let known = lastKnownIgnoredPaths.value.withLock({ $0 }) else { throw error }
+            return known
+        }
     }
 
     /// The snippet for one render of a tracked page, with a freshly minted token.
@@ -207,7 +224,7 @@ public struct ClickTracker: Sendable {
     }
 }
 
-/// The tracked sections as last read from the store.
-private final class LastKnownSections: Sendable {
-    let value = Mutex<[TrackedSection]?>(nil)
+/// What was last read from the store (the tracked sections, the paths never tracked).
+private final class LastKnown<Value: Sendable>: Sendable {
+    let value = Mutex<Value?>(nil)
 }

@@ -273,6 +273,27 @@ public final class PostgresStore: ClickStorage, Service {
         }
     }
 
+    public func ignoredPaths() async throws -> [SectionPath] {
+        try await run(.report) {
+            var paths: [SectionPath] = []
+            for try await path in try await self.client.query("SELECT path FROM ignored_path ORDER BY path", logger: self.logger).decode(String.self) {
+                if let path = try? SectionPath(path) { paths.append(path) }
+            }
+            return paths
+        }
+    }
+
+    public func setIgnored(_ path: SectionPath, _ ignored: Bool) async throws {
+        let (client, logger) = (client, logger)
+        try await run(.report) {
+            if ignored {
+                try await client.query("INSERT INTO ignored_path (path) VALUES (\(path.value)) ON CONFLICT (path) DO NOTHING", logger: logger)
+            } else {
+                try await client.query("DELETE FROM ignored_path WHERE path = \(path.value)", logger: logger)
+            }
+        }
+    }
+
     public func setPolicy(_ policy: ReadingPolicy, for section: SectionPath) async throws {
         let (client, logger) = (client, logger)
         try await run(.report) {

@@ -301,6 +301,10 @@ enum SQLiteSchema {
             )
             """,
         ],
+        // Version 8: paths never tracked, set on the Tracking page.
+        [
+            "CREATE TABLE ignored_path (path TEXT PRIMARY KEY, created_at INTEGER NOT NULL)"
+        ],
     ]
 
     /// The version this binary writes.

@@ -428,6 +428,25 @@ public final class SQLiteStore: ClickStorage {
         }
     }
 
+    public func ignoredPaths() async throws -> [SectionPath] {
+        try await reader.query("SELECT path FROM ignored_path ORDER BY path").compactMap { row in
+            row.column("path")?.string.flatMap { try? SectionPath($0) }
+        }
+    }
+
+    public func setIgnored(_ path: SectionPath, _ ignored: Bool) async throws {
+        try await transaction { connection in
+            if ignored {
+                _ = try await connection.query(
+                    "INSERT INTO ignored_path (path, created_at) VALUES (?, ?) ON CONFLICT (path) DO NOTHING",
+                    [.text(path.value), .integer(Self.milliseconds(Date()))]
+                )
+            } else {
+                _ = try await connection.query("DELETE FROM ignored_path WHERE path = ?", [.text(path.value)])
+            }
+        }
+    }
+
     public func statistics() async throws -> StorageStatistics {
         let row = try await reader.query(
             """

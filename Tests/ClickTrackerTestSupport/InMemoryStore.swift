@@ -12,6 +12,7 @@ public actor InMemoryStore: ClickStorage {
     private var progress: [String: RenderProgress] = [:]
     private var acknowledged: Set<[String]> = []
     private var sections: [SectionPath: ReadingPolicy] = [:]
+    private var ignored: Set<SectionPath> = []
     private var people: [String: Person] = [:]
     private var groupMembers: [String: Set<String>] = [:]
     private var requests: [ReadingRequest] = []
@@ -121,6 +122,14 @@ public actor InMemoryStore: ClickStorage {
 
     public func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {
         if tracked { sections[section] = sections[section] ?? .standard } else { sections[section] = nil }
+    }
+
+    public func ignoredPaths() async throws -> [SectionPath] {
+        ignored.sorted()
+    }
+
+    public func setIgnored(_ path: SectionPath, _ ignored: Bool) async throws {
+        if ignored { self.ignored.insert(path) } else { self.ignored.remove(path) }
     }
 
     public func setPolicy(_ policy: ReadingPolicy, for section: SectionPath) async throws {

@@ -95,6 +95,8 @@ actor GatedStore: ClickStorage {
     func readers(_ query: ReadersQuery) async throws -> ReadersPage { ReadersPage(readers: [], total: 0) }
     func trackedSections() async throws -> [TrackedSection] { [] }
     func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {}
+    func ignoredPaths() async throws -> [SectionPath] { [] }
+    func setIgnored(_ path: SectionPath, _ ignored: Bool) async throws {}
     func setPolicy(_ policy: ReadingPolicy, for section: SectionPath) async throws {}
     func people(_ members: [String]) async throws -> [String: Person] { [:] }
     func groups() async throws -> [MemberGroup] { [] }

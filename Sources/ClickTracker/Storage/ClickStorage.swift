@@ -39,6 +39,13 @@ public protocol ClickStorage: Sendable {
     ///   - tracked: `true` to mark it, `false` to unmark it.
     func setTracked(_ section: SectionPath, _ tracked: Bool) async throws
 
+    /// The paths never tracked, even inside a marked section (a site's search page, its index
+    /// pages), in order.
+    func ignoredPaths() async throws -> [SectionPath]
+
+    /// Adds or removes a path never tracked. What was recorded under it is kept.
+    func setIgnored(_ path: SectionPath, _ ignored: Bool) async throws
+
     /// Changes the reading policy of a tracked section (nothing happens if it is not tracked), and
     /// judges the readings below it again: a reading that now meets the reading time is dated when
     /// its active time was last credited (its earlier date kept when no requirement rose), one that

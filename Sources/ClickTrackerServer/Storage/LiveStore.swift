@@ -85,6 +85,14 @@ final class LiveStore: ClickStorage {
         try await use { try await $0.setPolicy(policy, for: section) }
     }
 
+    func ignoredPaths() async throws -> [SectionPath] {
+        try await use { try await $0.ignoredPaths() }
+    }
+
+    func setIgnored(_ path: SectionPath, _ ignored: Bool) async throws {
+        try await use { try await $0.setIgnored(path, ignored) }
+    }
+
     func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {
         try await use { try await $0.setTracked(section, tracked) }
     }
