@@ -1,4 +1,4 @@
--- ClickTracker: PostgreSQL schema, version 7.
+-- ClickTracker: PostgreSQL schema, version 8.
 --
 -- Load by hand:   psql -v ON_ERROR_STOP=1 -f sql/db.sql DBNAME
 -- Loading it again is safe: it creates only what is missing, replaces the function with the same
@@ -26,8 +26,8 @@ DECLARE
     found integer;
 BEGIN
     SELECT max(version) INTO found FROM clicktracker_schema;
-    IF found > 7 THEN
-        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 7); upgrade clicktracker', found;
+    IF found > 8 THEN
+        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 8); upgrade clicktracker', found;
     END IF;
 END
 $$;
@@ -929,8 +929,6 @@ LANGUAGE sql AS $$
     )
     DELETE FROM request_reader WHERE request_id IN (SELECT id FROM aside);
 $$;
-
-INSERT INTO clicktracker_schema (version) VALUES (7) ON CONFLICT (version) DO NOTHING;
 
 -- Version 7 to 8: paths never tracked, set on the Tracking page.
 CREATE TABLE IF NOT EXISTS ignored_path (

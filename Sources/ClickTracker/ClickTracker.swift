@@ -15,6 +15,9 @@ public struct ClickTracker: Sendable {
         public var idleSeconds: Int?
         /// Seconds between the script's reports while the reader is active (its default, 15, when `nil`).
         public var heartbeatSeconds: Int?
+        /// Paths never tracked, from the configuration file (those set on the Tracking page are
+        /// kept by the store).
+        public var ignoredPaths: [SectionPath]
 
         /// Creates a configuration.
         /// - Parameters:
@@ -22,16 +25,19 @@ public struct ClickTracker: Sendable {
         ///   - tokenLifetime: Token lifetime in seconds (default 12 hours).
         ///   - idleSeconds: The script's idle window.
         ///   - heartbeatSeconds: The script's heartbeat.
+        ///   - ignoredPaths: Paths never tracked, even inside a marked section.
         public init(
             collectorPath: String = "/_clicktracker",
             tokenLifetime: TimeInterval = 12 * 3600,
             idleSeconds: Int? = nil,
-            heartbeatSeconds: Int? = nil
+            heartbeatSeconds: Int? = nil,
+            ignoredPaths: [SectionPath] = []
         ) {
             self.collectorPath = collectorPath
             self.tokenLifetime = tokenLifetime
             self.idleSeconds = idleSeconds
             self.heartbeatSeconds = heartbeatSeconds
+            self.ignoredPaths = ignoredPaths
         }
     }
 
@@ -64,6 +70,8 @@ public struct ClickTracker: Sendable {
     public let snippet: TrackingSnippet
     /// Logger for tracking decisions that fail.
     public let logger: Logger
+    /// Paths never tracked, from the configuration file.
+    public let configuredIgnoredPaths: [SectionPath]
     private let lastKnownSections = LastKnown<[TrackedSection]>()
     private let lastKnownIgnoredPaths = LastKnown<[SectionPath]>()
 
@@ -84,6 +92,7 @@ public struct ClickTracker: Sendable {
         self.storage = storage
         self.queue = IngestQueue(storage: storage, spool: spool, logger: logger)
         self.signer = ViewTokenSigner(secret: key, lifetime: configuration.tokenLifetime)
+        self.configuredIgnoredPaths = configuration.ignoredPaths
         self.snippet = TrackingSnippet(
             collectorPath: configuration.collectorPath,
             idleSeconds: configuration.idleSeconds,
@@ -107,7 +116,9 @@ public struct ClickTracker: Sendable {
             logger.debug("Using the tracked sections last read: \(error)")
             sections = known
         }
-        guard let section = SectionPolicies(sections).section(for: path) else { return nil }
+        guard let section = SectionPolicies(sections).section(for: path),
+            !configuredIgnoredPaths.contains(where: { $0.contains(path) })
+        else { return nil }
         // Only a tracked page costs the read of the paths never tracked.
         let ignored = try await ignoredPaths()
         return ignored.contains { $0.contains(path) } ? nil : section

@@ -276,7 +276,8 @@ public final class PostgresStore: ClickStorage, Service {
     public func ignoredPaths() async throws -> [SectionPath] {
         try await run(.report) {
             var paths: [SectionPath] = []
-            for try await path in try await self.client.query("SELECT path FROM ignored_path ORDER BY path", logger: self.logger).decode(String.self) {
+            for try await path in try await self.client.query("SELECT path FROM ignored_path ORDER BY path", logger: self.logger).decode(String.self)
+            {
                 if let path = try? SectionPath(path) { paths.append(path) }
             }
             return paths

@@ -46,7 +46,8 @@ public enum ClickTrackerServer {
                 collectorPath: configuration.collectorPath,
                 tokenLifetime: configuration.tokenLifetime,
                 idleSeconds: configuration.idleSeconds,
-                heartbeatSeconds: configuration.heartbeatSeconds
+                heartbeatSeconds: configuration.heartbeatSeconds,
+                ignoredPaths: configuration.ignoredPaths.compactMap { try? SectionPath($0) }
             ),
             logger: logger
         )
@@ -123,15 +124,14 @@ public enum ClickTrackerServer {
         TrackingController(tracker: tracker, folder: folder, admin: admin, pages: pages).addRoutes(to: router)
         StorageController(storage: storage, admin: admin, pages: pages).addRoutes(to: router)
         GroupsController(storage: tracker.storage, admin: admin, pages: pages).addRoutes(to: router)
-        let ignoredPaths = configuration.ignoredPaths.compactMap { try? SectionPath($0) }
-        let requestDocuments = RequestDocuments(folder: folder, ignoredPaths: ignoredPaths, storage: tracker.storage)
+        let requestDocuments = RequestDocuments(folder: folder, ignoredPaths: tracker.configuredIgnoredPaths, storage: tracker.storage)
         RequestsController(tracker: tracker, documents: requestDocuments, admin: admin, pages: pages).addRoutes(to: router)
         ReadsController(tracker: tracker, admin: admin, pages: pages).addRoutes(to: router)
         APITokensController(storage: tracker.storage, admin: admin, pages: pages).addRoutes(to: router)
         AuditController(storage: tracker.storage, admin: admin, pages: pages).addRoutes(to: router)
         APIController(storage: tracker.storage, documents: requestDocuments, prefix: configuration.collectorPath).addRoutes(to: router)
         if let folder {
-            SiteController(folder: folder, ignoredPaths: ignoredPaths, pages: pages)
+            SiteController(folder: folder, pages: pages)
                 .addRoutes(to: router)
         }
 

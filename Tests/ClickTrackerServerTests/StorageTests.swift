@@ -78,7 +78,7 @@ struct StorageTests {
             #expect(stale.status == 409)
             #expect(stale.body.contains("Another connection has been tested since this page was shown"))
             let initialised = try await admin.post("/_clicktracker/storage", form: [("csrf", csrf), ("action", "init"), ("candidate", testedID)])
-            #expect(initialised.body.contains("Done: created the ClickTracker schema (version 7)."))
+            #expect(initialised.body.contains("Done: created the ClickTracker schema (version 8)."))
             let switched = try await admin.post(
                 "/_clicktracker/storage",
                 form: [("csrf", csrf), ("action", "switch"), ("candidate", testedID), ("copy", "yes")]

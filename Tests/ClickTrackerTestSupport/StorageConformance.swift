@@ -38,7 +38,7 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         case .ordering: "ordering by each column, both directions, is done by the store"
         case .paging: "pages of N rows cover the log exactly once"
         case .movedDocument: "a stable document key keeps history when the page moves; older renders never move it back"
-        case .sections: "tracked sections are stored and removed"
+        case .sections: "tracked sections and paths never tracked are stored and removed, and seen by every instance"
         case .concurrency: "concurrent batches through two store instances on one database all land, each once"
         case .export: "views read back page by page, each once, exactly as recorded; statistics and render-id counts agree"
         case .reports: "reports add clamped active time once each, in order; unknown and finished renders are refused"
@@ -234,6 +234,16 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         try await store.setPolicy(policy, for: try SectionPath("/board/2026"))
         try await store.setPolicy(policy, for: try SectionPath("/not-tracked"))
         #expect(try await second.trackedSections() == [TrackedSection(path: try SectionPath("/board/2026"), policy: policy)])
+
+        // Paths never tracked: set twice, listed in order, removed; the tracked sections untouched.
+        try await store.setIgnored(try SectionPath("/board/2026/search"), true)
+        try await store.setIgnored(try SectionPath("/board/2026/search"), true)
+        try await store.setIgnored(try SectionPath("/board/2026/index.html"), true)
+        #expect(try await second.ignoredPaths() == [try SectionPath("/board/2026/index.html"), try SectionPath("/board/2026/search")])
+        try await second.setIgnored(try SectionPath("/board/2026/index.html"), false)
+        try await second.setIgnored(try SectionPath("/never-listed"), false)
+        #expect(try await store.ignoredPaths() == [try SectionPath("/board/2026/search")])
+        #expect(try await store.trackedSections().map(\.path) == [try SectionPath("/board/2026")])
     }
 
     static func concurrency(_ store: any ClickStorage, _ second: any ClickStorage) async throws {

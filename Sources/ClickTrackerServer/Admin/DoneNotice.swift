@@ -14,6 +14,8 @@ enum DoneNotice: String {
     case documentsAdded = "documents-added"
     case documentRemoved = "document-removed"
     case tokenRevoked = "token-revoked"
+    case pathIgnored = "path-ignored"
+    case pathNoLongerIgnored = "path-no-longer-ignored"
 
     var text: String {
         switch self {
@@ -28,6 +30,8 @@ enum DoneNotice: String {
         case .documentsAdded: "The documents were added."
         case .documentRemoved: "The document was removed from this request."
         case .tokenRevoked: "The token was revoked: programs using it are refused from now on."
+        case .pathIgnored: "Saved: pages there are never tracked from now on. What was recorded is kept."
+        case .pathNoLongerIgnored: "Saved: pages there are tracked again where a tracked section includes them."
         }
     }
 

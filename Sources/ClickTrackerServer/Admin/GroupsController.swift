@@ -32,11 +32,11 @@ struct GroupsController: Sendable {
     }
 
     func show(_ request: Request, context: ServerRequestContext) async throws -> Response {
-        let notice = DoneNotice.text(request)
+        let notice: [String: Any] = DoneNotice.text(request).map { ["notice": $0] } ?? [:]
         guard let name = request.uri.queryParameters["name"].map(String.init) else {
-            return try await listPage(["notice": notice as Any], context: context)
+            return try await listPage(notice, context: context)
         }
-        return try await groupPage(name, ["notice": notice as Any], context: context)
+        return try await groupPage(name, notice, context: context)
     }
 
     /// The list of groups and the form for a new one; `values` add to (or replace) the page's.

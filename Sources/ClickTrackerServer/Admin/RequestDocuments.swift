@@ -17,6 +17,7 @@ struct RequestDocuments: Sendable {
         } else {
             found = try await storage.documents(under: path).compactMap { try? SectionPath($0.path) }
         }
+        let ignoredPaths = ignoredPaths + (try await storage.ignoredPaths())
         var seen: Set<SectionPath> = []
         return found.filter { document in !ignoredPaths.contains { $0.contains(document) } && seen.insert(document).inserted }.map(\.value)
     }

@@ -29,7 +29,7 @@ struct RequestsController: Sendable {
     }
 
     func list(_ request: Request, context: ServerRequestContext) async throws -> Response {
-        try await listPage(["notice": DoneNotice.text(request) as Any], context: context)
+        try await listPage(DoneNotice.text(request).map { ["notice": $0] } ?? [:], context: context)
     }
 
     /// The requests and the form for a new one; `values` add to (or replace) the page's, such as

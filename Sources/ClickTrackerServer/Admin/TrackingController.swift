@@ -17,7 +17,7 @@ struct TrackingController: Sendable {
 
     func addRoutes(to router: Router<ServerRequestContext>) {
         router.get(RouterPath("\(prefix)/")) { request, context in
-            try await admin.handle(request, context) { try await overview(context: context) }
+            try await admin.handle(request, context) { try await overview(context: context, notice: DoneNotice.text(request)) }
         }
         router.get(RouterPath("\(prefix)/tracking")) { request, context in
             try await admin.handle(request, context) { try await trackingPage(request, context: context) }
@@ -31,7 +31,7 @@ struct TrackingController: Sendable {
         "\(prefix)/tracking?path=\(SiteController.queryValue(path))"
     }
 
-    func overview(context: ServerRequestContext) async throws -> Response {
+    func overview(context: ServerRequestContext, notice: String? = nil) async throws -> Response {
         let sections = try await tracker.storage.trackedSections()
         let rules = TrackingRules(sections: sections.map(\.path))
         let tree: [[String: Any]] = (folder?.tree() ?? []).map { item in
@@ -62,11 +62,13 @@ struct TrackingController: Sendable {
                 "left": RequestsController.timeLeft(until: request.deadline, now: now),
             ])
         }
-        return pages.page(
-            "overview",
-            ["sections": sectionValues, "requests": requests, "tree": tree, "hasSite": folder != nil],
-            context: context
-        )
+        let stored = try await tracker.storage.ignoredPaths()
+        let ignored =
+            tracker.configuredIgnoredPaths.map { ["path": $0.value, "fromConfig": true] as [String: Any] }
+            + stored.filter { !tracker.configuredIgnoredPaths.contains($0) }.map { ["path": $0.value, "fromConfig": false] as [String: Any] }
+        var values: [String: Any] = ["sections": sectionValues, "requests": requests, "tree": tree, "hasSite": folder != nil, "ignored": ignored]
+        if let notice { values["notice"] = notice }
+        return pages.page("overview", values, context: context)
     }
 
     func trackingPage(_ request: Request, context: ServerRequestContext) async throws -> Response {
@@ -116,6 +118,12 @@ struct TrackingController: Sendable {
             values["inherited"] = true
             values["section"] = marked.value
             values["sectionURL"] = trackingURL(marked.value)
+        }
+        let stored = try await tracker.storage.ignoredPaths()
+        if let configured = tracker.configuredIgnoredPaths.first(where: { $0.contains(path) }) {
+            values["ignoredNote"] = "Never tracked: it is under \(configured.value), set in the configuration file (sections.ignore)."
+        } else if let ignored = stored.first(where: { $0.contains(path) }) {
+            values["ignoredNote"] = "Never tracked: it is under \(ignored.value), listed under “Never tracked” on the Tracking page."
         }
         if let section {
             let allColumns = parameters["readers-columns"] == "all"
@@ -215,6 +223,12 @@ struct TrackingController: Sendable {
             }
             try await tracker.storage.setTracked(path, false)
             done = .trackingDisabled
+        case "ignore":
+            try await tracker.storage.setIgnored(path, true)
+            return .redirect(to: DoneNotice.pathIgnored.url("\(prefix)/#ignored-paths"), type: .found)
+        case "unignore":
+            try await tracker.storage.setIgnored(path, false)
+            return .redirect(to: DoneNotice.pathNoLongerIgnored.url("\(prefix)/#ignored-paths"), type: .found)
         case "policy":
             switch Self.policy(from: form) {
             case .success(let policy): try await tracker.storage.setPolicy(policy, for: path)
@@ -228,7 +242,7 @@ struct TrackingController: Sendable {
                 return try await trackingPage(path, request: request, context: context, values: ["policy": typed], status: .badRequest)
             }
             done = .policySaved
-        default: return admin.badRequest("The action must be enable, disable or policy.", context: context)
+        default: return admin.badRequest("The action must be enable, disable, ignore, unignore or policy.", context: context)
         }
         return .redirect(to: done.url(trackingURL(path.value)), type: .found)
     }

@@ -199,6 +199,19 @@ enum Templates {
           <input type="text" id="section-path" name="path" placeholder="/papers" required></div>
           <button id="track-section">Enable tracking</button>
         </form>
+        <h2 id="never-tracked">Never tracked</h2>
+        <p class="muted">Pages here get no script, even inside a tracked section: a site's search page, its index pages.</p>
+        <ul id="ignored-paths">
+        {{#ignored}}<li>{{path}}{{#fromConfig}} <span class="muted">(set in the configuration file)</span>{{/fromConfig}}{{^fromConfig}}
+          <form method="post" action="{{prefix}}/tracking" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="unignore"><input type="hidden" name="path" value="{{path}}"><button aria-label="Track {{path}} again">Remove</button></form>{{/fromConfig}}</li>{{/ignored}}
+        {{^ignored}}<li class="muted">None: every page in a tracked section is tracked.</li>{{/ignored}}
+        </ul>
+        <form method="post" action="{{prefix}}/tracking" class="actions">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="ignore">
+          <div><label for="ignore-path">Never track a path (a folder or page, such as /search)</label>
+          <input type="text" id="ignore-path" name="path" placeholder="/search" required></div>
+          <button id="ignore-path-button">Never track</button>
+        </form>
         {{#hasSite}}
         <h2>Site</h2>
         <ul class="tree">
@@ -218,6 +231,7 @@ enum Templates {
           {{#untracked}}This item is not tracked.{{/untracked}}
           {{#inherited}}This item is tracked through <a href="{{sectionURL}}">{{section}}</a>.{{/inherited}}
           {{#marked}}Tracking is enabled for this item and everything below it.{{/marked}}
+          {{#ignoredNote}}<p id="ignored-note"><strong>{{ignoredNote}}</strong></p>{{/ignoredNote}}
           {{#toggle}}
           <form method="post" action="{{prefix}}/tracking">
             <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="path" value="{{path}}">

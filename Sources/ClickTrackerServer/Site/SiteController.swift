@@ -11,7 +11,6 @@ import NIOPosix
 /// get a listing. Anonymous visitors are sent to the sign-in page.
 struct SiteController: Sendable {
     let folder: SiteFolder
-    let ignoredPaths: [SectionPath]
     let pages: PageRenderer
     let fileIO = FileIO()
 
@@ -32,9 +31,6 @@ struct SiteController: Sendable {
                 context: context,
                 status: .notFound
             )
-        }
-        if ignoredPaths.contains(where: { $0.contains(path) }) {
-            context.clickTracker.ignore()
         }
         switch item {
         case .folder(let directory):
