@@ -155,10 +155,34 @@ struct CommandLineTests {
         #expect(second.output.contains("is current"))
         let missing = try await Self.run(["db", "init", "--dsn", "host=127.0.0.1 port=\(port) user=postgres dbname=nope sslmode=disable"])
         #expect(missing.status != 0)
-        #expect(missing.output.contains("database \"nope\" does not exist"))
-        let unreachable = try await Self.run(["db", "init", "--dsn", "host=127.0.0.1 port=\(try freePort()) user=postgres sslmode=disable"])
+        #expect(missing.output.contains("database \"nope\" does not exist (SQLSTATE 3D000); create the database, or correct dbname"))
+        try await PostgresServer.shared.createPasswordRole()
+        let wrongPassword = try await Self.run([
+            "db", "init", "--dsn",
+            "host=127.0.0.1 port=\(port) user=\(PostgresServer.passwordRole) password=wrong dbname=\(database) sslmode=disable",
+        ])
+        #expect(wrongPassword.status != 0)
+        #expect(
+            wrongPassword.output.contains("password authentication failed for user \"\(PostgresServer.passwordRole)\"")
+                && wrongPassword.output.contains("check user and password in the connection string"),
+            "\(wrongPassword.output)"
+        )
+        let closedPort = try freePort()
+        let unreachable = try await Self.run(["db", "init", "--dsn", "host=127.0.0.1 port=\(closedPort) user=postgres sslmode=disable"])
         #expect(unreachable.status != 0)
-        #expect(unreachable.output.contains("cannot connect"))
+        #expect(
+            unreachable.output
+                == "Error: nothing is listening on 127.0.0.1:\(closedPort); is PostgreSQL running? (or check host and port in the connection string)\n",
+            "\(unreachable.output)"
+        )
+        let noSocket = try await Self.run(["db", "init", "--dsn", "host=/nonexistent/run port=5999 user=postgres"])
+        #expect(noSocket.status != 0)
+        #expect(
+            noSocket.output.contains("nothing is listening on the socket /nonexistent/run/.s.PGSQL.5999; is PostgreSQL running?"),
+            "\(noSocket.output)"
+        )
+        let noHost = try await Self.run(["db", "init", "--dsn", "host=no-such-host.invalid user=postgres sslmode=disable"])
+        #expect(noHost.status != 0 && noHost.output.contains("cannot find the host no-such-host.invalid; check host and port"), "\(noHost.output)")
         let malformed = try await Self.run(["db", "init", "--dsn", "port=abc"])
         #expect(malformed.status != 0)
         #expect(malformed.output.contains("invalid connection string"))
