@@ -188,6 +188,45 @@ struct CommandLineTests {
         #expect(malformed.output.contains("invalid connection string"))
     }
 
+    @Test("db init reads the connection string from --dsn, else CLICKTRACKER_POSTGRES_DSN, else --config's postgres.dsn; none says which to give")
+    func databaseInitSources() async throws {
+        let (port, database) = try await PostgresServer.shared.createDatabase()
+        let directory = try TemporaryDirectory("cli-db")
+        defer { directory.remove() }
+        let good = "host=127.0.0.1 port=\(port) user=postgres password=hunter2 dbname=\(database) sslmode=disable"
+        let closed = "host=127.0.0.1 port=\(try freePort()) user=postgres sslmode=disable"
+        let config = try directory.write("clicktracker.json", #"{ "postgres": { "dsn": "\#(good)" } }"#)
+        let fromFile = try await Self.run(["db", "init", "--config", config])
+        #expect(fromFile.status == 0 && fromFile.output.contains("created the ClickTracker schema"), "\(fromFile.output)")
+        #expect(!fromFile.output.contains("hunter2"))
+
+        // The environment wins over the file, and --dsn over both.
+        let closedConfig = try directory.write("closed.json", #"{ "postgres": { "dsn": "\#(closed)" } }"#)
+        let fromEnvironment = try await Self.run(["db", "init", "--config", closedConfig], environment: ["CLICKTRACKER_POSTGRES_DSN": good])
+        #expect(fromEnvironment.status == 0 && fromEnvironment.output.contains("is current"), "\(fromEnvironment.output)")
+        let explicit = try await Self.run(
+            ["db", "init", "--dsn", good, "--config", closedConfig],
+            environment: ["CLICKTRACKER_POSTGRES_DSN": closed]
+        )
+        #expect(explicit.status == 0 && explicit.output.contains("is current"), "\(explicit.output)")
+        let closedEnvironment = try await Self.run(["db", "init", "--config", config], environment: ["CLICKTRACKER_POSTGRES_DSN": closed])
+        #expect(closedEnvironment.status != 0 && closedEnvironment.output.contains("nothing is listening on"), "\(closedEnvironment.output)")
+        let badEnvironment = try await Self.run(["db", "init"], environment: ["CLICKTRACKER_POSTGRES_DSN": "port=abc"])
+        #expect(badEnvironment.status != 0 && badEnvironment.output.contains("invalid connection string in CLICKTRACKER_POSTGRES_DSN: the port"))
+
+        let none = try await Self.run(["db", "init"])
+        #expect(none.status != 0)
+        #expect(
+            none.output.contains(
+                "no PostgreSQL database given: use --dsn 'dbname=… host=… user=…', set CLICKTRACKER_POSTGRES_DSN, or give --config FILE with \"postgres\": { \"dsn\": … }"
+            ),
+            "\(none.output)"
+        )
+        let sqliteConfig = try directory.write("sqlite.json", #"{ "database": "tracking.sqlite" }"#)
+        let noDSN = try await Self.run(["db", "init", "--config", sqliteConfig])
+        #expect(noDSN.status != 0 && noDSN.output.contains("\(sqliteConfig) has no postgres.dsn: use --dsn"), "\(noDSN.output)")
+    }
+
     @Test("db init migrates an old schema (the original slc.clicktracker's) and refuses a role without rights")
     func databaseInitOldSchemaAndRights() async throws {
         let (port, database) = try await PostgresServer.shared.createDatabase()
