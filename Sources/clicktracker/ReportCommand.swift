@@ -44,7 +44,7 @@ struct ReportCommand: AsyncParsableCommand {
                 try? destination.close()
                 if let partial { try? FileManager.default.removeItem(atPath: partial) }
             }
-            try await store.withStore { storage in
+            try await store.withStore(mustExist: true) { storage in
                 guard let sheet = try await sheet(storage) else { throw CommandError("there is no reading request \(subject)") }
                 let actor = "cli:\(ProcessInfo.processInfo.environment["USER"] ?? NSUserName())"
                 try await storage.recordAudit(AuditEntry(at: Date(), actor: actor, action: "\(sheet.kind) \(format.rawValue)", subject: subject))

@@ -94,6 +94,33 @@ struct ReportCommandTests {
         #expect(try PeopleCSV.records(audit.output)[1][1].hasPrefix("cli:"))
     }
 
+    @Test("report never creates an empty database: where there is none it names the path and the options, and exits non-zero")
+    func reportWithoutDatabase() async throws {
+        let directory = try TemporaryDirectory("cli-report-none")
+        defer { directory.remove() }
+        let config = try directory.write("clicktracker.json", #"{ "database": "tracking.sqlite" }"#)
+        let missing = try await CommandLineTests.run(["report", "readers", "--config", config])
+        #expect(missing.status != 0)
+        #expect(
+            missing.output
+                == "Error: there is no data at \(directory.file("tracking.sqlite")) (no database file there): give the server's configuration with --config FILE, or its database with --database FILE\n",
+            "\(missing.output)"
+        )
+        #expect(!FileManager.default.fileExists(atPath: directory.file("tracking.sqlite")))
+        let unconfigured = try await CommandLineTests.run(["report", "access-log", "--format", "csv"])
+        #expect(unconfigured.status != 0 && unconfigured.output.contains("/clicktracker.sqlite (no database file there)"), "\(unconfigured.output)")
+        let purge = try await CommandLineTests.run(["purge", "--user", "alice", "--yes", "--database", directory.file("other.sqlite")])
+        #expect(purge.status != 0 && purge.output.contains("there is no data at \(directory.file("other.sqlite"))"), "\(purge.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["clicktracker.json"])
+
+        // --database names the file directly.
+        let store = try await SQLiteStore.open(path: directory.file("tracking.sqlite"))
+        try await store.record([Self.view("alice", "/papers/a", daysAgo: 1)])
+        try await store.close()
+        let found = try await CommandLineTests.run(["report", "readers", "--format", "csv", "--database", directory.file("tracking.sqlite")])
+        #expect(found.status == 0 && found.output.contains("alice,,/papers/a"), "\(found.output)")
+    }
+
     @Test("purge --older-than removes old views and keeps the summaries, or with --everything removes those too; only with --yes")
     func retention() async throws {
         let directory = try TemporaryDirectory("cli-retention")
