@@ -125,21 +125,33 @@ struct CommandLineTests {
         #expect(!wrongType.output.contains("cannot read the configuration"))
     }
 
-    @Test("serve on a port in use says so in one line and names the option to change it")
+    @Test("serve on a port in use says so in one line, names the option to change it, and makes no database, key file or spool")
     func portInUse() async throws {
         let fixture = try await ServerFixture()
         defer { fixture.remove() }
+        let second = try TemporaryDirectory("cli-second")
+        defer { second.remove() }
+        try FileManager.default.createDirectory(atPath: second.file("site"), withIntermediateDirectories: true)
         try await fixture.withServer { port in
-            let site = fixture.directory.file("second-site")
-            try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
-            let second = try await Self.run([
-                "serve", "--site", site, "--users", fixture.configuration.usersFile, "--host", "127.0.0.1", "--port", String(port),
-                "--database", fixture.directory.file("second.sqlite"),
-            ])
-            #expect(second.status != 0)
-            #expect(second.output.contains("port \(port) on 127.0.0.1 is already in use"), "\(second.output)")
-            #expect(second.output.contains("--port") && !second.output.contains("bind(descriptor"))
+            let config = try second.write(
+                "clicktracker.json",
+                #"{ "site": "site", "users": "\#(fixture.configuration.usersFile)", "host": "127.0.0.1", "port": \#(port) }"#
+            )
+            let refused = try await Self.run(["serve", "--config", config])
+            #expect(refused.status != 0)
+            #expect(refused.output.contains("port \(port) on 127.0.0.1 is already in use"), "\(refused.output)")
+            #expect(refused.output.contains("--port") && !refused.output.contains("bind(descriptor"))
         }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: second.path).sorted() == ["clicktracker.json", "site"])
+
+        // A connection string that cannot be read is refused before any file is made too.
+        let config = try second.write(
+            "clicktracker.json",
+            #"{ "site": "site", "users": "\#(fixture.configuration.usersFile)", "port": 0, "postgres": { "dsn": "port=abc" } }"#
+        )
+        let badDSN = try await Self.run(["serve", "--config", config])
+        #expect(badDSN.status != 0 && badDSN.output.contains("the port is not a number"), "\(badDSN.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: second.path).sorted() == ["clicktracker.json", "site"])
     }
 
     @Test("db init creates the schema, is safe to run again, and explains what is wrong")
