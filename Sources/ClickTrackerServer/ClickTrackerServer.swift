@@ -33,6 +33,7 @@ public enum ClickTrackerServer {
                 try configuration.postgresDSN.map { .postgres(try PostgresDSN($0)) }
                 ?? .sqlite(path: configuration.databasePath)
             let initialSections = try configuration.initialSections.map { try SectionPath($0) }
+            try location.check()
             key = try configuration.loadKey()
             spool = try Spool(directory: configuration.spoolDirectory)
             store = LiveStore(try await location.open(initialSections: initialSections, allowsUnreachable: true, logger: logger))

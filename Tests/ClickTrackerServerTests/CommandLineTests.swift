@@ -154,6 +154,50 @@ struct CommandLineTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: second.path).sorted() == ["clicktracker.json", "site"])
     }
 
+    @Test("serve and report say in one line when the database cannot be written (even as root), and make no file")
+    func unwritableDatabase() async throws {
+        let directory = try TemporaryDirectory("cli-unwritable")
+        defer { directory.remove() }
+        let site = directory.file("site")
+        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
+        #expect(
+            try await Self.run(["user", "add", "chair", "--admin", "--users", directory.file("users.json")], input: "chair-passphrase\n").status == 0
+        )
+        let notes = try directory.write("notes.txt", "minutes\n")
+        let config = try directory.write(
+            "clicktracker.json",
+            #"{ "site": "site", "users": "users.json", "port": 0, "database": "notes.txt/tracking.sqlite" }"#
+        )
+        let files = ["clicktracker.json", "notes.txt", "site", "users.json"]
+        let belowFile = try await Self.run(["serve", "--config", config])
+        #expect(belowFile.status != 0)
+        #expect(
+            belowFile.output
+                == "Error: cannot write the database \(notes)/tracking.sqlite: \(notes) is a file, not a folder; choose another database file with --database (database in the configuration)\n",
+            "\(belowFile.output)"
+        )
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == files)
+        let noFolder = try await Self.run(["serve", "--config", config, "--database", directory.file("gone/tracking.sqlite")])
+        #expect(
+            noFolder.status != 0
+                && noFolder.output.contains(
+                    "cannot write the database \(directory.file("gone/tracking.sqlite")): the folder \(directory.file("gone")) does not exist"
+                ),
+            "\(noFolder.output)"
+        )
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == files)
+
+        let folder = try await Self.run(["report", "readers", "--database", site])
+        #expect(
+            folder.status != 0
+                && folder.output
+                    == "Error: cannot write the database \(site): it is a folder, not a file; choose another database file with --database (database in the configuration)\n",
+            "\(folder.output)"
+        )
+        let group = try await Self.run(["group", "list", "--database", "\(notes)/tracking.sqlite"])
+        #expect(group.status != 0 && group.output.contains("\(notes) is a file, not a folder"), "\(group.output)")
+    }
+
     @Test("db init creates the schema, is safe to run again, and explains what is wrong")
     func databaseInit() async throws {
         let (port, database) = try await PostgresServer.shared.createDatabase()
