@@ -10,7 +10,8 @@ public enum Reports {
         ReportSheet(
             kind: "access-log",
             about: [("section", .text(query.section.value)), ("user", .text(query.member))],
-            columns: ["user", "name", "url", "title", "count", "first_access", "last_access"]
+            columns: ["user", "name", "url", "title", "count", "first_access", "last_access"],
+            terminalColumns: ["user", "url", "count", "first_access", "last_access"]
         ) { offset, limit, countsTotal, after in
             let page = try await storage.accessLog(query.page(offset: offset, limit: limit, countsTotal: countsTotal, after: after))
             let people = try await storage.people(Array(Set(page.entries.map(\.member))))
@@ -34,10 +35,13 @@ public enum Reports {
     /// section policy, in the query's order; with a member and the root, that person's history.
     public static func readers(_ storage: any ClickStorage, _ query: ReadersQuery) async throws -> ReportSheet {
         let policies = try await SectionPolicies.load(storage)
+        let isHistory = query.member != nil && query.section.isRoot
         return ReportSheet(
-            kind: query.member != nil && query.section.isRoot ? "history" : "readers",
+            kind: isHistory ? "history" : "readers",
             about: [("section", .text(query.section.value)), ("user", .text(query.member))],
-            columns: readerColumns
+            columns: readerColumns,
+            terminalColumns: isHistory
+                ? ["path", "verdict", "counts_as_read", "views", "last_view"] : ["user", "path", "verdict", "counts_as_read", "last_view"]
         ) { offset, limit, countsTotal, after in
             let page = try await storage.readers(query.page(offset: offset, limit: limit, countsTotal: countsTotal, after: after))
             let people = try await storage.people(Array(Set(page.readers.map(\.member))))
@@ -88,7 +92,8 @@ public enum Reports {
             columns: [
                 "user", "name", "email", "reader_status", "documents_read", "path", "title", "status", "status_now", "reached_at", "first_view",
                 "last_view", "views", "active_seconds", "acknowledged_at",
-            ]
+            ],
+            terminalColumns: ["user", "name", "reader_status", "documents_read", "path", "status"]
         ) { offset, limit, _, _ in
             // Rows are readers × documents: the readers that the rows asked for span, with all their cells.
             let width = grid.columns.count
