@@ -152,10 +152,16 @@ struct ReportCommand: AsyncParsableCommand {
         @Argument(help: "The request's id (shown in its page's address).")
         var id: Int64
 
+        @Option(help: "Sort the readers by status (furthest behind first), name, or read (documents read).")
+        var sort: RequestOrder = .status
+
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            try await output.write({ try await Reports.request($0, id: id) }, subject: String(id))
+            try await output.write(
+                { try await Reports.request($0, id: id, order: sort, descending: output.descending) },
+                subject: String(id)
+            )
         }
     }
 
@@ -181,3 +187,4 @@ struct ReportCommand: AsyncParsableCommand {
 extension ReportFormat: ExpressibleByArgument {}
 extension AccessLogOrder: ExpressibleByArgument {}
 extension ReadersOrder: ExpressibleByArgument {}
+extension RequestOrder: ExpressibleByArgument {}

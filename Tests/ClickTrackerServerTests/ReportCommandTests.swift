@@ -137,6 +137,63 @@ struct ReportCommandTests {
         )
     }
 
+    @Test("report request sorts its readers by status (the default), name or documents read, either way")
+    func requestOrder() async throws {
+        let directory = try TemporaryDirectory("cli-request-order")
+        defer { directory.remove() }
+        let config = try directory.write("clicktracker.json", #"{ "database": "tracking.sqlite" }"#)
+        let store = try await SQLiteStore.open(path: directory.file("tracking.sqlite"))
+        try await store.setTracked(try SectionPath("/p"), true)
+        try await store.setPolicy(ReadingPolicy(maximumSeconds: 20, minimumSeconds: 5), for: try SectionPath("/p"))
+        // alice read both papers, bob one, carol opened one, dave none.
+        var events: [ViewEvent] = []
+        for (member, path, active) in [("alice", "/p/x", 25_000), ("alice", "/p/y", 25_000), ("bob", "/p/x", 25_000), ("carol", "/p/x", 0)] {
+            let view = StorageConformance.event(member, path, at: 10)
+            events += [view, StorageConformance.report(view, at: 40, active: active)]
+        }
+        try await store.record(events)
+        try await store.setGroup(
+            "board",
+            members: [
+                Person(member: "alice", displayName: "Young, Alice"), Person(member: "bob", displayName: "Baker, Bob"),
+                Person(member: "carol", displayName: "Archer, Carol"), Person(member: "dave", displayName: "Doe, Dave"),
+            ]
+        )
+        let id = try await store.addReadingRequest(
+            ReadingRequest(
+                title: "Board",
+                path: try SectionPath("/p"),
+                documents: ["/p/x", "/p/y"],
+                group: "board",
+                members: [],
+                deadline: Date().addingTimeInterval(86_400),
+                timeZone: "UTC",
+                createdBy: "chair"
+            )
+        )
+        try await store.close()
+        func readers(_ arguments: [String]) async throws -> [String] {
+            let run = try await CommandLineTests.run(
+                ["report", "request", String(id), "-f", "csv", "--columns", "user"] + arguments + ["--config", config]
+            )
+            #expect(run.status == 0, "\(run.output)")
+            // A row per reader and document: each reader once.
+            return try PeopleCSV.records(run.output).dropFirst().map { $0[0] }.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+        }
+        #expect(try await readers([]) == ["dave", "carol", "bob", "alice"])
+        #expect(try await readers(["--sort", "status", "--descending"]) == ["alice", "bob", "carol", "dave"])
+        #expect(try await readers(["--sort", "name"]) == ["carol", "bob", "dave", "alice"])
+        #expect(try await readers(["--sort", "name", "--descending"]) == ["alice", "dave", "bob", "carol"])
+        #expect(try await readers(["--sort", "read"]) == ["carol", "dave", "bob", "alice"])
+        #expect(try await readers(["--sort", "read", "--descending"]) == ["alice", "bob", "carol", "dave"])
+
+        let table = try await CommandLineTests.run(["report", "request", String(id), "--config", config])
+        let header = table.output.components(separatedBy: "\n").first { $0.hasPrefix("user") }
+        #expect(header?.split(separator: " ") == ["user", "name", "reader_status", "documents_read", "path", "status"], "\(table.output)")
+        let badSort = try await CommandLineTests.run(["report", "request", String(id), "--sort", "views", "--config", config])
+        #expect(badSort.status != 0 && badSort.output.contains("'views' is invalid"), "\(badSort.output)")
+    }
+
     @Test("report never creates an empty database: where there is none it names the path and the options, and exits non-zero")
     func reportWithoutDatabase() async throws {
         let directory = try TemporaryDirectory("cli-report-none")

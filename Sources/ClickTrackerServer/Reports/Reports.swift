@@ -68,18 +68,29 @@ public enum Reports {
     }
 
     /// A reading request's status, or `nil` when there is no request with that id.
-    public static func request(_ storage: any ClickStorage, id: Int64) async throws -> ReportSheet? {
+    /// - Parameters:
+    ///   - storage: The store.
+    ///   - id: The request's id.
+    ///   - order: The order of the readers (the page's, furthest behind first, by default).
+    ///   - descending: `true` for the reverse order.
+    public static func request(
+        _ storage: any ClickStorage,
+        id: Int64,
+        order: RequestOrder = .status,
+        descending: Bool = false
+    ) async throws -> ReportSheet? {
         guard let request = try await storage.readingRequest(id: id) else { return nil }
-        return self.request(try await RequestReport.make(request, storage: storage))
+        return self.request(try await RequestReport.make(request, storage: storage), order: order, descending: descending)
     }
 
     /// A reading request's status: one row per expected reader and document, from the same
     /// grid cells as the page; the counts before the rows. `status` is the stage at the deadline
     /// once it has passed (`status_at` says which), `status_now` the stage now.
-    static func request(_ report: RequestReport) -> ReportSheet {
+    static func request(_ report: RequestReport, order: RequestOrder = .status, descending: Bool = false) -> ReportSheet {
         let grid = report.grid
         let request = grid.request
         let counts = grid.counts
+        let readers = grid.rows(by: order, descending: descending)
         return ReportSheet(
             kind: "request",
             about: [
@@ -97,14 +108,14 @@ public enum Reports {
         ) { offset, limit, _, _ in
             // Rows are readers × documents: the readers that the rows asked for span, with all their cells.
             let width = grid.columns.count
-            let total = grid.rows.count * width
+            let total = readers.count * width
             let end = min(total, offset + limit)
             guard width > 0, offset < end else { return .init(rows: [], total: total) }
-            let readers = (offset / width)..<((end - 1) / width + 1)
-            let cells = try await report.cells(rows: readers, columns: 0..<width)
+            let members = readers[(offset / width)..<((end - 1) / width + 1)].map(\.person.member)
+            let cells = try await report.cells(of: members, columns: 0..<width)
             var rows: [[ReportCell]] = []
             for index in offset..<end {
-                let row = grid.rows[index / width]
+                let row = readers[index / width]
                 let column = grid.columns[index % width]
                 guard let cell = cells[row.person.member]?[index % width] else { continue }
                 let evidence = cell.evidence

@@ -57,8 +57,12 @@ struct RequestReport: Sendable {
 
     /// The cells of some of the grid's rows with some of its columns, per member.
     func cells(rows: Range<Int>, columns: Range<Int>) async throws -> [String: [RequestGrid.Cell]] {
-        let members = grid.rows[rows].map(\.person.member)
-        return try await Self.cells(
+        try await cells(of: grid.rows[rows].map(\.person.member), columns: columns)
+    }
+
+    /// The cells of some of the expected readers with some of the grid's columns, per member.
+    func cells(of members: [String], columns: Range<Int>) async throws -> [String: [RequestGrid.Cell]] {
+        try await Self.cells(
             of: members,
             columns: Array(grid.columns[columns]),
             request: request,
