@@ -34,9 +34,15 @@ extension PostgresDSN {
             }
         } catch let error as PSQLError {
             let unreachable = ServerAvailability.unavailableReason(error) != nil
-            throw PostgresSchema.SetupError(description: "\(dsn): \(error.operatorDescription)", isUnreachable: unreachable)
+            let text = error.operatorDescription(connectingTo: dsn)
+            // A failed connection names the address it tried; what the server refused names the database.
+            throw PostgresSchema.SetupError(description: error.code == .connectionError ? text : "\(dsn): \(text)", isUnreachable: unreachable)
         } catch is NoAnswer {
-            throw PostgresSchema.SetupError(description: "no answer from \(dsn) within \(timeout)", isUnreachable: true)
+            throw PostgresSchema.SetupError(
+                description:
+                    "no answer from \(dsn.address) within \(timeout); check host and port in the connection string, and that a firewall lets it through",
+                isUnreachable: true
+            )
         } catch {
             throw PostgresSchema.SetupError(description: "\(dsn): \(error)")
         }

@@ -103,7 +103,14 @@ public struct PostgresDSN: Sendable, Hashable, CustomStringConvertible {
         return PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
     }
 
-    private var socketPath: String { "\(host)/.s.PGSQL.\(port)" }
+    /// The Unix socket file, when ``usesUnixSocket``.
+    var socketPath: String { "\(host)/.s.PGSQL.\(port)" }
+
+    /// Where the server is expected, as messages name it: `the socket /path` or `host:port`.
+    var address: String {
+        if usesUnixSocket { return "the socket \(socketPath)" }
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
 
     /// TLS settings as libpq's sslmode means them; `nil` for `disable`.
     private var tlsConfiguration: TLSConfiguration? {

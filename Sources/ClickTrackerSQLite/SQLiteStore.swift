@@ -12,11 +12,15 @@ public final class SQLiteStore: ClickStorage {
     /// Why the store could not be opened.
     public enum OpenError: Error, CustomStringConvertible {
         case schemaTooNew(found: Int, supported: Int)
+        /// The file, or the folder it is in (where SQLite writes its journal), cannot be written.
+        case cannotWrite(path: String, reason: String)
 
         public var description: String {
             switch self {
             case .schemaTooNew(let found, let supported):
                 "the database has schema version \(found), newer than this binary supports (\(supported)); upgrade clicktracker"
+            case .cannotWrite(let path, let reason):
+                "cannot write the database \(path): \(reason); choose another database file with --database (database in the configuration)"
             }
         }
     }
@@ -41,6 +45,7 @@ public final class SQLiteStore: ClickStorage {
     ///   - path: The database file.
     ///   - logger: Logger for the connections.
     public static func open(path: String, logger: Logger = Logger(label: "clicktracker.sqlite")) async throws -> SQLiteStore {
+        try checkWritable(path: path)
         let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         let upgradedFrom: Int?
         do {

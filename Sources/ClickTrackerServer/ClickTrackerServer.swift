@@ -27,13 +27,15 @@ public enum ClickTrackerServer {
         let store: LiveStore
         let spool: Spool
         do {
+            // What can be checked without a file comes first: a refused start makes none.
             try configuration.validate()
-            key = try configuration.loadKey()
-            spool = try Spool(directory: configuration.spoolDirectory)
             let location: StoreLocation =
                 try configuration.postgresDSN.map { .postgres(try PostgresDSN($0)) }
                 ?? .sqlite(path: configuration.databasePath)
             let initialSections = try configuration.initialSections.map { try SectionPath($0) }
+            try location.check()
+            key = try configuration.loadKey()
+            spool = try Spool(directory: configuration.spoolDirectory)
             store = LiveStore(try await location.open(initialSections: initialSections, allowsUnreachable: true, logger: logger))
         } catch {
             throw ServerStartError(message: "\(error)")

@@ -16,11 +16,26 @@ struct GroupCommand: AsyncParsableCommand {
         @Option(help: "Configuration file (JSON); its database or postgres.dsn is used. CLICKTRACKER_* variables apply too.")
         var config: String?
 
-        func withStore<T: Sendable>(_ body: (any ClickStorage) async throws -> T) async throws -> T {
+        @Option(help: "SQLite database file (instead of the configuration's database).")
+        var database: String?
+
+        /// Opens the configured store, runs `body` with it and closes it.
+        /// - Parameters:
+        ///   - mustExist: Refuse an SQLite file that is not there instead of creating an empty one
+        ///     (a report or a removal looks at data that must already be there).
+        ///   - body: What to do with the store.
+        func withStore<T: Sendable>(mustExist: Bool = false, _ body: (any ClickStorage) async throws -> T) async throws -> T {
             var logger = Logger(label: "clicktracker.group")
             logger.logLevel = .critical
             do {
-                let configuration = try await ServerConfiguration.load(file: config)
+                var configuration = try await ServerConfiguration.load(file: config)
+                if let database { configuration.databasePath = database }
+                if mustExist, configuration.postgresDSN == nil, !FileManager.default.fileExists(atPath: configuration.databasePath) {
+                    let path = URL(fileURLWithPath: configuration.databasePath).standardized.path
+                    throw CommandError(
+                        "there is no data at \(path) (no database file there): give the server's configuration with --config FILE, or its database with --database FILE"
+                    )
+                }
                 return try await ConfiguredStore.with(configuration, logger: logger, body)
             } catch let error as CommandError {
                 throw error

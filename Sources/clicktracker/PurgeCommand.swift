@@ -40,7 +40,7 @@ struct PurgeCommand: AsyncParsableCommand {
     func run() async throws {
         if let user {
             guard yes else { throw CommandError("this removes everything kept about \(user) for good; add --yes to confirm") }
-            let views = try await store.withStore { try await $0.purge(member: user) }
+            let views = try await store.withStore(mustExist: true) { try await $0.purge(member: user) }
             print("Removed everything kept about \(user) (\(views) views)")
         } else if let olderThan {
             let what = everything ? "all reading data" : "the view rows"
@@ -50,7 +50,7 @@ struct PurgeCommand: AsyncParsableCommand {
             guard Double(olderThan) * 86_400 > lifetime else {
                 throw CommandError("--older-than must be longer than token.lifetime (\(Int(lifetime)) seconds)")
             }
-            let views = try await store.withStore { try await $0.purgeViews(olderThanDays: olderThan, everything: everything) }
+            let views = try await store.withStore(mustExist: true) { try await $0.purgeViews(olderThanDays: olderThan, everything: everything) }
             print("Removed \(views) views older than \(olderThan) days\(everything ? ", and the summaries last touched before then" : "")")
         }
     }

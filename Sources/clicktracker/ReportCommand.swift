@@ -25,6 +25,14 @@ struct ReportCommand: AsyncParsableCommand {
         @Flag(help: "Sort in descending order.")
         var descending = false
 
+        @Option(
+            help: ArgumentHelp(
+                "The columns to show, separated by commas, or all (a wrong name lists the report's columns). Default: a few that fit a terminal in a table, all in CSV and JSON.",
+                valueName: "a,b,c"
+            )
+        )
+        var columns: String?
+
         @OptionGroup var store: GroupCommand.StoreOptions
 
         /// Writes `sheet` (`nil`: the reading request named does not exist), after noting in the audit log who read it.
@@ -44,8 +52,9 @@ struct ReportCommand: AsyncParsableCommand {
                 try? destination.close()
                 if let partial { try? FileManager.default.removeItem(atPath: partial) }
             }
-            try await store.withStore { storage in
-                guard let sheet = try await sheet(storage) else { throw CommandError("there is no reading request \(subject)") }
+            try await store.withStore(mustExist: true) { storage in
+                guard let whole = try await sheet(storage) else { throw CommandError("there is no reading request \(subject)") }
+                let sheet = try choosingColumns(of: whole)
                 let actor = "cli:\(ProcessInfo.processInfo.environment["USER"] ?? NSUserName())"
                 try await storage.recordAudit(AuditEntry(at: Date(), actor: actor, action: "\(sheet.kind) \(format.rawValue)", subject: subject))
                 let stream = try await sheet.start()
@@ -56,6 +65,21 @@ struct ReportCommand: AsyncParsableCommand {
             if let output, let partial {
                 _ = try? FileManager.default.removeItem(atPath: output)
                 try FileManager.default.moveItem(atPath: partial, toPath: output)
+            }
+        }
+
+        /// `sheet` with the columns asked for, or else the default ones of the format.
+        private func choosingColumns(of sheet: ReportSheet) throws -> ReportSheet {
+            guard let columns else { return format == .table ? try sheet.selecting(sheet.terminalColumns) : sheet }
+            let names = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard names != ["all"] else { return sheet }
+            guard !names.isEmpty else {
+                throw CommandError("--columns: name at least one column, such as --columns \(sheet.terminalColumns.joined(separator: ","))")
+            }
+            do {
+                return try sheet.selecting(names)
+            } catch {
+                throw CommandError("--columns: \(error)")
             }
         }
     }
@@ -128,10 +152,16 @@ struct ReportCommand: AsyncParsableCommand {
         @Argument(help: "The request's id (shown in its page's address).")
         var id: Int64
 
+        @Option(help: "Sort the readers by status (furthest behind first), name, or read (documents read).")
+        var sort: RequestOrder = .status
+
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            try await output.write({ try await Reports.request($0, id: id) }, subject: String(id))
+            try await output.write(
+                { try await Reports.request($0, id: id, order: sort, descending: output.descending) },
+                subject: String(id)
+            )
         }
     }
 
@@ -157,3 +187,4 @@ struct ReportCommand: AsyncParsableCommand {
 extension ReportFormat: ExpressibleByArgument {}
 extension AccessLogOrder: ExpressibleByArgument {}
 extension ReadersOrder: ExpressibleByArgument {}
+extension RequestOrder: ExpressibleByArgument {}

@@ -72,6 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = .info
         let host = configuration.host
         do {
+            try await ListeningCheck.check(host: host, port: configuration.port)
             let app = try await ClickTrackerServer.makeApplication(configuration: configuration, logger: logger) { port in
                 FileHandle.standardOutput.write(Data("ClickTracker listening on http://\(host):\(port)/\n".utf8))
             }

@@ -125,21 +125,77 @@ struct CommandLineTests {
         #expect(!wrongType.output.contains("cannot read the configuration"))
     }
 
-    @Test("serve on a port in use says so in one line and names the option to change it")
+    @Test("serve on a port in use says so in one line, names the option to change it, and makes no database, key file or spool")
     func portInUse() async throws {
         let fixture = try await ServerFixture()
         defer { fixture.remove() }
+        let second = try TemporaryDirectory("cli-second")
+        defer { second.remove() }
+        try FileManager.default.createDirectory(atPath: second.file("site"), withIntermediateDirectories: true)
         try await fixture.withServer { port in
-            let site = fixture.directory.file("second-site")
-            try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
-            let second = try await Self.run([
-                "serve", "--site", site, "--users", fixture.configuration.usersFile, "--host", "127.0.0.1", "--port", String(port),
-                "--database", fixture.directory.file("second.sqlite"),
-            ])
-            #expect(second.status != 0)
-            #expect(second.output.contains("port \(port) on 127.0.0.1 is already in use"), "\(second.output)")
-            #expect(second.output.contains("--port") && !second.output.contains("bind(descriptor"))
+            let config = try second.write(
+                "clicktracker.json",
+                #"{ "site": "site", "users": "\#(fixture.configuration.usersFile)", "host": "127.0.0.1", "port": \#(port) }"#
+            )
+            let refused = try await Self.run(["serve", "--config", config])
+            #expect(refused.status != 0)
+            #expect(refused.output.contains("port \(port) on 127.0.0.1 is already in use"), "\(refused.output)")
+            #expect(refused.output.contains("--port") && !refused.output.contains("bind(descriptor"))
         }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: second.path).sorted() == ["clicktracker.json", "site"])
+
+        // A connection string that cannot be read is refused before any file is made too.
+        let config = try second.write(
+            "clicktracker.json",
+            #"{ "site": "site", "users": "\#(fixture.configuration.usersFile)", "port": 0, "postgres": { "dsn": "port=abc" } }"#
+        )
+        let badDSN = try await Self.run(["serve", "--config", config])
+        #expect(badDSN.status != 0 && badDSN.output.contains("the port is not a number"), "\(badDSN.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: second.path).sorted() == ["clicktracker.json", "site"])
+    }
+
+    @Test("serve and report say in one line when the database cannot be written (even as root), and make no file")
+    func unwritableDatabase() async throws {
+        let directory = try TemporaryDirectory("cli-unwritable")
+        defer { directory.remove() }
+        let site = directory.file("site")
+        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
+        #expect(
+            try await Self.run(["user", "add", "chair", "--admin", "--users", directory.file("users.json")], input: "chair-passphrase\n").status == 0
+        )
+        let notes = try directory.write("notes.txt", "minutes\n")
+        let config = try directory.write(
+            "clicktracker.json",
+            #"{ "site": "site", "users": "users.json", "port": 0, "database": "notes.txt/tracking.sqlite" }"#
+        )
+        let files = ["clicktracker.json", "notes.txt", "site", "users.json"]
+        let belowFile = try await Self.run(["serve", "--config", config])
+        #expect(belowFile.status != 0)
+        #expect(
+            belowFile.output
+                == "Error: cannot write the database \(notes)/tracking.sqlite: \(notes) is a file, not a folder; choose another database file with --database (database in the configuration)\n",
+            "\(belowFile.output)"
+        )
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == files)
+        let noFolder = try await Self.run(["serve", "--config", config, "--database", directory.file("gone/tracking.sqlite")])
+        #expect(
+            noFolder.status != 0
+                && noFolder.output.contains(
+                    "cannot write the database \(directory.file("gone/tracking.sqlite")): the folder \(directory.file("gone")) does not exist"
+                ),
+            "\(noFolder.output)"
+        )
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == files)
+
+        let folder = try await Self.run(["report", "readers", "--database", site])
+        #expect(
+            folder.status != 0
+                && folder.output
+                    == "Error: cannot write the database \(site): it is a folder, not a file; choose another database file with --database (database in the configuration)\n",
+            "\(folder.output)"
+        )
+        let group = try await Self.run(["group", "list", "--database", "\(notes)/tracking.sqlite"])
+        #expect(group.status != 0 && group.output.contains("\(notes) is a file, not a folder"), "\(group.output)")
     }
 
     @Test("db init creates the schema, is safe to run again, and explains what is wrong")
@@ -155,13 +211,76 @@ struct CommandLineTests {
         #expect(second.output.contains("is current"))
         let missing = try await Self.run(["db", "init", "--dsn", "host=127.0.0.1 port=\(port) user=postgres dbname=nope sslmode=disable"])
         #expect(missing.status != 0)
-        #expect(missing.output.contains("database \"nope\" does not exist"))
-        let unreachable = try await Self.run(["db", "init", "--dsn", "host=127.0.0.1 port=\(try freePort()) user=postgres sslmode=disable"])
+        #expect(missing.output.contains("database \"nope\" does not exist (SQLSTATE 3D000); create the database, or correct dbname"))
+        try await PostgresServer.shared.createPasswordRole()
+        let wrongPassword = try await Self.run([
+            "db", "init", "--dsn",
+            "host=127.0.0.1 port=\(port) user=\(PostgresServer.passwordRole) password=wrong dbname=\(database) sslmode=disable",
+        ])
+        #expect(wrongPassword.status != 0)
+        #expect(
+            wrongPassword.output.contains("password authentication failed for user \"\(PostgresServer.passwordRole)\"")
+                && wrongPassword.output.contains("check user and password in the connection string"),
+            "\(wrongPassword.output)"
+        )
+        let closedPort = try freePort()
+        let unreachable = try await Self.run(["db", "init", "--dsn", "host=127.0.0.1 port=\(closedPort) user=postgres sslmode=disable"])
         #expect(unreachable.status != 0)
-        #expect(unreachable.output.contains("cannot connect"))
+        #expect(
+            unreachable.output
+                == "Error: nothing is listening on 127.0.0.1:\(closedPort); is PostgreSQL running? (or check host and port in the connection string)\n",
+            "\(unreachable.output)"
+        )
+        let noSocket = try await Self.run(["db", "init", "--dsn", "host=/nonexistent/run port=5999 user=postgres"])
+        #expect(noSocket.status != 0)
+        #expect(
+            noSocket.output.contains("nothing is listening on the socket /nonexistent/run/.s.PGSQL.5999; is PostgreSQL running?"),
+            "\(noSocket.output)"
+        )
+        let noHost = try await Self.run(["db", "init", "--dsn", "host=no-such-host.invalid user=postgres sslmode=disable"])
+        #expect(noHost.status != 0 && noHost.output.contains("cannot find the host no-such-host.invalid; check host and port"), "\(noHost.output)")
         let malformed = try await Self.run(["db", "init", "--dsn", "port=abc"])
         #expect(malformed.status != 0)
         #expect(malformed.output.contains("invalid connection string"))
+    }
+
+    @Test("db init reads the connection string from --dsn, else CLICKTRACKER_POSTGRES_DSN, else --config's postgres.dsn; none says which to give")
+    func databaseInitSources() async throws {
+        let (port, database) = try await PostgresServer.shared.createDatabase()
+        let directory = try TemporaryDirectory("cli-db")
+        defer { directory.remove() }
+        let good = "host=127.0.0.1 port=\(port) user=postgres password=hunter2 dbname=\(database) sslmode=disable"
+        let closed = "host=127.0.0.1 port=\(try freePort()) user=postgres sslmode=disable"
+        let config = try directory.write("clicktracker.json", #"{ "postgres": { "dsn": "\#(good)" } }"#)
+        let fromFile = try await Self.run(["db", "init", "--config", config])
+        #expect(fromFile.status == 0 && fromFile.output.contains("created the ClickTracker schema"), "\(fromFile.output)")
+        #expect(!fromFile.output.contains("hunter2"))
+
+        // The environment wins over the file, and --dsn over both.
+        let closedConfig = try directory.write("closed.json", #"{ "postgres": { "dsn": "\#(closed)" } }"#)
+        let fromEnvironment = try await Self.run(["db", "init", "--config", closedConfig], environment: ["CLICKTRACKER_POSTGRES_DSN": good])
+        #expect(fromEnvironment.status == 0 && fromEnvironment.output.contains("is current"), "\(fromEnvironment.output)")
+        let explicit = try await Self.run(
+            ["db", "init", "--dsn", good, "--config", closedConfig],
+            environment: ["CLICKTRACKER_POSTGRES_DSN": closed]
+        )
+        #expect(explicit.status == 0 && explicit.output.contains("is current"), "\(explicit.output)")
+        let closedEnvironment = try await Self.run(["db", "init", "--config", config], environment: ["CLICKTRACKER_POSTGRES_DSN": closed])
+        #expect(closedEnvironment.status != 0 && closedEnvironment.output.contains("nothing is listening on"), "\(closedEnvironment.output)")
+        let badEnvironment = try await Self.run(["db", "init"], environment: ["CLICKTRACKER_POSTGRES_DSN": "port=abc"])
+        #expect(badEnvironment.status != 0 && badEnvironment.output.contains("invalid connection string in CLICKTRACKER_POSTGRES_DSN: the port"))
+
+        let none = try await Self.run(["db", "init"])
+        #expect(none.status != 0)
+        #expect(
+            none.output.contains(
+                "no PostgreSQL database given: use --dsn 'dbname=… host=… user=…', set CLICKTRACKER_POSTGRES_DSN, or give --config FILE with \"postgres\": { \"dsn\": … }"
+            ),
+            "\(none.output)"
+        )
+        let sqliteConfig = try directory.write("sqlite.json", #"{ "database": "tracking.sqlite" }"#)
+        let noDSN = try await Self.run(["db", "init", "--config", sqliteConfig])
+        #expect(noDSN.status != 0 && noDSN.output.contains("\(sqliteConfig) has no postgres.dsn: use --dsn"), "\(noDSN.output)")
     }
 
     @Test("db init migrates an old schema (the original slc.clicktracker's) and refuses a role without rights")

@@ -36,9 +36,14 @@ struct ReportCommandTests {
         #expect(table.status == 0, "\(table.output)")
         let lines = table.output.components(separatedBy: "\n")
         #expect(lines.first == "section: /papers/b")
-        #expect(lines[2].hasPrefix("user   name                 url        title  count  first_access"))
-        #expect(lines[4].hasPrefix("alice  =Alice, \"the chair\"  /papers/b         1      20"), "\(table.output)")
+        // A terminal gets the columns that fit it; --columns all gives the rest.
+        #expect(lines[2] == "user   url        count  first_access          last_access", "\(table.output)")
+        #expect(lines[4].hasPrefix("alice  /papers/b  1      20"), "\(table.output)")
         #expect(lines.contains("1 of 1 rows"))
+        let wide = try await CommandLineTests.run(["report", "access-log", "--section", "/papers/b", "--columns", "all", "--config", config])
+        let wideLines = wide.output.components(separatedBy: "\n")
+        #expect(wideLines[2].hasPrefix("user   name                 url        title  count  first_access"))
+        #expect(wideLines[4].hasPrefix("alice  =Alice, \"the chair\"  /papers/b         1      20"), "\(wide.output)")
 
         let csvFile = directory.file("log.csv")
         let long = try await CommandLineTests.run([
@@ -66,7 +71,7 @@ struct ReportCommandTests {
         #expect(try PeopleCSV.records(history.output).dropFirst().map { $0[2] } == ["/papers/a", "/papers/b"])
 
         // A terminal never gets a value's control characters (an escape sequence in a name).
-        let escape = try await CommandLineTests.run(["report", "history", "--user", "m0007", "--config", config])
+        let escape = try await CommandLineTests.run(["report", "history", "--user", "m0007", "--columns", "user,name", "--config", config])
         #expect(escape.status == 0 && escape.output.contains("m0007  Seven  [31mred") && !escape.output.contains("\u{1B}"), "\(escape.output)")
 
         // A report that fails leaves an existing output file as it was.
@@ -88,10 +93,132 @@ struct ReportCommandTests {
         #expect(
             entries == [
                 "audit csv ", "history table m0007", "history csv alice", "readers json /papers", "access-log csv /papers",
-                "access-log table /papers/b",
+                "access-log table /papers/b", "access-log table /papers/b",
             ]
         )
         #expect(try PeopleCSV.records(audit.output)[1][1].hasPrefix("cli:"))
+    }
+
+    @Test("A table shows the columns that fit a terminal, --columns chooses others (a wrong name lists them), CSV and JSON keep all")
+    func columns() async throws {
+        let directory = try TemporaryDirectory("cli-columns")
+        defer { directory.remove() }
+        let config = try directory.write("clicktracker.json", #"{ "database": "tracking.sqlite" }"#)
+        let store = try await SQLiteStore.open(path: directory.file("tracking.sqlite"))
+        try await store.record([Self.view("alice", "/papers/a", daysAgo: 1)])
+        try await store.close()
+        func header(_ arguments: [String]) async throws -> [String] {
+            let run = try await CommandLineTests.run(["report"] + arguments + ["--config", config])
+            #expect(run.status == 0, "\(run.output)")
+            // The table's header follows what the report is about and an empty line.
+            let lines = run.output.components(separatedBy: "\n")
+            return lines.drop { !$0.isEmpty }.dropFirst().first?.split(separator: " ").map(String.init) ?? []
+        }
+        #expect(try await header(["readers"]) == ["user", "path", "verdict", "counts_as_read", "last_view"])
+        #expect(try await header(["history", "--user", "alice"]) == ["path", "verdict", "counts_as_read", "views", "last_view"])
+        #expect(try await header(["readers", "--columns", "name, user ,views"]) == ["name", "user", "views"])
+        #expect(try await header(["readers", "--columns", "all"]) == Reports.readerColumns)
+
+        let csv = try await CommandLineTests.run(["report", "readers", "--format", "csv", "--config", config])
+        #expect(try PeopleCSV.records(csv.output).first == Reports.readerColumns)
+        let chosen = try await CommandLineTests.run(["report", "readers", "--format", "csv", "--columns", "user,verdict", "--config", config])
+        #expect(chosen.output == "user,verdict\r\nalice,opened\r\n", "\(chosen.output)")
+        let json = try await CommandLineTests.run(["report", "readers", "--format", "json", "--columns", "user,views", "--config", config])
+        let parsed = try JSONValue.parse(json.output)
+        #expect(parsed["columns"] == .array([.string("user"), .string("views")]))
+        #expect(parsed["rows"]?.array?.first == .object(["user": .string("alice"), "views": .integer(1)]))
+
+        let wrong = try await CommandLineTests.run(["report", "readers", "--columns", "user,member", "--config", config])
+        #expect(wrong.status != 0)
+        #expect(
+            wrong.output
+                == "Error: --columns: the readers report has no column 'member'; choose from \(Reports.readerColumns.joined(separator: ", "))\n",
+            "\(wrong.output)"
+        )
+    }
+
+    @Test("report request sorts its readers by status (the default), name or documents read, either way")
+    func requestOrder() async throws {
+        let directory = try TemporaryDirectory("cli-request-order")
+        defer { directory.remove() }
+        let config = try directory.write("clicktracker.json", #"{ "database": "tracking.sqlite" }"#)
+        let store = try await SQLiteStore.open(path: directory.file("tracking.sqlite"))
+        try await store.setTracked(try SectionPath("/p"), true)
+        try await store.setPolicy(ReadingPolicy(maximumSeconds: 20, minimumSeconds: 5), for: try SectionPath("/p"))
+        // alice read both papers, bob one, carol opened one, dave none.
+        var events: [ViewEvent] = []
+        for (member, path, active) in [("alice", "/p/x", 25_000), ("alice", "/p/y", 25_000), ("bob", "/p/x", 25_000), ("carol", "/p/x", 0)] {
+            let view = StorageConformance.event(member, path, at: 10)
+            events += [view, StorageConformance.report(view, at: 40, active: active)]
+        }
+        try await store.record(events)
+        try await store.setGroup(
+            "board",
+            members: [
+                Person(member: "alice", displayName: "Young, Alice"), Person(member: "bob", displayName: "Baker, Bob"),
+                Person(member: "carol", displayName: "Archer, Carol"), Person(member: "dave", displayName: "Doe, Dave"),
+            ]
+        )
+        let id = try await store.addReadingRequest(
+            ReadingRequest(
+                title: "Board",
+                path: try SectionPath("/p"),
+                documents: ["/p/x", "/p/y"],
+                group: "board",
+                members: [],
+                deadline: Date().addingTimeInterval(86_400),
+                timeZone: "UTC",
+                createdBy: "chair"
+            )
+        )
+        try await store.close()
+        func readers(_ arguments: [String]) async throws -> [String] {
+            let run = try await CommandLineTests.run(
+                ["report", "request", String(id), "-f", "csv", "--columns", "user"] + arguments + ["--config", config]
+            )
+            #expect(run.status == 0, "\(run.output)")
+            // A row per reader and document: each reader once.
+            return try PeopleCSV.records(run.output).dropFirst().map { $0[0] }.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+        }
+        #expect(try await readers([]) == ["dave", "carol", "bob", "alice"])
+        #expect(try await readers(["--sort", "status", "--descending"]) == ["alice", "bob", "carol", "dave"])
+        #expect(try await readers(["--sort", "name"]) == ["carol", "bob", "dave", "alice"])
+        #expect(try await readers(["--sort", "name", "--descending"]) == ["alice", "dave", "bob", "carol"])
+        #expect(try await readers(["--sort", "read"]) == ["carol", "dave", "bob", "alice"])
+        #expect(try await readers(["--sort", "read", "--descending"]) == ["alice", "bob", "carol", "dave"])
+
+        let table = try await CommandLineTests.run(["report", "request", String(id), "--config", config])
+        let header = table.output.components(separatedBy: "\n").first { $0.hasPrefix("user") }
+        #expect(header?.split(separator: " ") == ["user", "name", "reader_status", "documents_read", "path", "status"], "\(table.output)")
+        let badSort = try await CommandLineTests.run(["report", "request", String(id), "--sort", "views", "--config", config])
+        #expect(badSort.status != 0 && badSort.output.contains("'views' is invalid"), "\(badSort.output)")
+    }
+
+    @Test("report never creates an empty database: where there is none it names the path and the options, and exits non-zero")
+    func reportWithoutDatabase() async throws {
+        let directory = try TemporaryDirectory("cli-report-none")
+        defer { directory.remove() }
+        let config = try directory.write("clicktracker.json", #"{ "database": "tracking.sqlite" }"#)
+        let missing = try await CommandLineTests.run(["report", "readers", "--config", config])
+        #expect(missing.status != 0)
+        #expect(
+            missing.output
+                == "Error: there is no data at \(directory.file("tracking.sqlite")) (no database file there): give the server's configuration with --config FILE, or its database with --database FILE\n",
+            "\(missing.output)"
+        )
+        #expect(!FileManager.default.fileExists(atPath: directory.file("tracking.sqlite")))
+        let unconfigured = try await CommandLineTests.run(["report", "access-log", "--format", "csv"])
+        #expect(unconfigured.status != 0 && unconfigured.output.contains("/clicktracker.sqlite (no database file there)"), "\(unconfigured.output)")
+        let purge = try await CommandLineTests.run(["purge", "--user", "alice", "--yes", "--database", directory.file("other.sqlite")])
+        #expect(purge.status != 0 && purge.output.contains("there is no data at \(directory.file("other.sqlite"))"), "\(purge.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["clicktracker.json"])
+
+        // --database names the file directly.
+        let store = try await SQLiteStore.open(path: directory.file("tracking.sqlite"))
+        try await store.record([Self.view("alice", "/papers/a", daysAgo: 1)])
+        try await store.close()
+        let found = try await CommandLineTests.run(["report", "readers", "--format", "csv", "--database", directory.file("tracking.sqlite")])
+        #expect(found.status == 0 && found.output.contains("alice,,/papers/a"), "\(found.output)")
     }
 
     @Test("purge --older-than removes old views and keeps the summaries, or with --everything removes those too; only with --yes")

@@ -128,6 +128,7 @@ struct StorageTests {
         defer { fixture.remove() }
         try await PostgresServer.shared.createPasswordRole()
         let (dbPort, database) = try await PostgresServer.shared.createDatabase()
+        let closedPort = try freePort()
         try await fixture.withServer { port in
             let admin = HTTPSession(port: port)
             try await admin.signIn("chair")
@@ -135,13 +136,16 @@ struct StorageTests {
             let cases: [(dsn: String, status: Int, message: String)] = [
                 ("port=abc", 400, "The connection string is not valid"),
                 ("", 400, "Enter a connection string"),
-                ("host=no-such-host.invalid dbname=tracking", 409, "no-such-host.invalid"),
+                ("host=no-such-host.invalid dbname=tracking", 409, "cannot find the host no-such-host.invalid"),
                 ("host=127.0.0.1 port=\(dbPort) user=postgres dbname=nope sslmode=disable", 409, "database &quot;nope&quot; does not exist"),
                 (
                     "postgres://\(PostgresServer.passwordRole):wrong-password@127.0.0.1:\(dbPort)/\(database)?sslmode=disable", 409,
                     "password authentication failed for user &quot;\(PostgresServer.passwordRole)&quot;"
                 ),
-                ("host=127.0.0.1 port=\(try freePort()) dbname=tracking sslmode=disable", 409, "cannot connect"),
+                (
+                    "host=127.0.0.1 port=\(closedPort) dbname=tracking sslmode=disable", 409,
+                    "nothing is listening on 127.0.0.1:\(closedPort); is PostgreSQL running?"
+                ),
             ]
             for (dsn, status, message) in cases {
                 let reply = try await admin.post("/_clicktracker/storage", form: [("csrf", csrf), ("action", "test"), ("dsn", dsn)])

@@ -105,6 +105,24 @@ public struct RequestGrid: Sendable {
         )
     }
 
+    /// ``rows`` in another order; readers who tie are listed by name.
+    /// - Parameters:
+    ///   - order: What to sort by.
+    ///   - descending: `true` for the reverse order (furthest ahead, most read, or Z to A first).
+    public func rows(by order: RequestOrder, descending: Bool = false) -> [Row] {
+        func before(_ a: Row, _ b: Row) -> Bool {
+            switch order {
+            case .status: (a.progress.stage, a.progress.documentsRead) < (b.progress.stage, b.progress.documentsRead)
+            case .name: (a.person.label, a.person.member) < (b.person.label, b.person.member)
+            case .read: a.progress.documentsRead < b.progress.documentsRead
+            }
+        }
+        return rows.sorted { a, b in
+            if before(a, b) != before(b, a) { return descending ? before(b, a) : before(a, b) }
+            return (a.person.label, a.person.member) < (b.person.label, b.person.member)
+        }
+    }
+
     /// The columns of a request's documents, from their readings (in the request's order).
     public static func columns(_ readings: [DocumentReadings], policies: SectionPolicies) -> [Column] {
         readings.map { Column(path: $0.path, document: $0.document, policy: policies.policy(forDocument: $0.document?.path ?? $0.path)) }

@@ -28,20 +28,30 @@ public struct ReportSheet: Sendable {
     public let about: [(String, ReportCell)]
     /// The column names, in order.
     public let columns: [String]
+    /// The columns a text table shows unless others are chosen: the few that fit a terminal.
+    public let terminalColumns: [String]
     /// Reads at most `limit` rows from `offset` (or after the key `after`, the previous chunk's
     /// `next`), counting all rows when asked.
     let read: @Sendable (_ offset: Int, _ limit: Int, _ countsTotal: Bool, _ after: [ReportKey]?) async throws -> Chunk
 
     /// Creates a sheet.
+    /// - Parameters:
+    ///   - kind: The report's kind.
+    ///   - about: What the report is about.
+    ///   - columns: The column names, in order.
+    ///   - terminalColumns: The columns a text table shows by default (`nil`: all).
+    ///   - read: Reads a chunk of rows (see ``read``).
     public init(
         kind: String,
         about: [(String, ReportCell)],
         columns: [String],
+        terminalColumns: [String]? = nil,
         read: @escaping @Sendable (_ offset: Int, _ limit: Int, _ countsTotal: Bool, _ after: [ReportKey]?) async throws -> Chunk
     ) {
         self.kind = kind
         self.about = about
         self.columns = columns
+        self.terminalColumns = terminalColumns ?? columns
         self.read = read
     }
 

@@ -10,7 +10,8 @@ public enum Reports {
         ReportSheet(
             kind: "access-log",
             about: [("section", .text(query.section.value)), ("user", .text(query.member))],
-            columns: ["user", "name", "url", "title", "count", "first_access", "last_access"]
+            columns: ["user", "name", "url", "title", "count", "first_access", "last_access"],
+            terminalColumns: ["user", "url", "count", "first_access", "last_access"]
         ) { offset, limit, countsTotal, after in
             let page = try await storage.accessLog(query.page(offset: offset, limit: limit, countsTotal: countsTotal, after: after))
             let people = try await storage.people(Array(Set(page.entries.map(\.member))))
@@ -34,10 +35,13 @@ public enum Reports {
     /// section policy, in the query's order; with a member and the root, that person's history.
     public static func readers(_ storage: any ClickStorage, _ query: ReadersQuery) async throws -> ReportSheet {
         let policies = try await SectionPolicies.load(storage)
+        let isHistory = query.member != nil && query.section.isRoot
         return ReportSheet(
-            kind: query.member != nil && query.section.isRoot ? "history" : "readers",
+            kind: isHistory ? "history" : "readers",
             about: [("section", .text(query.section.value)), ("user", .text(query.member))],
-            columns: readerColumns
+            columns: readerColumns,
+            terminalColumns: isHistory
+                ? ["path", "verdict", "counts_as_read", "views", "last_view"] : ["user", "path", "verdict", "counts_as_read", "last_view"]
         ) { offset, limit, countsTotal, after in
             let page = try await storage.readers(query.page(offset: offset, limit: limit, countsTotal: countsTotal, after: after))
             let people = try await storage.people(Array(Set(page.readers.map(\.member))))
@@ -64,18 +68,29 @@ public enum Reports {
     }
 
     /// A reading request's status, or `nil` when there is no request with that id.
-    public static func request(_ storage: any ClickStorage, id: Int64) async throws -> ReportSheet? {
+    /// - Parameters:
+    ///   - storage: The store.
+    ///   - id: The request's id.
+    ///   - order: The order of the readers (the page's, furthest behind first, by default).
+    ///   - descending: `true` for the reverse order.
+    public static func request(
+        _ storage: any ClickStorage,
+        id: Int64,
+        order: RequestOrder = .status,
+        descending: Bool = false
+    ) async throws -> ReportSheet? {
         guard let request = try await storage.readingRequest(id: id) else { return nil }
-        return self.request(try await RequestReport.make(request, storage: storage))
+        return self.request(try await RequestReport.make(request, storage: storage), order: order, descending: descending)
     }
 
     /// A reading request's status: one row per expected reader and document, from the same
     /// grid cells as the page; the counts before the rows. `status` is the stage at the deadline
     /// once it has passed (`status_at` says which), `status_now` the stage now.
-    static func request(_ report: RequestReport) -> ReportSheet {
+    static func request(_ report: RequestReport, order: RequestOrder = .status, descending: Bool = false) -> ReportSheet {
         let grid = report.grid
         let request = grid.request
         let counts = grid.counts
+        let readers = grid.rows(by: order, descending: descending)
         return ReportSheet(
             kind: "request",
             about: [
@@ -88,18 +103,19 @@ public enum Reports {
             columns: [
                 "user", "name", "email", "reader_status", "documents_read", "path", "title", "status", "status_now", "reached_at", "first_view",
                 "last_view", "views", "active_seconds", "acknowledged_at",
-            ]
+            ],
+            terminalColumns: ["user", "name", "reader_status", "documents_read", "path", "status"]
         ) { offset, limit, _, _ in
             // Rows are readers × documents: the readers that the rows asked for span, with all their cells.
             let width = grid.columns.count
-            let total = grid.rows.count * width
+            let total = readers.count * width
             let end = min(total, offset + limit)
             guard width > 0, offset < end else { return .init(rows: [], total: total) }
-            let readers = (offset / width)..<((end - 1) / width + 1)
-            let cells = try await report.cells(rows: readers, columns: 0..<width)
+            let members = readers[(offset / width)..<((end - 1) / width + 1)].map(\.person.member)
+            let cells = try await report.cells(of: members, columns: 0..<width)
             var rows: [[ReportCell]] = []
             for index in offset..<end {
-                let row = grid.rows[index / width]
+                let row = readers[index / width]
                 let column = grid.columns[index % width]
                 guard let cell = cells[row.person.member]?[index % width] else { continue }
                 let evidence = cell.evidence

@@ -60,7 +60,7 @@ struct RequestReport: Sendable {
         try await cells(of: grid.rows[rows].map(\.person.member), columns: columns)
     }
 
-    /// The cells of some readers with some of the grid's columns, per member.
+    /// The cells of some of the expected readers with some of the grid's columns, per member.
     func cells(of members: [String], columns: Range<Int>) async throws -> [String: [RequestGrid.Cell]] {
         try await Self.cells(
             of: members,

@@ -23,6 +23,12 @@ enum StoreLocation: Sendable, CustomStringConvertible {
         if case .postgres = self { true } else { false }
     }
 
+    /// Refuses, before any file is made, what ``open(initialSections:allowsUnreachable:logger:)``
+    /// would fail on at once: an SQLite file that cannot be written.
+    func check() throws {
+        if case .sqlite(let path) = self { try SQLiteStore.checkWritable(path: path) }
+    }
+
     /// Opens the store. A PostgreSQL database must hold the schema version this binary
     /// writes (``PostgresSchema/initialise(_:logger:)`` sets it up); its pool starts running.
     /// - Parameters:
