@@ -288,9 +288,9 @@ public final class PostgresStore: ClickStorage, Service {
         let (client, logger) = (client, logger)
         try await run(.report) {
             if ignored {
-                try await client.query("INSERT INTO ignored_path (path) VALUES (\(path.value)) ON CONFLICT (path) DO NOTHING", logger: logger)
+                _ = try await client.query("INSERT INTO ignored_path (path) VALUES (\(path.value)) ON CONFLICT (path) DO NOTHING", logger: logger)
             } else {
-                try await client.query("DELETE FROM ignored_path WHERE path = \(path.value)", logger: logger)
+                _ = try await client.query("DELETE FROM ignored_path WHERE path = \(path.value)", logger: logger)
             }
         }
     }
