@@ -124,16 +124,16 @@ public struct ClickTracker: Sendable {
         return ignored.contains { $0.contains(path) } ? nil : section
     }
 
-    /// The paths never tracked, read like the sections (the last ones read while the store is
-    /// unreachable).
+    /// The paths never tracked, read like the sections; while the store is unreachable the last
+    /// ones read, or none (a page recorded needlessly is better than a read lost).
     private func ignoredPaths() async throws -> [SectionPath] {
         do {
             let paths = try await storage.ignoredPaths()
             lastKnownIgnoredPaths.value.withLock { $0 = paths }
             return paths
         } catch let error as StorageUnavailable {
-            guard let known = lastKnownIgnoredPaths.value.withLock({ $0 }) else { throw error }
-            return known
+            logger.debug("Using the paths never tracked last read: \(error)")
+            return lastKnownIgnoredPaths.value.withLock { $0 } ?? []
         }
     }
 

@@ -89,25 +89,18 @@ public final class PostgresStore: ClickStorage, Service {
     @discardableResult
     public func record(_ events: [ViewEvent]) async throws -> [RecordOutcome] {
         guard !events.isEmpty else { return [] }
-        return try await run(.quick) {
-            // Two instances' batches can still deadlock on a reading and its document's reader row;
-            // PostgreSQL then aborts one, which is written again after a short, random pause.
-            var attempt = 1
-            while true {
-                do {
-                    return try await self.write(events)
-                } catch let error as PSQLError where attempt < 4 && Self.isTransient(error) {
-                    attempt += 1
-                    try await Task.sleep(for: .milliseconds(Int.random(in: 5...25) * attempt))
-                }
+        // Two instances' batches can still deadlock on a reading and its document's reader row;
+        // PostgreSQL then aborts one (nothing of it is kept), which is written again after a short,
+        // random pause, each attempt with its own deadline.
+        var attempt = 1
+        while true {
+            do {
+                return try await run(.quick) { try await self.write(events) }
+            } catch let refusal as PostgresRefusal where attempt < 4 && ["40P01", "40001"].contains(refusal.sqlState) {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...25) * attempt))
             }
         }
-    }
-
-    /// A deadlock or serialization failure: the transaction was aborted and can simply run again.
-    private static func isTransient(_ error: PSQLError) -> Bool {
-        guard error.code == .server, let state = error.serverInfo?[.sqlState] else { return false }
-        return state == "40P01" || state == "40001"
     }
 
     /// PostgreSQL text cannot hold NUL characters (SQLite can); they are stored as U+FFFD.
@@ -274,7 +267,8 @@ public final class PostgresStore: ClickStorage, Service {
     }
 
     public func ignoredPaths() async throws -> [SectionPath] {
-        try await run(.report) {
+        // Read for every tracked page, as the sections are.
+        try await run(.quick) {
             var paths: [SectionPath] = []
             for try await path in try await self.client.query("SELECT path FROM ignored_path ORDER BY path", logger: self.logger).decode(String.self)
             {

@@ -24,7 +24,13 @@ struct AdminFormsTests {
                 form: [("csrf", csrf), ("action", "set"), ("form", "new"), ("name", "board"), ("csv", "user,name,email\nalice,Alice,\n")]
             )
             let groupPage = try #require(created.header("Location"))
-            #expect(try await admin.get(groupPage).body.contains("<p class=\"state done\" role=\"status\" id=\"notice\">The group was created.</p>"))
+            #expect(try await admin.get(groupPage).body.contains("<p class=\"state done\" role=\"status\" id=\"done\">The group was created.</p>"))
+            // The New group form never replaces an existing group's members.
+            let again = try await admin.post(
+                "/_clicktracker/groups",
+                form: [("csrf", csrf), ("action", "set"), ("form", "new"), ("name", "board"), ("csv", "user,name,email\nbob,Bob,\n")]
+            )
+            #expect(again.status == 400 && again.body.contains("id=\"group-name-error\">There is already a group named board"))
             let asked = try await admin.post("/_clicktracker/groups", form: [("csrf", csrf), ("action", "delete"), ("name", "board")])
             #expect(
                 asked.status == 200 && asked.body.contains("<h1>Delete the group board?</h1>") && asked.body.contains("list of 1 member is deleted")
@@ -40,7 +46,7 @@ struct AdminFormsTests {
             #expect(deleted.header("Location") == "/_clicktracker/groups?done=group-deleted")
             #expect(try await admin.get("/_clicktracker/groups?done=group-deleted").body.contains("The group was deleted."))
             // A key that is not a notice shows nothing (the text never comes from the URL).
-            #expect(!(try await admin.get("/_clicktracker/groups?done=%3Cb%3Ehi").body.contains("id=\"notice\"")))
+            #expect(!(try await admin.get("/_clicktracker/groups?done=%3Cb%3Ehi").body.contains("id=\"done\"")))
 
             // A bad CSV for a new group comes back beside the field, with the name and CSV kept.
             let bad = try await admin.post(

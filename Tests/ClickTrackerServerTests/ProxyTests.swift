@@ -203,6 +203,23 @@ struct ProxyTests {
         }
     }
 
+    @Test("Paths never tracked, from the configuration file or the Tracking page, get no script through the proxy")
+    func neverTracked() async throws {
+        try await Self.withProxy(configure: { $0.ignoredPaths = ["/papers/chunked.html"] }) { port, _, fixture in
+            let alice = HTTPSession(port: port)
+            _ = try await alice.get("/login-as?u=alice")
+            #expect(viewToken(in: try await alice.get("/papers/doc.html").body) != nil)
+            #expect(viewToken(in: try await alice.get("/papers/chunked.html").body) == nil)
+            let store = try await fixture.store()
+            try await store.setIgnored(try SectionPath("/papers/doc.html"), true)
+            try await store.close()
+            // Every page reads the paths never tracked: no restart, and other instances agree at once.
+            #expect(viewToken(in: try await alice.get("/papers/doc.html").body) == nil)
+            #expect(viewToken(in: try await alice.get("/papers/gzip.html", headers: [("Accept-Encoding", "gzip")]).body) != nil)
+            await alice.close()
+        }
+    }
+
     @Test("Identity header: believed only from trusted addresses, stripped from anyone else's request")
     func identityHeader() async throws {
         try await Self.withProxy(configure: {

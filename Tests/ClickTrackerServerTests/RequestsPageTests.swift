@@ -183,6 +183,17 @@ struct RequestsPageTests {
             // Those furthest behind first: bob and dave (none), the chair (1 of 3), alice (all).
             #expect(Self.grid(before).map(\.member) == ["&lt;b&gt;Bob&lt;/b&gt;", "dave", "Chair Person", "Alice Archer"])
             #expect(Self.grid(before)[2].cells == ["not opened", "not opened", "read"])
+            // Sorted the other way, readers who tie (bob and dave, none read) stay in name order;
+            // by name; and only those who have not read everything.
+            let descending = try await admin.get(page + "?show=all&sort=progress&order=desc").body
+            #expect(Self.grid(descending).map(\.member) == ["Alice Archer", "Chair Person", "&lt;b&gt;Bob&lt;/b&gt;", "dave"])
+            let byName = try await admin.get(page + "?show=all&sort=reader&order=asc").body
+            #expect(Self.grid(byName).map(\.member) == ["&lt;b&gt;Bob&lt;/b&gt;", "Alice Archer", "Chair Person", "dave"])
+            let notRead = try await admin.get(page + "?show=not-read&sort=read&order=desc").body
+            #expect(Self.grid(notRead).map(\.member) == ["Chair Person", "&lt;b&gt;Bob&lt;/b&gt;", "dave"])
+            #expect(
+                notRead.contains("<a href=\"\(page)?show=not-read&amp;sort=read&amp;order=desc#readers\" aria-current=\"true\">Not read yet (3)</a>")
+            )
             // The control panel's front page lists it with its headline and the time left.
             let overview = try await admin.get("/_clicktracker/").body
             #expect(overview.contains("<strong>1 of 4 have read all 3 documents</strong> · ") && overview.contains(" days left"))

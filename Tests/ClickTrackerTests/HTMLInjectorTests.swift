@@ -49,6 +49,11 @@ struct HTMLInjectorTests {
         #expect(title(["<html><head><ti", "tle>Minutes</ti", "tle></head><body>x</bo", "dy></html>"]) == "Minutes")
         #expect(title(["<html><body>no title</body></html>"]) == "none")
         #expect(title(["<html><head><title>cut off"]) == "none")
+        #expect(title(["<html><head><title></title></head><body>", "<title>not this</title></body></html>"]) == "none")
+        // Only the first 64 KiB are searched, and a page without a title in many chunks is read once.
+        #expect(title(["<html><head>", String(repeating: "<meta name=x>", count: 6000), "<title>Too late</title></head></html>"]) == "none")
+        #expect(title(Array(repeating: "<p>no title here</p>", count: 10_000)) == "none")
+        #expect(title(["<html><head><title>", String(repeating: "🏛️", count: 500), "</title></head></html>"]).utf8.count <= 600)
     }
 
     @Test("One byte at a time")

@@ -46,16 +46,44 @@ public struct HTMLInjector: Sendable {
         self.init { _, _ in snippet }
     }
 
-    /// Reads the document's bytes before the insertion point.
+    /// Reads the document's bytes before the insertion point. The start of the document is kept
+    /// until `</title` (then the title is read, once) or `<body` shows, or 64 KiB have passed;
+    /// each byte is looked at once for them.
     private mutating func read(_ bytes: ByteBufferView) {
         fingerprint.update(bytes)
         guard readsTitle, !bytes.isEmpty else { return }
+        // A tag split across chunks is found: the search starts a tag's length back.
+        let start = max(0, head.count - Self.titleClose.count + 1)
         head.append(contentsOf: bytes.prefix(HTMLTitle.searchedBytes - head.count))
-        title = HTMLTitle.extract(from: head)
-        if title != nil || head.count >= HTMLTitle.searchedBytes {
-            readsTitle = false
-            head = []
+        if Self.find(Self.titleClose, in: head, from: start) {
+            title = HTMLTitle.extract(from: head)
+        } else if !Self.find(Self.bodyOpen, in: head, from: start), head.count < HTMLTitle.searchedBytes {
+            return
         }
+        readsTitle = false
+        head = []
+    }
+
+    private static let titleClose = Array("</title".utf8)
+    private static let bodyOpen = Array("<body".utf8)
+
+    /// Whether `pattern` (lowercase ASCII) is in `bytes` at or after `start`, in any case.
+    private static func find(_ pattern: [UInt8], in bytes: [UInt8], from start: Int) -> Bool {
+        guard bytes.count >= pattern.count else { return false }
+        var index = start
+        while index <= bytes.count - pattern.count {
+            var matched = true
+            for offset in pattern.indices {
+                let byte = bytes[index + offset]
+                if (byte >= 65 && byte <= 90 ? byte + 32 : byte) != pattern[offset] {
+                    matched = false
+                    break
+                }
+            }
+            if matched { return true }
+            index += 1
+        }
+        return false
     }
 
     /// Processes one chunk of the body and returns the bytes to send on.

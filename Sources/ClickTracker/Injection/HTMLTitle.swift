@@ -18,6 +18,12 @@ public enum HTMLTitle {
             .replacingOccurrences(of: "&quot;", with: "\"")
             .replacingOccurrences(of: "&#39;", with: "'")
             .replacingOccurrences(of: "&amp;", with: "&")
-        return text.isEmpty ? nil : String(text.prefix(300))
+        // At most 300 characters and 600 bytes: the title travels in the view token.
+        var kept = 0
+        let title = text.prefix { character in
+            kept += character.utf8.count
+            return kept <= 600
+        }.prefix(300)
+        return title.isEmpty ? nil : String(title)
     }
 }

@@ -39,7 +39,7 @@ struct APITokensController: Sendable {
             "tokens": tokens, "openAPIURL": "\(prefix)/api/openapi.json", "apiURL": "\(prefix)/api/v1",
         ]
         if let secret { values["secret"] = ["name": secret.name, "value": secret.value] }
-        if let notice { values["notice"] = notice }
+        if let notice { values["doneNotice"] = notice }
         if let error { values["error"] = error }
         return pages.page("tokens", values, context: context, status: error == nil ? .ok : .badRequest)
     }

@@ -56,18 +56,21 @@ struct GridSelection {
     /// The grid's rows this selection lists, in its order.
     func rows(of grid: RequestGrid) -> [RequestGrid.Row] {
         let rows = grid.rows.filter { show.includes($0.progress.stage) }
-        let sorted: [RequestGrid.Row]
         switch sort {
-        case .progress:
-            sorted = rows
-        case .reader:
-            sorted = rows.sorted { ($0.person.label, $0.person.member) < ($1.person.label, $1.person.member) }
-        case .read:
-            // Equal counts keep the grid's order (furthest behind, then by name).
-            sorted = rows.enumerated().sorted { ($0.element.progress.documentsRead, $0.offset) < ($1.element.progress.documentsRead, $1.offset) }
-                .map(\.element)
+        case .progress: return sorted(rows) { ($0.progress.stage, $0.progress.documentsRead) < ($1.progress.stage, $1.progress.documentsRead) }
+        case .reader: return sorted(rows) { ($0.person.label, $0.person.member) < ($1.person.label, $1.person.member) }
+        case .read: return sorted(rows) { $0.progress.documentsRead < $1.progress.documentsRead }
         }
-        return descending ? sorted.reversed() : sorted
+    }
+
+    /// `rows` ordered by `less` in this selection's direction; rows that tie keep the grid's order
+    /// (by name), whichever the direction.
+    private func sorted(_ rows: [RequestGrid.Row], by less: (RequestGrid.Row, RequestGrid.Row) -> Bool) -> [RequestGrid.Row] {
+        rows.indices.sorted { a, b in
+            if less(rows[a], rows[b]) { return !descending }
+            if less(rows[b], rows[a]) { return descending }
+            return a < b
+        }.map { rows[$0] }
     }
 
     /// The query of this selection (after `?`), for links that keep it.

@@ -32,7 +32,7 @@ struct GroupsController: Sendable {
     }
 
     func show(_ request: Request, context: ServerRequestContext) async throws -> Response {
-        let notice: [String: Any] = DoneNotice.text(request).map { ["notice": $0] } ?? [:]
+        let notice: [String: Any] = DoneNotice.text(request).map { ["doneNotice": $0] } ?? [:]
         guard let name = request.uri.queryParameters["name"].map(String.init) else {
             return try await listPage(notice, context: context)
         }
@@ -77,12 +77,21 @@ struct GroupsController: Sendable {
         }
         switch form["action"] {
         case "set":
+            let existed = try await storage.members(ofGroup: name) != nil
+            // The New group form never replaces a group's members: that is the group's own page.
+            if existed, form["form"] == "new" {
+                return try await refused(
+                    form,
+                    field: "name",
+                    "There is already a group named \(name): open it from the list above to change its members.",
+                    context: context
+                )
+            }
             let people: [Person]
             switch Result(catching: { () throws(PeopleCSV.Invalid) in try PeopleCSV.parse(form["csv"] ?? "") }) {
             case .success(let parsed): people = parsed
             case .failure(let error): return try await refused(form, field: "csv", "The group was not saved: \(error)", context: context)
             }
-            let existed = try await storage.members(ofGroup: name) != nil
             try await storage.setGroup(name, members: people)
             return .redirect(to: (existed ? DoneNotice.groupSaved : .groupCreated).url(groupURL(name)), type: .found)
         case "delete":

@@ -29,7 +29,7 @@ struct RequestsController: Sendable {
     }
 
     func list(_ request: Request, context: ServerRequestContext) async throws -> Response {
-        try await listPage(DoneNotice.text(request).map { ["notice": $0] } ?? [:], context: context)
+        try await listPage(DoneNotice.text(request).map { ["doneNotice": $0] } ?? [:], context: context)
     }
 
     /// The requests and the form for a new one; `values` add to (or replace) the page's, such as
@@ -152,7 +152,7 @@ struct RequestsController: Sendable {
         let window = RequestPage.Window(rows: rows.count, columns: report.grid.columns.count, page: page)
         let cells = try await report.cells(of: rows[window.rows].map(\.person.member), columns: window.columns)
         var values = RequestPage(report: report, rows: rows, selection: selection, window: window, cells: cells, prefix: prefix).values()
-        values["notice"] = DoneNotice.text(request)
+        values["doneNotice"] = DoneNotice.text(request)
         return pages.page("request", values, context: context)
     }
 

@@ -67,7 +67,7 @@ struct TrackingController: Sendable {
             tracker.configuredIgnoredPaths.map { ["path": $0.value, "fromConfig": true] as [String: Any] }
             + stored.filter { !tracker.configuredIgnoredPaths.contains($0) }.map { ["path": $0.value, "fromConfig": false] as [String: Any] }
         var values: [String: Any] = ["sections": sectionValues, "requests": requests, "tree": tree, "hasSite": folder != nil, "ignored": ignored]
-        if let notice { values["notice"] = notice }
+        if let notice { values["doneNotice"] = notice }
         return pages.page("overview", values, context: context)
     }
 
@@ -78,9 +78,9 @@ struct TrackingController: Sendable {
         }
         var notice: [String: Any] = [:]
         if let done = parameters["done"].flatMap({ DoneNotice(rawValue: String($0)) }) {
-            notice["notice"] = done.text
+            notice["doneNotice"] = done.text
             if done == .trackingEnabled, try await knownDocuments(under: path).isEmpty {
-                notice["warning"] =
+                notice["doneWarning"] =
                     "Nothing is known under \(path.value) yet: the site has no page there and nobody has opened one. "
                     + "Check the path; reads are recorded once pages under it are opened."
             }

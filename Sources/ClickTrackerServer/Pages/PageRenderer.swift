@@ -20,7 +20,8 @@ struct PageRenderer: Sendable {
         self.signer = signer
     }
 
-    /// A page for the current request; `values` are merged with the layout's values.
+    /// A page for the current request; `values` are merged with the layout's values (which
+    /// include `doneNotice` and `doneWarning`, the sentences of ``DoneNotice``).
     func page(
         _ template: String,
         _ values: [String: Any],

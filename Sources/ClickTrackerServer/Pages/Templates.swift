@@ -100,8 +100,8 @@ enum Templates {
           </span>{{/user}}
         </header>
         <main>
-        {{#notice}}<p class="state done" role="status" id="notice">{{notice}}</p>{{/notice}}
-        {{#warning}}<p class="state warning" role="status" id="warning">{{warning}}</p>{{/warning}}
+        {{#doneNotice}}<p class="state done" role="status" id="done">{{doneNotice}}</p>{{/doneNotice}}
+        {{#doneWarning}}<p class="state warning" role="status" id="warning">{{doneWarning}}</p>{{/doneWarning}}
         {{$content}}{{/content}}
         </main>
         </body>

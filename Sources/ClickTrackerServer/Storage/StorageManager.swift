@@ -182,7 +182,7 @@ actor StorageManager {
         }
     }
 
-    /// Copies sections (with their policies) and views (with their attention and
+    /// Copies sections (with their policies), the paths never tracked, and views (with their attention and
     /// acknowledgements) page by page (views the destination has are skipped), then counts on
     /// both sides.
     static func copy(
@@ -195,6 +195,7 @@ actor StorageManager {
             try await destination.setTracked(section.path, true)
             try await destination.setPolicy(section.policy, for: section.path)
         }
+        for path in try await source.ignoredPaths() { try await destination.setIgnored(path, true) }
         var position: Int64 = 0
         var copied = 0
         await progress(0, total)
