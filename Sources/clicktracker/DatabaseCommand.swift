@@ -57,14 +57,7 @@ struct DatabaseCommand: AsyncParsableCommand {
         /// else CLICKTRACKER_POSTGRES_DSN, else the configuration file's postgres.dsn.
         private func connectionString() async throws -> (text: String, source: String) {
             if let dsn { return (dsn, "") }
-            let configuration: ServerConfiguration
-            do {
-                configuration = try await ServerConfiguration.load(file: config)
-            } catch let error as ConfigurationError {
-                throw CommandError("\(error)")
-            } catch {
-                throw CommandError("cannot read the configuration \(config ?? ""): \(error)")
-            }
+            let configuration = try await ServerConfiguration.forCommand(file: config)
             guard let dsn = configuration.postgresDSN else {
                 let what = config.map { "\($0) has no postgres.dsn" } ?? "no PostgreSQL database given"
                 throw CommandError(

@@ -53,14 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
     var port: Int?
 
     func run() async throws {
-        var configuration: ServerConfiguration
-        do {
-            configuration = try await ServerConfiguration.load(file: config)
-        } catch let error as ConfigurationError {
-            throw CommandError("\(error)")
-        } catch {
-            throw CommandError("cannot read the configuration \(config ?? ""): \(error)")
-        }
+        var configuration = try await ServerConfiguration.forCommand(file: config)
         if let site { configuration.siteDirectory = site }
         if let upstream { configuration.upstream = upstream }
         if let users { configuration.usersFile = users }
