@@ -42,7 +42,7 @@ struct CrashTests {
             """
         let configPath = try fixture.directory.write("clicktracker.json", configuration)
         let (process, serverPort) = try await startServerProcess(config: configPath, output: fixture.directory.file("server.out"))
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        defer { if process.isRunning { kill(process.pid, SIGKILL) } }
 
         let reader = HTTPSession(port: serverPort)
         try await reader.signIn("alice")
@@ -66,16 +66,16 @@ struct CrashTests {
             }
             group.addTask {
                 _ = try await eventually(seconds: 30) { await acknowledged.count >= 150 }
-                kill(process.processIdentifier, signal)
+                kill(process.pid, signal)
             }
             try await group.waitForAll()
         }
         await reader.close()
         _ = try await eventually(seconds: 10) { !process.isRunning }
         if signal == SIGKILL {
-            #expect(process.terminationReason == .uncaughtSignal)
+            #expect(process.ending == .signalled(SIGKILL))
         } else {
-            #expect(process.terminationReason == .exit && process.terminationStatus == 0, "a graceful stop exits cleanly")
+            #expect(process.ending == .exited(0), "a graceful stop exits cleanly")
         }
 
         let acked = await acknowledged.renderIDs

@@ -29,13 +29,13 @@ struct MultiInstanceTests {
             output: fixture.directory.file("first.out"),
             environment: ["CLICKTRACKER_SPOOL": fixture.directory.file("first.spool")]
         )
-        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        defer { if first.isRunning { kill(first.pid, SIGKILL) } }
         let (second, secondPort) = try await startServerProcess(
             config: config,
             output: fixture.directory.file("second.out"),
             environment: ["CLICKTRACKER_SPOOL": fixture.directory.file("second.spool")]
         )
-        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+        defer { if second.isRunning { kill(second.pid, SIGKILL) } }
 
         let onFirst = HTTPSession(port: firstPort)
         let onSecond = HTTPSession(port: secondPort)
@@ -74,8 +74,8 @@ struct MultiInstanceTests {
         await onFirst.close()
         await onSecond.close()
         await admin.close()
-        kill(first.processIdentifier, SIGTERM)
-        kill(second.processIdentifier, SIGTERM)
+        kill(first.pid, SIGTERM)
+        kill(second.pid, SIGTERM)
         _ = try await eventually(seconds: 15) { !first.isRunning && !second.isRunning }
     }
 

@@ -165,21 +165,14 @@ func startServerProcess(
     output: String,
     environment: [String: String] = [:],
     openFileLimit: Int? = nil
-) async throws -> (Process, Int) {
-    _ = FileManager.default.createFile(atPath: output, contents: nil)
-    let process = Process()
+) async throws -> (ChildProcess, Int) {
     let arguments = ["serve", "--config", config, "--port", "0"]
-    if let openFileLimit {
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "ulimit -n \(openFileLimit) && exec \"$0\" \"$@\"", CrashTests.binary] + arguments
-    } else {
-        process.executableURL = URL(fileURLWithPath: CrashTests.binary)
-        process.arguments = arguments
-    }
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-    process.standardError = process.standardOutput
-    try process.run()
+    let process = try ChildProcess(
+        openFileLimit == nil ? CrashTests.binary : "/bin/sh",
+        openFileLimit.map { ["-c", "ulimit -n \($0) && exec \"$0\" \"$@\"", CrashTests.binary] + arguments } ?? arguments,
+        environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new },
+        output: output
+    )
     var port: Int?
     _ = try await eventually(seconds: 30) {
         let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""

@@ -25,7 +25,7 @@ struct SlowClientTests {
         let configPath = try fixture.directory.write("clicktracker.json", configuration)
         let output = fixture.directory.file("server.out")
         let (process, port) = try await startServerProcess(config: configPath, output: output, openFileLimit: 1024)
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        defer { if process.isRunning { kill(process.pid, SIGKILL) } }
 
         let slow = SlowClients(port: port, count: 1100)
         slow.start()
@@ -39,7 +39,7 @@ struct SlowClientTests {
         await reader.close()
         #expect(process.isRunning)
         await slow.stop()
-        kill(process.processIdentifier, SIGTERM)
+        kill(process.pid, SIGTERM)
         _ = try await eventually(seconds: 30) { !process.isRunning }
 
         let database = try await SQLiteConnection.open(storage: .file(path: fixture.configuration.databasePath))

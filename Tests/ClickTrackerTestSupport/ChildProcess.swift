@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -7,10 +8,21 @@ import Glibc
 /// A program run with `posix_spawn` and reaped with `waitpid`, for the tests. Foundation's
 /// `Process` learns of a child's exit through a socket that any other child started at the same
 /// moment inherits and keeps open (a PostgreSQL server lives for the whole run), so it can miss
-/// the exit for good; here the child gets none of the test process's other descriptors.
-public struct ChildProcess: Sendable {
+/// the exit for good; here the child gets none of the test process's other descriptors. (Its
+/// `run()` also crashed copying descriptor numbers while another test held over 1,024 open.)
+public final class ChildProcess: Sendable {
+    /// How a child ended.
+    public enum Ending: Sendable, Equatable {
+        /// It exited with this code.
+        case exited(Int32)
+        /// A signal ended it.
+        case signalled(Int32)
+    }
+
     /// The child's process id.
     public let pid: pid_t
+    /// Its `waitpid` status, once it has been reaped.
+    private let status = Mutex<Int32?>(nil)
 
     /// Starts `executable`.
     /// - Parameters:
@@ -50,11 +62,29 @@ public struct ChildProcess: Sendable {
     /// `waitpid` status: the exit code is `status >> 8` when it exited normally.
     public func exitStatus() async throws -> Int32 {
         while true {
-            var status: Int32 = 0
-            let result = waitpid(pid, &status, WNOHANG)
-            if result == pid { return status }
-            if result == -1, errno != EINTR { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECHILD) }
+            if let status = try poll() { return status }
             try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Whether the child is still running.
+    public var isRunning: Bool { (try? poll()) == nil }
+
+    /// How the child ended; `nil` while it runs.
+    public var ending: Ending? {
+        guard let status = try? poll() else { return nil }
+        return status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signalled(status & 0x7f)
+    }
+
+    /// The child's `waitpid` status if it has exited (reaping it once), else `nil`.
+    private func poll() throws -> Int32? {
+        try status.withLock { status in
+            if let status { return status }
+            var reaped: Int32 = 0
+            let result = waitpid(pid, &reaped, WNOHANG)
+            if result == pid { status = reaped }
+            if result == -1, errno != EINTR { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECHILD) }
+            return status
         }
     }
 }

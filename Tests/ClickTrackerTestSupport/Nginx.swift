@@ -9,7 +9,7 @@ import Glibc
 /// site's own `who` cookie under `/papers/`. Fails loudly when nginx is not installed.
 public final class Nginx: Sendable {
     public let port: Int
-    private let process: Process
+    private let process: ChildProcess
     private let directory: TemporaryDirectory
 
     /// Starts nginx serving `root`.
@@ -45,12 +45,7 @@ public final class Nginx: Sendable {
             }
             """
         )
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["-c", config, "-p", directory.path]
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
+        process = try ChildProcess(binary, ["-c", config, "-p", directory.path], output: "/dev/null")
         let deadline = Date().addingTimeInterval(10)
         while !Self.accepts(port) {
             guard Date() < deadline, process.isRunning else {
@@ -64,10 +59,10 @@ public final class Nginx: Sendable {
     /// Stops nginx and removes its folder.
     public func stop() {
         if process.isRunning {
-            kill(process.processIdentifier, SIGQUIT)
+            kill(process.pid, SIGQUIT)
             let deadline = Date().addingTimeInterval(5)
             while process.isRunning, Date() < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            if process.isRunning { kill(process.pid, SIGKILL) }
         }
         directory.remove()
     }

@@ -12,12 +12,12 @@ public final class WebDriver: Sendable {
         public let description: String
     }
 
-    private let process: Process
+    private let process: ChildProcess
     private let base: String
     private let sessionID: String
     private let client: HTTPClient
 
-    private init(process: Process, base: String, sessionID: String, client: HTTPClient) {
+    private init(process: ChildProcess, base: String, sessionID: String, client: HTTPClient) {
         self.process = process
         self.base = base
         self.sessionID = sessionID
@@ -31,12 +31,7 @@ public final class WebDriver: Sendable {
             throw Failure(description: "chromium and chromedriver are required for the browser tests: apt-get install chromium chromium-driver")
         }
         let port = try freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: driverPath)
-        process.arguments = ["--port=\(port)"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(driverPath, ["--port=\(port)"], output: "/dev/null")
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let base = "http://127.0.0.1:\(port)"
         do {
@@ -190,8 +185,8 @@ public final class WebDriver: Sendable {
     }
 
     /// Kills chromedriver and waits (without blocking a thread) until it is gone.
-    private static func stop(_ process: Process) async {
-        kill(process.processIdentifier, SIGKILL)
+    private static func stop(_ process: ChildProcess) async {
+        kill(process.pid, SIGKILL)
         for _ in 0..<50 where process.isRunning {
             try? await Task.sleep(for: .milliseconds(100))
         }
