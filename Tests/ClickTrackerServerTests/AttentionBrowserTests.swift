@@ -115,11 +115,13 @@ struct AttentionBrowserTests {
                 #expect(viewed)
                 try await browser.execute("window.scrollBy(0, 50)")
                 try await Task.sleep(for: .seconds(1))
-                let hiding = Date()
+                // Surely hidden only from the moment the new tab is open until the paper's tab is
+                // asked back: on a busy machine opening and switching tabs take seconds themselves.
                 try await browser.openTab()
+                let hiding = Date()
                 try await Task.sleep(for: .seconds(6))
-                try await browser.switchToWindow(paper)
                 let hidden = Date().timeIntervalSince(hiding)
+                try await browser.switchToWindow(paper)
                 #expect(try await browser.execute("return document.visibilityState") as? String == "visible")
                 try await Task.sleep(for: .seconds(2))
                 try await browser.navigate(to: "about:blank")
