@@ -29,19 +29,9 @@ public struct ClickTrackerCollector<Context: ClickTrackerRequestContext>: Sendab
         }
     }
 
+    /// The script (see ``ScriptResponse``).
     static func script(_ request: Request) -> Response {
-        let etag = "\"\(TrackingScript.version)\""
-        let versioned = request.uri.queryParameters["v"].map { String($0) } == TrackingScript.version
-        var headers: HTTPFields = [
-            .contentType: "text/javascript; charset=utf-8",
-            .cacheControl: versioned ? "public, max-age=31536000, immutable" : "public, max-age=300",
-            .eTag: etag,
-        ]
-        if request.headers[.ifNoneMatch] == etag {
-            headers[.contentType] = nil
-            return Response(status: .notModified, headers: headers)
-        }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: TrackingScript.source)))
+        ScriptResponse.make(for: request)
     }
 
     func beacon(_ request: Request, context: Context) async throws -> Response {

@@ -382,9 +382,34 @@ struct ClickTrackerMiddlewareTests {
             let compressed = try served.compress(with: .gzip())
             #expect(compressed.readableBytes <= 1000, "the script is \(compressed.readableBytes) bytes gzip-compressed")
             #expect(script.body.readableBytes < 2000)
+            #expect(script.headers[.contentEncoding] == nil && script.headers[.vary] == "Accept-Encoding")
             let etag = try #require(script.headers[.eTag])
             let again = try await client.execute(uri: "/_clicktracker/script.js", method: .get, headers: [.ifNoneMatch: etag])
             #expect(again.status == .notModified)
+
+            // A browser that accepts gzip gets the compressed bytes, which decompress to the script,
+            // under their own entity tag.
+            let gzipped = try await client.execute(
+                uri: "/_clicktracker/script.js?v=\(TrackingScript.version)",
+                method: .get,
+                headers: [.acceptEncoding: "br;q=1, gzip;q=0.8, deflate"]
+            )
+            #expect(gzipped.headers[.contentEncoding] == "gzip" && gzipped.headers[.vary] == "Accept-Encoding")
+            #expect(gzipped.body.readableBytes == ScriptResponse.gzipped?.readableBytes && gzipped.body.readableBytes <= 1000)
+            var body = gzipped.body
+            #expect(String(buffer: try body.decompress(with: .gzip())) == TrackingScript.source)
+            let gzipTag = try #require(gzipped.headers[.eTag])
+            #expect(gzipTag != etag)
+            let revalidated = try await client.execute(
+                uri: "/_clicktracker/script.js",
+                method: .get,
+                headers: [.acceptEncoding: "gzip", .ifNoneMatch: gzipTag]
+            )
+            #expect(revalidated.status == .notModified)
+            // gzip;q=0 refuses it; "*" accepts it.
+            #expect(ScriptResponse.acceptsGzip(["gzip;q=0, *"]) == false)
+            #expect(ScriptResponse.acceptsGzip(["identity, *;q=0.5"]))
+            #expect(!ScriptResponse.acceptsGzip(["identity"]) && !ScriptResponse.acceptsGzip([]))
         }
     }
 }
