@@ -116,24 +116,22 @@ public struct ClickTracker: Sendable {
             logger.debug("Using the tracked sections last read: \(error)")
             sections = known
         }
-        guard let section = SectionPolicies(sections).section(for: path),
-            !configuredIgnoredPaths.contains(where: { $0.contains(path) })
-        else { return nil }
         // Only a tracked page costs the read of the paths never tracked.
-        let ignored = try await ignoredPaths()
-        return ignored.contains { $0.contains(path) } ? nil : section
+        guard let section = SectionPolicies(sections).section(for: path) else { return nil }
+        return try await ignoredPaths().contains { $0.contains(path) } ? nil : section
     }
 
-    /// The paths never tracked, read like the sections; while the store is unreachable the last
-    /// ones read, or none (a page recorded needlessly is better than a read lost).
-    private func ignoredPaths() async throws -> [SectionPath] {
+    /// The paths never tracked: the configuration file's and the store's, read like the
+    /// sections; while the store is unreachable its last ones read, or none (a page recorded
+    /// needlessly is better than a read lost).
+    public func ignoredPaths() async throws -> [SectionPath] {
         do {
             let paths = try await storage.ignoredPaths()
             lastKnownIgnoredPaths.value.withLock { $0 = paths }
-            return paths
+            return configuredIgnoredPaths + paths
         } catch let error as StorageUnavailable {
             logger.debug("Using the paths never tracked last read: \(error)")
-            return lastKnownIgnoredPaths.value.withLock { $0 } ?? []
+            return configuredIgnoredPaths + (lastKnownIgnoredPaths.value.withLock { $0 } ?? [])
         }
     }
 

@@ -123,10 +123,10 @@ public enum ClickTrackerServer {
             logger: logger
         ).addRoutes(to: router)
         let admin = AdminGate(signer: signer, pages: pages, queue: tracker.queue, storage: tracker.storage)
-        TrackingController(tracker: tracker, folder: folder, admin: admin, pages: pages).addRoutes(to: router)
+        let requestDocuments = RequestDocuments(folder: folder, tracker: tracker)
+        TrackingController(tracker: tracker, folder: folder, documents: requestDocuments, admin: admin, pages: pages).addRoutes(to: router)
         StorageController(storage: storage, admin: admin, pages: pages).addRoutes(to: router)
         GroupsController(storage: tracker.storage, admin: admin, pages: pages).addRoutes(to: router)
-        let requestDocuments = RequestDocuments(folder: folder, ignoredPaths: tracker.configuredIgnoredPaths, storage: tracker.storage)
         RequestsController(tracker: tracker, documents: requestDocuments, admin: admin, pages: pages).addRoutes(to: router)
         ReadsController(tracker: tracker, admin: admin, pages: pages).addRoutes(to: router)
         APITokensController(storage: tracker.storage, admin: admin, pages: pages).addRoutes(to: router)

@@ -6,8 +6,7 @@ import Foundation
 /// are left out.
 struct RequestDocuments: Sendable {
     let folder: SiteFolder?
-    let ignoredPaths: [SectionPath]
-    let storage: any ClickStorage
+    let tracker: ClickTracker
 
     /// The documents under `path`, sorted by path.
     func under(_ path: SectionPath) async throws -> [String] {
@@ -15,9 +14,9 @@ struct RequestDocuments: Sendable {
         if let folder {
             found = folder.documents(under: path)
         } else {
-            found = try await storage.documents(under: path).compactMap { try? SectionPath($0.path) }
+            found = try await tracker.storage.documents(under: path).compactMap { try? SectionPath($0.path) }
         }
-        let ignoredPaths = ignoredPaths + (try await storage.ignoredPaths())
+        let ignoredPaths = try await tracker.ignoredPaths()
         var seen: Set<SectionPath> = []
         return found.filter { document in !ignoredPaths.contains { $0.contains(document) } && seen.insert(document).inserted }.map(\.value)
     }

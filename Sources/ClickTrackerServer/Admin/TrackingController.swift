@@ -10,6 +10,8 @@ struct TrackingController: Sendable {
 
     let tracker: ClickTracker
     let folder: SiteFolder?
+    /// The documents known under a path, for the warning after tracking is enabled.
+    let documents: RequestDocuments
     let admin: AdminGate
     let pages: PageRenderer
 
@@ -79,19 +81,13 @@ struct TrackingController: Sendable {
         var notice: [String: Any] = [:]
         if let done = parameters["done"].flatMap({ DoneNotice(rawValue: String($0)) }) {
             notice["doneNotice"] = done.text
-            if done == .trackingEnabled, try await knownDocuments(under: path).isEmpty {
+            if done == .trackingEnabled, try await documents.under(path).isEmpty {
                 notice["doneWarning"] =
                     "Nothing is known under \(path.value) yet: the site has no page there and nobody has opened one. "
                     + "Check the path; reads are recorded once pages under it are opened."
             }
         }
         return try await trackingPage(path, request: request, context: context, values: notice)
-    }
-
-    /// Whether any document is known under `path`: a page of the site folder, or one seen.
-    private func knownDocuments(under path: SectionPath) async throws -> [String] {
-        if let folder { return folder.documents(under: path).map(\.value) }
-        return try await tracker.storage.documents(under: path).map(\.path)
     }
 
     /// The Tracking page of `path`; `values` add to (or replace) the page's, such as a refused
