@@ -176,7 +176,7 @@ struct RequestsPageTests {
             // "Now" is the column the readers are sorted by (those furthest behind first); a click reverses it.
             let page = ahead.components(separatedBy: "?")[0]
             #expect(
-                before.contains("<th aria-sort=\"ascending\"><a href=\"\(page)?show=all&amp;sort=progress&amp;order=desc#readers\">Now</a> ▲</th>")
+                before.contains("<th aria-sort=\"ascending\"><a href=\"\(page)?show=all&amp;sort=status&amp;order=desc#readers\">Now</a> ▲</th>")
             )
             #expect(!before.contains(">Since</th>"))
             try await Self.checkAgreement(admin, ahead, expected: .init(expected: 4, read: 1, opened: 1, notOpened: 2, late: 0), past: false)
@@ -185,9 +185,9 @@ struct RequestsPageTests {
             #expect(Self.grid(before)[2].cells == ["not opened", "not opened", "read"])
             // Sorted the other way, readers who tie (bob and dave, none read) stay in name order;
             // by name; and only those who have not read everything.
-            let descending = try await admin.get(page + "?show=all&sort=progress&order=desc").body
+            let descending = try await admin.get(page + "?show=all&sort=status&order=desc").body
             #expect(Self.grid(descending).map(\.member) == ["Alice Archer", "Chair Person", "&lt;b&gt;Bob&lt;/b&gt;", "dave"])
-            let byName = try await admin.get(page + "?show=all&sort=reader&order=asc").body
+            let byName = try await admin.get(page + "?show=all&sort=name&order=asc").body
             #expect(Self.grid(byName).map(\.member) == ["&lt;b&gt;Bob&lt;/b&gt;", "Alice Archer", "Chair Person", "dave"])
             let notRead = try await admin.get(page + "?show=not-read&sort=read&order=desc").body
             #expect(Self.grid(notRead).map(\.member) == ["Chair Person", "&lt;b&gt;Bob&lt;/b&gt;", "dave"])

@@ -2,7 +2,7 @@ import ClickTracker
 import Hummingbird
 
 /// Which readers a request page lists, and in which order: all of them or those at one stage
-/// ("not read yet"), sorted by progress, name or documents read (`?show=…&sort=…&order=…`).
+/// ("not read yet"), sorted by progress, name or documents read (`?show=…&sort=status|name|read&order=…`).
 struct GridSelection {
     /// The readers shown.
     enum Show: String, CaseIterable {
@@ -33,44 +33,20 @@ struct GridSelection {
         }
     }
 
-    /// The order of the rows.
-    enum Sort: String {
-        /// Those furthest behind first (the grid's own order).
-        case progress
-        case reader
-        /// Documents read.
-        case read
-    }
-
     let show: Show
-    let sort: Sort
+    let sort: RequestOrder
     let descending: Bool
 
     /// The selection a page's URL asks for; anything unknown falls back to everyone, by progress.
     init(_ parameters: Parameters) {
         show = parameters["show"].flatMap { Show(rawValue: String($0)) } ?? .all
-        sort = parameters["sort"].flatMap { Sort(rawValue: String($0)) } ?? .progress
+        sort = parameters["sort"].flatMap { RequestOrder(rawValue: String($0)) } ?? .status
         descending = parameters["order"] == "desc"
     }
 
-    /// The grid's rows this selection lists, in its order.
+    /// The grid's rows this selection lists, in its order (as `clicktracker report request --sort`).
     func rows(of grid: RequestGrid) -> [RequestGrid.Row] {
-        let rows = grid.rows.filter { show.includes($0.progress.stage) }
-        switch sort {
-        case .progress: return sorted(rows) { ($0.progress.stage, $0.progress.documentsRead) < ($1.progress.stage, $1.progress.documentsRead) }
-        case .reader: return sorted(rows) { ($0.person.label, $0.person.member) < ($1.person.label, $1.person.member) }
-        case .read: return sorted(rows) { $0.progress.documentsRead < $1.progress.documentsRead }
-        }
-    }
-
-    /// `rows` ordered by `less` in this selection's direction; rows that tie keep the grid's order
-    /// (by name), whichever the direction.
-    private func sorted(_ rows: [RequestGrid.Row], by less: (RequestGrid.Row, RequestGrid.Row) -> Bool) -> [RequestGrid.Row] {
-        rows.indices.sorted { a, b in
-            if less(rows[a], rows[b]) { return !descending }
-            if less(rows[b], rows[a]) { return descending }
-            return a < b
-        }.map { rows[$0] }
+        grid.rows(by: sort, descending: descending).filter { show.includes($0.progress.stage) }
     }
 
     /// The query of this selection (after `?`), for links that keep it.
@@ -89,7 +65,7 @@ struct GridSelection {
 
     /// A sortable column header's values (as ``ReportTable`` makes them): a click sorts by it, a
     /// second click reverses the order.
-    func column(_ column: Sort, label: String, base: String) -> [String: Any] {
+    func column(_ column: RequestOrder, label: String, base: String) -> [String: Any] {
         let isCurrent = column == sort
         let order = isCurrent && !descending ? "desc" : "asc"
         return [

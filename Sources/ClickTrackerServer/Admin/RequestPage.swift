@@ -109,8 +109,8 @@ struct RequestPage {
             "hasRows": !rows.isEmpty,
             "hasReaders": !grid.rows.isEmpty,
             "filters": selection.filters(grid, base: base),
-            "readerColumn": selection.column(.reader, label: "Reader", base: base),
-            "stageSort": selection.column(.progress, label: grid.isPastDeadline ? "At the deadline" : "Now", base: base),
+            "readerColumn": selection.column(.name, label: "Reader", base: base),
+            "stageSort": selection.column(.status, label: grid.isPastDeadline ? "At the deadline" : "Now", base: base),
             "readSort": selection.column(.read, label: "Read", base: base),
             "readerRange": rows.isEmpty
                 ? ""
