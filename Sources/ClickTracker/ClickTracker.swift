@@ -72,7 +72,7 @@ public struct ClickTracker: Sendable {
     public let logger: Logger
     /// Paths never tracked, from the configuration file.
     public let configuredIgnoredPaths: [SectionPath]
-    private let lastKnownSections = LastKnown<[TrackedSection]>()
+    private let lastKnownSections = LastKnown<SectionPolicies>()
     private let lastKnownIgnoredPaths = LastKnown<[SectionPath]>()
 
     /// Creates the core.
@@ -103,21 +103,27 @@ public struct ClickTracker: Sendable {
 
     /// The marked section that tracks `path`, with its policy, or `nil` when the page is not tracked.
     ///
-    /// Sections are read from the store every time, so instances sharing a database agree at
-    /// once. Only while the store is unreachable are the sections last read used instead, so
+    /// The store keeps the sections in memory while it watches for their changes (see
+    /// ``TrackingRulesCache``), so instances sharing a database agree at once without a read per
+    /// page. Only while the store is unreachable are the sections last read used instead, so
     /// pages keep being tracked (their views go to the spool).
     public func trackingSection(for path: SectionPath) async throws -> TrackedSection? {
-        let sections: [TrackedSection]
+        let policies: SectionPolicies
         do {
-            sections = try await storage.trackedSections()
-            lastKnownSections.value.withLock { $0 = sections }
+            let sections = try await storage.trackedSections()
+            policies = lastKnownSections.value.withLock { known in
+                // The lookup built for the same sections is used again.
+                if let known, known.sections == sections { return known }
+                known = SectionPolicies(sections)
+                return known!
+            }
         } catch let error as StorageUnavailable {
             guard let known = lastKnownSections.value.withLock({ $0 }) else { throw error }
             logger.debug("Using the tracked sections last read: \(error)")
-            sections = known
+            policies = known
         }
         // Only a tracked page costs the read of the paths never tracked.
-        guard let section = SectionPolicies(sections).section(for: path) else { return nil }
+        guard let section = policies.section(for: path) else { return nil }
         return try await ignoredPaths().contains { $0.contains(path) } ? nil : section
     }
 

@@ -21,6 +21,10 @@ public final class PostgresStore: ClickStorage, Service {
     private let availability: ServerAvailability
     private let requiredSchemaVersion: Int?
     private let schemaVerified = Mutex(false)
+    /// The sections and paths never tracked, kept while this store listens for their changes.
+    private let rules = TrackingRulesCache()
+    /// The channel on which every instance announces a change to sections or paths never tracked.
+    static let rulesChannel = "clicktracker_rules"
 
     /// Creates a store; nothing connects until ``run()`` runs.
     /// - Parameters:
@@ -79,10 +83,34 @@ public final class PostgresStore: ClickStorage, Service {
         schemaVerified.withLock { $0 = true }
     }
 
-    /// Runs the connection pool until the task is cancelled.
+    /// Runs the connection pool, and listens for changes to the tracked sections, until the task
+    /// is cancelled.
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            await self.client.run()
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.client.run() }
+                group.addTask { await self.watchTrackingRules() }
+            }
+        }
+    }
+
+    /// Keeps the sections and paths never tracked in memory while a connection listens on
+    /// ``rulesChannel``, on which every instance's change is announced (in the transaction that
+    /// makes it); while that connection is lost, they are read on every call again.
+    private func watchTrackingRules() async {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: Self.rulesChannel) { notifications in
+                        self.rules.startWatching()
+                        for try await _ in notifications { self.rules.changed() }
+                    }
+                }
+            } catch {
+                if !Task.isCancelled { logger.debug("Not listening for changes to the tracked sections: \(error)") }
+            }
+            rules.stopWatching()
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 
@@ -226,7 +254,9 @@ public final class PostgresStore: ClickStorage, Service {
     }
 
     public func trackedSections() async throws -> [TrackedSection] {
-        try await run(.quick) { try await self.readSections() }
+        try await rules.sections {
+            try await run(.quick) { try await self.readSections() }
+        }
     }
 
     private func readSections() async throws -> [TrackedSection] {
@@ -253,6 +283,7 @@ public final class PostgresStore: ClickStorage, Service {
     }
 
     public func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {
+        defer { rules.changed() }
         let (client, logger) = (client, logger)
         try await run(.report) {
             try await client.withTransaction(logger: logger) { connection in
@@ -262,34 +293,48 @@ public final class PostgresStore: ClickStorage, Service {
                     try await connection.query("DELETE FROM section WHERE path = \(section.value)", logger: logger)
                 }
                 try await Self.judgeReadingsAgain(under: section, keepEarlierDates: true, on: connection, logger: logger)
+                try await Self.announceRulesChanged(on: connection, logger: logger)
             }
         }
     }
 
+    /// Tells every instance listening that the sections or paths never tracked changed; sent
+    /// when the transaction commits.
+    private static func announceRulesChanged(on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_notify(\(rulesChannel), '')", logger: logger)
+    }
+
     public func ignoredPaths() async throws -> [SectionPath] {
-        // Read for every tracked page, as the sections are.
-        try await run(.quick) {
-            var paths: [SectionPath] = []
-            for try await path in try await self.client.query("SELECT path FROM ignored_path ORDER BY path", logger: self.logger).decode(String.self)
-            {
-                if let path = try? SectionPath(path) { paths.append(path) }
+        try await rules.ignoredPaths {
+            try await run(.quick) {
+                var paths: [SectionPath] = []
+                for try await path in try await self.client.query("SELECT path FROM ignored_path ORDER BY path", logger: self.logger)
+                    .decode(String.self)
+                {
+                    if let path = try? SectionPath(path) { paths.append(path) }
+                }
+                return paths
             }
-            return paths
         }
     }
 
     public func setIgnored(_ path: SectionPath, _ ignored: Bool) async throws {
+        defer { rules.changed() }
         let (client, logger) = (client, logger)
         try await run(.report) {
-            if ignored {
-                _ = try await client.query("INSERT INTO ignored_path (path) VALUES (\(path.value)) ON CONFLICT (path) DO NOTHING", logger: logger)
-            } else {
-                _ = try await client.query("DELETE FROM ignored_path WHERE path = \(path.value)", logger: logger)
+            try await client.withTransaction(logger: logger) { connection in
+                if ignored {
+                    try await connection.query("INSERT INTO ignored_path (path) VALUES (\(path.value)) ON CONFLICT (path) DO NOTHING", logger: logger)
+                } else {
+                    try await connection.query("DELETE FROM ignored_path WHERE path = \(path.value)", logger: logger)
+                }
+                try await Self.announceRulesChanged(on: connection, logger: logger)
             }
         }
     }
 
     public func setPolicy(_ policy: ReadingPolicy, for section: SectionPath) async throws {
+        defer { rules.changed() }
         let (client, logger) = (client, logger)
         try await run(.report) {
             try await client.withTransaction(logger: logger) { connection in
@@ -314,6 +359,7 @@ public final class PostgresStore: ClickStorage, Service {
                     logger: logger
                 )
                 try await Self.judgeReadingsAgain(under: section, keepEarlierDates: !rose, on: connection, logger: logger)
+                try await Self.announceRulesChanged(on: connection, logger: logger)
             }
         }
     }

@@ -2,6 +2,7 @@ import ClickTracker
 import Foundation
 import Logging
 import SQLiteNIO
+import Synchronization
 
 /// The embedded default store: one SQLite file in WAL mode.
 ///
@@ -32,6 +33,9 @@ public final class SQLiteStore: ClickStorage {
     private let writer: SQLiteConnection
     let reader: SQLiteConnection
     private let writeLock = AsyncLock()
+    /// The sections and paths never tracked, kept while ``watchTrackingRules()`` runs.
+    private let rules = TrackingRulesCache()
+    private let rulesWatch = Mutex<Task<Void, Never>?>(nil)
 
     private init(path: String, upgrade: String?, writer: SQLiteConnection, reader: SQLiteConnection) {
         self.path = path
@@ -373,6 +377,11 @@ public final class SQLiteStore: ClickStorage {
     }
 
     public func trackedSections() async throws -> [TrackedSection] {
+        startWatchingTrackingRules()
+        return try await rules.sections { try await self.readSections() }
+    }
+
+    private func readSections() async throws -> [TrackedSection] {
         let rows = try await reader.query(
             """
             SELECT path, words_per_minute, maximum_seconds, minimum_seconds, requires_acknowledgement, requires_rereading
@@ -394,6 +403,7 @@ public final class SQLiteStore: ClickStorage {
     }
 
     public func setPolicy(_ policy: ReadingPolicy, for section: SectionPath) async throws {
+        defer { rules.changed() }
         try await transaction { connection in
             let before = try await connection.query(
                 "SELECT words_per_minute, maximum_seconds, minimum_seconds FROM section WHERE path = ?",
@@ -420,6 +430,7 @@ public final class SQLiteStore: ClickStorage {
     }
 
     public func setTracked(_ section: SectionPath, _ tracked: Bool) async throws {
+        defer { rules.changed() }
         try await transaction { connection in
             if tracked {
                 _ = try await connection.query(
@@ -434,12 +445,16 @@ public final class SQLiteStore: ClickStorage {
     }
 
     public func ignoredPaths() async throws -> [SectionPath] {
-        try await reader.query("SELECT path FROM ignored_path ORDER BY path").compactMap { row in
-            row.column("path")?.string.flatMap { try? SectionPath($0) }
+        startWatchingTrackingRules()
+        return try await rules.ignoredPaths {
+            try await self.reader.query("SELECT path FROM ignored_path ORDER BY path").compactMap { row in
+                row.column("path")?.string.flatMap { try? SectionPath($0) }
+            }
         }
     }
 
     public func setIgnored(_ path: SectionPath, _ ignored: Bool) async throws {
+        defer { rules.changed() }
         try await transaction { connection in
             if ignored {
                 _ = try await connection.query(
@@ -514,6 +529,42 @@ public final class SQLiteStore: ClickStorage {
         }
     }
 
+    /// How often another connection's commits are looked for: a section marked by another
+    /// process sharing the file is tracked here within this time (this store's own changes at once).
+    static let trackingRulesCheckInterval = Duration.milliseconds(100)
+
+    /// Starts the watch that keeps the sections and paths never tracked in memory, once, on the
+    /// first call that reads them (commands that never do so never start it).
+    private func startWatchingTrackingRules() {
+        rulesWatch.withLock { watch in
+            guard watch == nil else { return }
+            watch = Task { await self.watchTrackingRules() }
+        }
+    }
+
+    /// Polls `PRAGMA data_version`, which changes when any other connection (this store's
+    /// writer included, or another process) commits; each change drops what is kept. Its own
+    /// changes to sections and ignored paths drop it at once.
+    private func watchTrackingRules() async {
+        var known: Int?
+        while !Task.isCancelled {
+            do {
+                let version = try await reader.query("PRAGMA data_version").first?.column("data_version")?.integer
+                if known == nil {
+                    rules.startWatching()
+                } else if version != known {
+                    rules.changed()
+                }
+                known = version
+            } catch {
+                rules.stopWatching()
+                known = nil
+            }
+            try? await Task.sleep(for: Self.trackingRulesCheckInterval)
+        }
+        rules.stopWatching()
+    }
+
     public func countRecorded(renderIDs: [String]) async throws -> Int {
         var count = 0
         for chunk in renderIDs.chunks(of: Self.rowsPerStatement) {
@@ -528,6 +579,10 @@ public final class SQLiteStore: ClickStorage {
     }
 
     public func close() async throws {
+        if let watch = rulesWatch.withLock({ $0 }) {
+            watch.cancel()
+            await watch.value
+        }
         try await reader.close()
         try await writer.close()
     }

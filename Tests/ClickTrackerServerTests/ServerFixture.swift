@@ -147,16 +147,6 @@ func viewToken(in html: String) -> String? {
     return String(html[range.upperBound...].prefix { $0 != "\"" })
 }
 
-/// Polls `condition` every 100 ms for up to `seconds`.
-func eventually(seconds: Double = 10, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-    return try await condition()
-}
-
 /// Starts the `clicktracker` binary with `serve --config … --port 0` (and `environment` added to
 /// this process's, under an open-file limit if given); returns the process and the port it
 /// printed. Its output goes to the file `output`.

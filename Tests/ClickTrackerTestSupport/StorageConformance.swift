@@ -16,6 +16,7 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
     case paging
     case movedDocument
     case sections
+    case trackingRulesAgree
     case concurrency
     case export
     case reports
@@ -39,6 +40,8 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         case .paging: "pages of N rows cover the log exactly once"
         case .movedDocument: "a stable document key keeps history when the page moves; older renders never move it back"
         case .sections: "tracked sections and paths never tracked are stored and removed, and seen by every instance"
+        case .trackingRulesAgree:
+            "sections and paths never tracked, kept in memory, follow every change: a store's own at once, another instance's within moments"
         case .concurrency: "concurrent batches through two store instances on one database all land, each once"
         case .export: "views read back page by page, each once, exactly as recorded; statistics and render-id counts agree"
         case .reports: "reports add clamped active time once each, in order; unknown and finished renders are refused"
@@ -71,6 +74,7 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         case .paging: try await Self.paging(store, second)
         case .movedDocument: try await Self.movedDocument(store, second)
         case .sections: try await Self.sections(store, second)
+        case .trackingRulesAgree: try await Self.trackingRulesAgree(store, second)
         case .concurrency: try await Self.concurrency(store, second)
         case .export: try await Self.export(store, second)
         case .reports: try await Self.reports(store, second)
@@ -244,6 +248,41 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         try await second.setIgnored(try SectionPath("/never-listed"), false)
         #expect(try await store.ignoredPaths() == [try SectionPath("/board/2026/search")])
         #expect(try await store.trackedSections().map(\.path) == [try SectionPath("/board/2026")])
+    }
+
+    static func trackingRulesAgree(_ store: any ClickStorage, _ second: any ClickStorage) async throws {
+        let papers = try SectionPath("/papers")
+        let search = try SectionPath("/papers/search")
+        func rules(_ store: any ClickStorage) async throws -> ([TrackedSection], [SectionPath]) {
+            (try await store.trackedSections(), try await store.ignoredPaths())
+        }
+        // Both stores read, and read again once their watch runs, so both keep what they read.
+        for _ in 0..<3 {
+            _ = try await rules(store)
+            _ = try await rules(second)
+            try await Task.sleep(for: .milliseconds(150))
+        }
+        try await store.setTracked(papers, true)
+        #expect(try await store.trackedSections() == [TrackedSection(path: papers)])
+        #expect(try await eventually { try await second.trackedSections() == [TrackedSection(path: papers)] })
+
+        let policy = ReadingPolicy(wordsPerMinute: 100, maximumSeconds: 60, minimumSeconds: 5, requiresAcknowledgement: true)
+        try await second.setPolicy(policy, for: papers)
+        #expect(try await second.trackedSections() == [TrackedSection(path: papers, policy: policy)])
+        #expect(try await eventually { try await store.trackedSections() == [TrackedSection(path: papers, policy: policy)] })
+
+        try await second.setIgnored(search, true)
+        #expect(try await second.ignoredPaths() == [search])
+        #expect(try await eventually { try await store.ignoredPaths() == [search] })
+
+        try await store.setTracked(papers, false)
+        try await store.setIgnored(search, false)
+        #expect(try await rules(store) == ([], []))
+        #expect(try await eventually { try await rules(second) == ([], []) })
+        // What is kept stays right once nothing changes any more.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await rules(second) == ([], []))
+        #expect(try await rules(store) == ([], []))
     }
 
     static func concurrency(_ store: any ClickStorage, _ second: any ClickStorage) async throws {
