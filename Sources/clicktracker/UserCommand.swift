@@ -39,7 +39,7 @@ struct UserCommand: AsyncParsableCommand {
             }
             let directory = UserDirectory(path: users)
             do {
-                let isNew = try await directory.setUser(name: name, password: password, role: admin ? .admin : .member)
+                let isNew = try directory.setUser(name: name, password: password, role: admin ? .admin : .member)
                 print("\(isNew ? "Added" : "Updated") \(admin ? "administrator" : "member") \(name) in \(users)")
             } catch {
                 throw CommandError("\(error)")
@@ -68,7 +68,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                guard try await UserDirectory(path: users).removeUser(name: name) else {
+                guard try UserDirectory(path: users).removeUser(name: name) else {
                     throw CommandError("there is no user named \(name) in \(users)")
                 }
                 print("Removed \(name) from \(users)")
@@ -88,7 +88,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                for user in try await UserDirectory(path: users).allUsers() {
+                for user in try UserDirectory(path: users).allUsers() {
                     print("\(user.name)\t\(user.role.rawValue)")
                 }
             } catch {

@@ -25,9 +25,9 @@ struct ServerFixture {
         try directory.write("site/public/notice.html", Self.document(title: "Notice", body: "<p>Untracked.</p>"))
         for (name, contents) in extraFiles { try directory.write("site/" + name, contents) }
         let users = UserDirectory(path: directory.file("users.json"))
-        try await users.setUser(name: "alice", password: Self.passwords["alice"]!, role: .member, cost: 4)
-        try await users.setUser(name: "bob", password: Self.passwords["bob"]!, role: .member, cost: 4)
-        try await users.setUser(name: "chair", password: Self.passwords["chair"]!, role: .admin, cost: 4)
+        try users.setUser(name: "alice", password: Self.passwords["alice"]!, role: .member, cost: 4)
+        try users.setUser(name: "bob", password: Self.passwords["bob"]!, role: .member, cost: 4)
+        try users.setUser(name: "chair", password: Self.passwords["chair"]!, role: .admin, cost: 4)
         configuration = ServerConfiguration()
         configuration.port = 0
         configuration.siteDirectory = directory.file("site")

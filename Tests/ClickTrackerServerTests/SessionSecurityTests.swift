@@ -87,7 +87,7 @@ struct SessionSecurityTests {
             let bobCookie = try #require(await bob.cookie(SessionSigner.cookieName))
 
             let users = UserDirectory(path: fixture.configuration.usersFile)
-            try await users.setUser(name: "alice", password: "a whole new passphrase", role: .member, cost: 4)
+            try users.setUser(name: "alice", password: "a whole new passphrase", role: .member, cost: 4)
             #expect(try await eventually(seconds: 30) { try await !Self.isSignedIn(aliceCookie, port: port) })
             #expect(try await alice.signIn("alice", password: "a whole new passphrase").status == 302)
             #expect(try await alice.get("/_clicktracker/reads").status == 200)

@@ -1,6 +1,6 @@
 import Crypto
 
-/// The browser side of ClickTracker: plain JavaScript, no dependencies, at most 1,000 bytes
+/// The browser side of ClickTracker: plain JavaScript, no dependencies, at most 800 bytes
 /// gzip-compressed (a test measures the served bytes).
 ///
 /// It runs from the injected `<script>` tag, whose `data-token` is the render's signed token and
@@ -28,31 +28,16 @@ import Crypto
 /// against the budget, hence the terse style.
 public enum TrackingScript {
     /// The script's source, exactly as it is served.
+    ///
+    /// Its one-letter names (picked for the smallest gzip output): `i` document, `u` the tag's
+    /// dataset, `A` the end element, `m` the button, `h` the token, `l` the endpoint, `Y` `Date.now`,
+    /// `P` the idle window, `c` the last input, `o` the last tick, `M` the time since it, `O` the
+    /// path, `w` automation, `q` `a` `s` `r` the counters sent, `d` the view's state (0 or false:
+    /// to send; 1 or true: sent or over; 2: recorded), `B` the active time last reported (-1: none),
+    /// `n` no view before this time, `b` send, `p` view (`f` the token it was sent with), `t` report
+    /// (`v` the event; none: `report`), `k` the one-second tick; `e` and `E` are scratch.
     public static let source = #"""
-        (function(d,w){
-        var t=d.currentScript,o=t.dataset,k=o.token,p=o.endpoint;
-        var n=Date.now,idle=(o.idle||30)*1e3,input=0,tick=n(),wait,path=location.pathname,e=t.previousElementSibling,b=e&&e.querySelector("button"),
-        bot=navigator.webdriver|/Headless/.test(navigator.userAgent),q,act,sent,sc,end,st;
-        function reset(){q=act=sc=end=st=wait=0;sent=-1}
-        function send(v,x){return fetch(p,{method:"POST",keepalive:1,body:new URLSearchParams({event:v,token:k,q:++q,a:act,s:sc,r:end,w:bot,path:x||""})})}
-        function view(){var c=k;if(!st&&!d.hidden&&performance.timing.loadEventEnd&&n()>wait){st=1;
-        send("view").then(function(r){if(c==k)st=r.ok?2:r.status>499?0:3},function(){st=0}).then(function(){wait=n()+1e4})}}
-        function report(v){if(st==2&&(act>sent||v!="report")){sent=act;if(v=="end")st=3;send(v).catch(function(){sent=-1})}}
-        function measure(){var m=n(),r=e&&e.getBoundingClientRect();
-        if(!d.hidden&&d.hasFocus()&&m-input<idle){act+=Math.min(m-tick,2e3);
-        sc=Math.max(sc,Math.min(100,(w.scrollY+w.innerHeight)*100/d.documentElement.scrollHeight|0));
-        if(r&&r.width&&r.top<=w.innerHeight)end=1}
-        tick=m;view();
-        if(location.pathname!=path){report("end");st=3;path=location.pathname;
-        send("next",path).then(function(r){return r.status==200&&r.text()}).then(function(x){if(x){k=x;reset();view()}})}}
-        reset();
-        "scroll keydown pointerdown pointermove".split(" ").forEach(function(x){w.addEventListener(x,function(){input=n()},1)});
-        d.addEventListener("visibilitychange",function(){d.hidden&&report("report")});
-        w.addEventListener("pagehide",function(x){report(x.persisted?"report":"end")});
-        setInterval(measure,1e3);setInterval(report,(o.beat||15)*1e3,"report");
-        if(b){b.hidden=0;b.onclick=function(){
-        send("ack").then(function(r){b.disabled=r.ok;return r.text()}).then(function(x){b.nextSibling.textContent=x})}}
-        measure()})(document,window);
+        ((i,M,e,{dataset:u,previousElementSibling:A}=i.currentScript,h=u.token,l=u.endpoint,Y=Date.now,P=(u.idle||30)*1e3,c=0,o=Y(),O=location.pathname,m=A?.querySelector("button"),w=navigator.webdriver|/Headless/.test(navigator.userAgent),q,a,s,r,d,B=-1,n=q=a=s=r=d=0,b=(event,path="")=>fetch(l,{method:"POST",keepalive:1,body:new URLSearchParams({event,token:h,q:++q,a,s,r,w,path})}),p=(f=h)=>!d&&!i.hidden&&performance.timing.loadEventEnd&&Y()>n&&(d=1,b("view").then(e=>f==h&&(d=e.ok?2:e.status<500),E=>d=0).then(E=>n=Y()+1e4)),t=v=>d>1&&(a>B||v)&&(B=a,v&&(d=1),b(v||"report").catch(E=>B=-1)),k=E=>{o+=M=Y()-o;!i.hidden&&i.hasFocus()&&o-c<P&&(a+=Math.min(M,2e3),s=Math.max(s,Math.min(100,(scrollY+innerHeight)*100/i.documentElement.scrollHeight|0)),r|=(e=A?.getBoundingClientRect())?.width&&e.top<=innerHeight);p();O!=(O=location.pathname)&&(t("end"),d=1,b("next",O).then(e=>e.status==200&&e.text()).then(e=>e&&p(h=e,B=-1,n=q=a=s=r=d=0)))})=>{m&&(m.hidden=0,m.onclick=E=>b("ack").then(e=>(m.disabled=e.ok,e.text())).then(e=>m.nextSibling.textContent=e));k();i.addEventListener("visibilitychange",E=>i.hidden&&t());addEventListener("pagehide",e=>t(!e.persisted&&"end"));"scroll keydown pointerdown pointermove".split(" ").map(e=>addEventListener(e,E=>c=Y(),1));setInterval(k,1e3);setInterval(t,(u.beat||15)*1e3)})(document)
         """#
 
     /// A short hash of the source, used in the script's URL so browsers may cache it forever.

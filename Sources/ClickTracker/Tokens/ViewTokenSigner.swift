@@ -3,7 +3,10 @@ import Foundation
 
 /// Mints and verifies view tokens with HMAC-SHA256.
 ///
-/// A token is `v1.<claims>.<mac>`, both parts base64url; the MAC covers the version and the claims.
+/// A token is `v2.<payload>`, base64url: the claims in their compact binary form
+/// (``ViewTokenBytes``) followed by the first 16 bytes of their MAC (over `v2` and the claims).
+/// Tokens of version 1 (`v1.<JSON claims>.<mac>`, minted before) are still verified until they
+/// expire, so pages open during an upgrade are still recorded.
 public struct ViewTokenSigner: Sendable {
     /// Why a token was refused. None of these ever writes a row.
     public enum VerificationError: Error, Equatable, CustomStringConvertible {
@@ -26,7 +29,8 @@ public struct ViewTokenSigner: Sendable {
 
     /// Longest token accepted, in bytes; anything longer is malformed without further work.
     public static let maximumTokenLength = 8192
-    private static let version = "v1"
+    private static let version = "v2"
+    private static let macLength = 16
     private static let clockSkew: TimeInterval = 60
 
     private let key: SymmetricKey
@@ -69,7 +73,7 @@ public struct ViewTokenSigner: Sendable {
             member: member,
             document: document,
             url: url,
-            renderID: ViewToken.newRenderID(),
+            renderID: ViewToken.newRenderID(now: now),
             issuedAt: issuedAt,
             expiresAt: issuedAt.addingTimeInterval(lifetime),
             version: version
@@ -79,13 +83,17 @@ public struct ViewTokenSigner: Sendable {
 
     /// Signs the given claims as they are.
     public func sign(_ token: ViewToken) -> String {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        encoder.outputFormatting = .withoutEscapingSlashes
-        let claims = Base64URL.encode((try? encoder.encode(token)) ?? Data())
-        let signed = "\(Self.version).\(claims)"
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(signed.utf8), using: key)
-        return "\(signed).\(Base64URL.encode(mac))"
+        var payload = ViewTokenBytes.encode(token)
+        payload.append(contentsOf: mac(payload[...]))
+        return Self.version + "." + Base64URL.encode(payload)
+    }
+
+    /// The truncated MAC of version 2 claims.
+    private func mac(_ claims: ArraySlice<UInt8>) -> [UInt8] {
+        var hmac = HMAC<SHA256>(key: key)
+        hmac.update(data: Self.version.utf8.map { $0 })
+        hmac.update(data: claims)
+        return Array(hmac.finalize().prefix(Self.macLength))
     }
 
     /// Verifies a token and returns its claims.
@@ -95,10 +103,28 @@ public struct ViewTokenSigner: Sendable {
     ///   - now: The time of verification.
     public func verify(_ token: String, member: String, now: Date = Date()) throws(VerificationError) -> ViewToken {
         guard token.utf8.count <= Self.maximumTokenLength else { throw .malformed }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == Self.version, let mac = Base64URL.decode(parts[2]) else {
-            throw .malformed
+        let claims: ViewToken
+        if token.utf8.starts(with: "v1.".utf8) {
+            claims = try verifyVersion1(token)
+        } else {
+            guard token.utf8.starts(with: "v2.".utf8), let payload = Base64URL.decode(token.dropFirst(3)).map(Array.init),
+                payload.count > Self.macLength
+            else { throw .malformed }
+            let claimBytes = payload.dropLast(Self.macLength)
+            guard Self.constantTimeEqual(mac(claimBytes), payload.suffix(Self.macLength)) else { throw .badSignature }
+            guard let decoded = ViewTokenBytes.decode(claimBytes) else { throw .malformed }
+            claims = decoded
         }
+        guard claims.expiresAt > now else { throw .expired }
+        guard claims.issuedAt <= now.addingTimeInterval(Self.clockSkew) else { throw .notYetValid }
+        guard claims.member == member else { throw .wrongMember }
+        return claims
+    }
+
+    /// The claims of a version 1 token: `v1.<claims>.<mac>`, JSON claims, the MAC over `v1.<claims>`.
+    private func verifyVersion1(_ token: String) throws(VerificationError) -> ViewToken {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let mac = Base64URL.decode(parts[2]) else { throw .malformed }
         let signed = Data("\(parts[0]).\(parts[1])".utf8)
         guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: signed, using: key) else {
             throw .badSignature
@@ -108,9 +134,14 @@ public struct ViewTokenSigner: Sendable {
         guard let claims = Base64URL.decode(parts[1]), let decoded = try? decoder.decode(ViewToken.self, from: claims) else {
             throw .malformed
         }
-        guard decoded.expiresAt > now else { throw .expired }
-        guard decoded.issuedAt <= now.addingTimeInterval(Self.clockSkew) else { throw .notYetValid }
-        guard decoded.member == member else { throw .wrongMember }
         return decoded
+    }
+
+    /// Compares two MACs in time that does not depend on where they differ.
+    private static func constantTimeEqual(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
     }
 }

@@ -16,7 +16,7 @@ struct SessionMiddleware: RouterMiddleware {
         var context = context
         if let cookie = request.cookies[SessionSigner.cookieName],
             let session = signer.session(fromCookie: cookie.value),
-            let user = try await users.user(named: session.userName),
+            let user = try users.user(named: session.userName),
             session.passwordTag == signer.passwordTag(for: user),
             await !endedSessions.isEnded(session)
         {

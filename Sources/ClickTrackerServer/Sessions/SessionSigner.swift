@@ -14,6 +14,8 @@ struct SessionSigner: Sendable {
     private let passwordKey: SymmetricKey
     /// Tags already computed, by password hash: every request with a session checks one.
     private let passwordTags = PasswordTags()
+    /// Sessions by the cookie value they were verified from.
+    private let verifiedCookies = VerifiedCookies()
 
     init(key: SecretKey) {
         self.sessions = SignedValue(key: key.derived(for: "session"))
@@ -52,11 +54,21 @@ struct SessionSigner: Sendable {
     }
 
     /// The session in a cookie value, or `nil` if it is forged, altered or expired.
+    ///
+    /// A cookie verified once is remembered (up to 10,000 of them), so a busy reader's requests
+    /// skip the MAC and the decoding; its expiry is still checked every time.
     func session(fromCookie value: String, now: Date = Date()) -> Session? {
+        if let known = verifiedCookies.sessions.withLock({ $0[value] }) {
+            return known.expiresAt > now ? known : nil
+        }
         guard let claims = sessions.open(value, maximumLength: 2048) else { return nil }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
         guard let session = try? decoder.decode(Session.self, from: claims), session.expiresAt > now else { return nil }
+        verifiedCookies.sessions.withLock { sessions in
+            if sessions.count >= 10_000 { sessions.removeAll() }
+            sessions[value] = session
+        }
         return session
     }
 
@@ -75,4 +87,9 @@ struct SessionSigner: Sendable {
 /// Password tags by password hash, shared by the copies of a ``SessionSigner``.
 private final class PasswordTags: Sendable {
     let values = Mutex<[String: String]>([:])
+}
+
+/// Sessions by the cookie value they were verified from, shared by the copies of a ``SessionSigner``.
+private final class VerifiedCookies: Sendable {
+    let sessions = Mutex<[String: Session]>([:])
 }

@@ -1,12 +1,14 @@
 import Foundation
 import HummingbirdBcrypt
 import NIOPosix
+import Synchronization
 
 /// The users file: a JSON list of users with bcrypt password hashes.
 ///
 /// The file is re-read when it changes on disk, so `clicktracker user add` takes effect on a
-/// running server. Password checks run on a thread pool, never on an event loop.
-public actor UserDirectory {
+/// running server. Password checks run on a thread pool, never on an event loop. Look-ups take
+/// a lock, not an actor hop: every request with a session makes one.
+public final class UserDirectory: Sendable {
     /// Why the users file could not be used.
     public enum DirectoryError: Error, CustomStringConvertible {
         case unreadable(path: String, reason: String)
@@ -28,9 +30,13 @@ public actor UserDirectory {
 
     /// The users file.
     public let path: String
-    private var users: [String: User] = [:]
-    private var loadedModificationDate: Date?
-    private var lastChecked = ContinuousClock.now - .seconds(60)
+    private let state = Mutex(State())
+
+    private struct State {
+        var users: [String: User] = [:]
+        var loadedModificationDate: Date?
+        var lastChecked = ContinuousClock.now - .seconds(60)
+    }
 
     /// A hash checked when the name is unknown, so a wrong name costs as much time as a wrong password.
     private static let decoyHash = Bcrypt.hash("decoy password", cost: 12)
@@ -42,14 +48,18 @@ public actor UserDirectory {
 
     /// The user with this name, if there is one.
     public func user(named name: String) throws(DirectoryError) -> User? {
-        try reloadIfChanged()
-        return users[name]
+        try withState { state throws(DirectoryError) in
+            try reloadIfChanged(&state)
+            return state.users[name]
+        }
     }
 
     /// All users, sorted by name.
     public func allUsers() throws(DirectoryError) -> [User] {
-        try reloadIfChanged()
-        return users.values.sorted { $0.name < $1.name }
+        try withState { state throws(DirectoryError) in
+            try reloadIfChanged(&state)
+            return state.users.values.sorted { $0.name < $1.name }
+        }
     }
 
     /// Checks a name and password; returns the user when both match.
@@ -71,37 +81,46 @@ public actor UserDirectory {
     public func setUser(name: String, password: String, role: User.Role, cost: UInt8 = 12) throws(DirectoryError) -> Bool {
         guard User.isValidName(name) else { throw .invalidName(name) }
         guard !password.isEmpty else { throw .emptyPassword }
-        try reloadIfChanged()
-        let isNew = users[name] == nil
-        users[name] = User(name: name, role: role, passwordHash: Bcrypt.hash(password, cost: cost))
-        try save()
-        return isNew
+        let user = User(name: name, role: role, passwordHash: Bcrypt.hash(password, cost: cost))
+        return try withState { state throws(DirectoryError) in
+            try reloadIfChanged(&state)
+            let isNew = state.users[name] == nil
+            state.users[name] = user
+            try save(&state)
+            return isNew
+        }
     }
 
     /// Removes a user and saves the file; their sessions end with them.
     /// - Returns: `false` when there was no such user (the file is left as it was).
     @discardableResult
     public func removeUser(name: String) throws(DirectoryError) -> Bool {
-        try reloadIfChanged(force: true)
-        guard users.removeValue(forKey: name) != nil else { return false }
-        try save()
-        return true
+        try withState { state throws(DirectoryError) in
+            try reloadIfChanged(&state, force: true)
+            guard state.users.removeValue(forKey: name) != nil else { return false }
+            try save(&state)
+            return true
+        }
     }
 
-    private func save() throws(DirectoryError) {
+    private func withState<T>(_ body: (inout State) throws(DirectoryError) -> T) throws(DirectoryError) -> T {
+        try state.withLock { (state: inout State) throws(DirectoryError) -> T in try body(&state) }
+    }
+
+    private func save(_ state: inout State) throws(DirectoryError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         do {
-            let data = try encoder.encode(File(users: users.values.sorted { $0.name < $1.name }))
+            let data = try encoder.encode(File(users: state.users.values.sorted { $0.name < $1.name }))
             let temporary = path + ".tmp"
             guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
                 throw DirectoryError.unreadable(path: path, reason: "cannot write \(temporary)")
             }
-            lastChecked = ContinuousClock.now
+            state.lastChecked = ContinuousClock.now
             guard rename(temporary, path) == 0 else {
                 throw DirectoryError.unreadable(path: path, reason: "cannot replace the file")
             }
-            loadedModificationDate = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
+            state.loadedModificationDate = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
         } catch let error as DirectoryError {
             throw error
         } catch {
@@ -110,22 +129,22 @@ public actor UserDirectory {
     }
 
     /// Re-reads the file if it changed; checks at most once a second unless `force`d.
-    private func reloadIfChanged(force: Bool = false) throws(DirectoryError) {
+    private func reloadIfChanged(_ state: inout State, force: Bool = false) throws(DirectoryError) {
         let now = ContinuousClock.now
-        guard force || now - lastChecked >= .seconds(1) else { return }
-        lastChecked = now
+        guard force || now - state.lastChecked >= .seconds(1) else { return }
+        state.lastChecked = now
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
-            users = [:]
-            loadedModificationDate = nil
+            state.users = [:]
+            state.loadedModificationDate = nil
             return
         }
         let modified = attributes[.modificationDate] as? Date
-        guard modified != loadedModificationDate || loadedModificationDate == nil else { return }
+        guard modified != state.loadedModificationDate || state.loadedModificationDate == nil else { return }
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             let file = try JSONDecoder().decode(File.self, from: data)
-            users = Dictionary(file.users.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
-            loadedModificationDate = modified
+            state.users = Dictionary(file.users.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+            state.loadedModificationDate = modified
         } catch {
             throw .unreadable(path: path, reason: "\(error)")
         }
