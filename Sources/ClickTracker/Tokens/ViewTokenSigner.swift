@@ -34,6 +34,8 @@ public struct ViewTokenSigner: Sendable {
     private static let clockSkew: TimeInterval = 60
 
     private let key: SymmetricKey
+    /// An HMAC already keyed for version 2 tokens (`v2` fed in), copied for every MAC.
+    private let keyedMAC: HMAC<SHA256>
     /// How long a minted token is accepted.
     public let lifetime: TimeInterval
 
@@ -44,6 +46,9 @@ public struct ViewTokenSigner: Sendable {
     public init(key: SymmetricKey, lifetime: TimeInterval = 12 * 3600) {
         self.key = key
         self.lifetime = lifetime
+        var keyedMAC = HMAC<SHA256>(key: key)
+        keyedMAC.update(data: Array(Self.version.utf8))
+        self.keyedMAC = keyedMAC
     }
 
     /// Creates the signer every ClickTracker instance sharing `secret` agrees on.
@@ -90,8 +95,7 @@ public struct ViewTokenSigner: Sendable {
 
     /// The truncated MAC of version 2 claims.
     private func mac(_ claims: ArraySlice<UInt8>) -> [UInt8] {
-        var hmac = HMAC<SHA256>(key: key)
-        hmac.update(data: Self.version.utf8.map { $0 })
+        var hmac = keyedMAC
         hmac.update(data: claims)
         return Array(hmac.finalize().prefix(Self.macLength))
     }

@@ -39,8 +39,8 @@ struct ForwardedIdentityMiddleware: RouterMiddleware {
             }
         }
         let path = request.uri.path
-        if context.forwardedMember == nil, path.hasPrefix(prefix + "/"), let cookie = request.cookies[ReaderCookie.name] {
-            context.forwardedMember = readerCookie.member(from: cookie.value)
+        if context.forwardedMember == nil, path.hasPrefix(prefix + "/"), let cookie = request.cookieValue(ReaderCookie.name) {
+            context.forwardedMember = readerCookie.member(from: cookie)
         }
         return try await next(request, context)
     }

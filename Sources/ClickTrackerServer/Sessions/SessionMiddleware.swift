@@ -14,8 +14,8 @@ struct SessionMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        if let cookie = request.cookies[SessionSigner.cookieName],
-            let session = signer.session(fromCookie: cookie.value),
+        if let cookie = request.cookieValue(SessionSigner.cookieName),
+            let session = signer.session(fromCookie: cookie),
             let user = try users.user(named: session.userName),
             session.passwordTag == signer.passwordTag(for: user),
             await !endedSessions.isEnded(session)
