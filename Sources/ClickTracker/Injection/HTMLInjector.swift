@@ -55,9 +55,9 @@ public struct HTMLInjector: Sendable {
         // A tag split across chunks is found: the search starts a tag's length back.
         let start = max(0, head.count - Self.titleClose.count + 1)
         head.append(contentsOf: bytes.prefix(HTMLTitle.searchedBytes - head.count))
-        if Self.find(Self.titleClose, in: head, from: start) {
+        if HTMLTitle.find(Self.titleClose, in: head, from: start) != nil {
             title = HTMLTitle.extract(from: head)
-        } else if !Self.find(Self.bodyOpen, in: head, from: start), head.count < HTMLTitle.searchedBytes {
+        } else if HTMLTitle.find(Self.bodyOpen, in: head, from: start) == nil, head.count < HTMLTitle.searchedBytes {
             return
         }
         readsTitle = false
@@ -66,25 +66,6 @@ public struct HTMLInjector: Sendable {
 
     private static let titleClose = Array("</title".utf8)
     private static let bodyOpen = Array("<body".utf8)
-
-    /// Whether `pattern` (lowercase ASCII) is in `bytes` at or after `start`, in any case.
-    private static func find(_ pattern: [UInt8], in bytes: [UInt8], from start: Int) -> Bool {
-        guard bytes.count >= pattern.count else { return false }
-        var index = start
-        while index <= bytes.count - pattern.count {
-            var matched = true
-            for offset in pattern.indices {
-                let byte = bytes[index + offset]
-                if (byte >= 65 && byte <= 90 ? byte + 32 : byte) != pattern[offset] {
-                    matched = false
-                    break
-                }
-            }
-            if matched { return true }
-            index += 1
-        }
-        return false
-    }
 
     /// Processes one chunk of the body and returns the bytes to send on.
     public mutating func process(_ chunk: ByteBuffer) -> ByteBuffer {

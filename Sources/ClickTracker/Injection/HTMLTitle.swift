@@ -6,12 +6,13 @@ public enum HTMLTitle {
     /// The text of the first `<title>` element in the first 64 KiB, entities for `& < > " '` decoded,
     /// white space collapsed; `nil` if there is none (or its end is not among the bytes yet).
     public static func extract(from bytes: some Collection<UInt8>) -> String? {
-        let head = String(decoding: bytes.prefix(searchedBytes), as: UTF8.self)
-        guard let open = head.range(of: "<title", options: .caseInsensitive),
-            let openEnd = head[open.upperBound...].firstIndex(of: ">"),
-            let close = head[openEnd...].range(of: "</title", options: .caseInsensitive)
+        // Only the title's own bytes become a string: the page around it is searched as bytes.
+        let head = Array(bytes.prefix(searchedBytes))
+        guard let open = find(titleOpen, in: head, from: 0),
+            let openEnd = head[(open + titleOpen.count)...].firstIndex(of: UInt8(ascii: ">")),
+            let close = find(titleClose, in: head, from: openEnd)
         else { return nil }
-        let raw = head[head.index(after: openEnd)..<close.lowerBound]
+        let raw = String(decoding: head[(openEnd + 1)..<close], as: UTF8.self)
         let text = raw.split(whereSeparator: \.isWhitespace).joined(separator: " ")
             .replacingOccurrences(of: "&lt;", with: "<")
             .replacingOccurrences(of: "&gt;", with: ">")
@@ -25,5 +26,26 @@ public enum HTMLTitle {
             return kept <= 600
         }.prefix(300)
         return title.isEmpty ? nil : String(title)
+    }
+
+    private static let titleOpen = Array("<title".utf8)
+    private static let titleClose = Array("</title".utf8)
+
+    /// Where `pattern` (lowercase ASCII) first is in `bytes` at or after `start`, in any case.
+    static func find(_ pattern: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
+        guard bytes.count >= pattern.count, start <= bytes.count - pattern.count else { return nil }
+        for index in start...(bytes.count - pattern.count) {
+            var matched = true
+            for offset in pattern.indices where lowercased(bytes[index + offset]) != pattern[offset] {
+                matched = false
+                break
+            }
+            if matched { return index }
+        }
+        return nil
+    }
+
+    private static func lowercased(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
     }
 }
