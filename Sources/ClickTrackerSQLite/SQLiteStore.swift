@@ -35,7 +35,8 @@ public final class SQLiteStore: ClickStorage {
     private let writeLock = AsyncLock()
     /// The sections and paths never tracked, kept while ``watchTrackingRules()`` runs.
     private let rules = TrackingRulesCache()
-    private let rulesWatch = Mutex<Task<Void, Never>?>(nil)
+    /// The watch of ``watchTrackingRules()``, once started; `closed` once the store is closed.
+    private let rulesWatch = Mutex<(task: Task<Void, Never>?, closed: Bool)>((nil, false))
 
     private init(path: String, upgrade: String?, writer: SQLiteConnection, reader: SQLiteConnection) {
         self.path = path
@@ -273,19 +274,24 @@ public final class SQLiteStore: ClickStorage {
         }
 
         // Path, title and version follow the newest render, never a replayed or older one; a
-        // render without a version (a single-page app's) keeps the one known.
-        for latest in latestDocuments(recorded) {
-            let issuedAt = SQLiteData.integer(milliseconds(latest.issuedAt))
+        // render without a version (a single-page app's) keeps the one known. One statement for
+        // every document of the batch.
+        for chunk in latestDocuments(recorded).chunks(of: rowsPerStatement) {
             _ = try await connection.query(
                 """
-                UPDATE document SET path = ?, title = coalesce(?, title), seen_at = ?, version = coalesce(?, version),
-                                    words = coalesce(?, words)
-                WHERE id = ? AND seen_at < ?
+                UPDATE document SET path = t.path, title = coalesce(t.title, document.title), seen_at = t.seen_at,
+                                    version = coalesce(t.version, document.version), words = coalesce(t.words, document.words)
+                FROM (SELECT column1 AS id, column2 AS path, column3 AS title, column4 AS seen_at, column5 AS version,
+                             column6 AS words
+                      FROM (VALUES \(placeholders(rows: chunk.count, columns: 6)))) AS t
+                WHERE document.id = t.id AND document.seen_at < t.seen_at
                 """,
-                [
-                    .text(latest.document.path), optional(latest.document.title), issuedAt, optional(latest.version?.id),
-                    optional(latest.version?.words), .integer(documentIDs[latest.document.key] ?? 0), issuedAt,
-                ]
+                chunk.flatMap { latest -> [SQLiteData] in
+                    [
+                        .integer(documentIDs[latest.document.key] ?? 0), .text(latest.document.path), optional(latest.document.title),
+                        .integer(milliseconds(latest.issuedAt)), optional(latest.version?.id), optional(latest.version?.words),
+                    ]
+                }
             )
         }
         let changed = readings.map { (ReadingKey(member: $0.member, documentID: $0.documentID, version: $0.version), $0.lastView) }
@@ -537,8 +543,8 @@ public final class SQLiteStore: ClickStorage {
     /// first call that reads them (commands that never do so never start it).
     private func startWatchingTrackingRules() {
         rulesWatch.withLock { watch in
-            guard watch == nil else { return }
-            watch = Task { await self.watchTrackingRules() }
+            guard watch.task == nil, !watch.closed else { return }
+            watch.task = Task { await self.watchTrackingRules() }
         }
     }
 
@@ -579,7 +585,11 @@ public final class SQLiteStore: ClickStorage {
     }
 
     public func close() async throws {
-        if let watch = rulesWatch.withLock({ $0 }) {
+        let watch = rulesWatch.withLock { watch in
+            watch.closed = true
+            return watch.task
+        }
+        if let watch {
             watch.cancel()
             await watch.value
         }

@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import NIOCore
 
 /// Follows an HTML document as it streams and works out its ``DocumentVersion``: the words of
@@ -87,8 +88,7 @@ public struct PageFingerprint: Sendable {
                 continue
             }
             // Text runs to the next `<`.
-            var end = index
-            while end < bytes.count, bytes[end] != UInt8(ascii: "<") { end += 1 }
+            let end = Self.index(of: UInt8(ascii: "<"), in: bytes, from: index)
             if end > index { takeText(UnsafeBufferPointer(rebasing: bytes[index..<end])) }
             index = end
             if index < bytes.count {
@@ -181,6 +181,14 @@ public struct PageFingerprint: Sendable {
         self.state = state
         self.closing = closing
         matched = 0
+    }
+
+    /// The index of the first `byte` at or after `start`, or the end (`memchr`, not a loop in Swift).
+    private static func index(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        guard let base = bytes.baseAddress, start < bytes.count,
+            let found = memchr(base + start, Int32(byte), bytes.count - start)
+        else { return bytes.count }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 
     @inline(__always)
