@@ -29,7 +29,9 @@ public protocol ClickStorage: Sendable {
     /// - Parameter query: Section, ordering and page.
     func readers(_ query: ReadersQuery) async throws -> ReadersPage
 
-    /// All tracked sections, with their reading policies.
+    /// All tracked sections, with their reading policies. Called for every tracked page: a store
+    /// keeps them in memory while it can watch for changes, its own and other instances' (see
+    /// ``TrackingRulesCache``), and reads them on every call otherwise.
     func trackedSections() async throws -> [TrackedSection]
 
     /// Marks or unmarks a section for tracking. The readings below it are judged again under the
