@@ -21,8 +21,10 @@ public final class PostgresStore: ClickStorage, Service {
     private let availability: ServerAvailability
     private let requiredSchemaVersion: Int?
     private let schemaVerified = Mutex(false)
-    /// The sections and paths never tracked, kept while this store listens for their changes.
-    private let rules = TrackingRulesCache()
+    /// The sections and paths never tracked, kept while this store listens for their changes, and
+    /// read again at least every 30 s: a change no notification announced (an instance of an
+    /// older version, an edit by hand in SQL, a listening connection silently cut) is seen then.
+    private let rules = TrackingRulesCache(maximumAge: .seconds(30))
     /// The channel on which every instance announces a change to sections or paths never tracked.
     static let rulesChannel = "clicktracker_rules"
 

@@ -49,6 +49,17 @@ struct TrackingRulesCacheTests {
         #expect(reads.count.withLock { $0 } == 6)
     }
 
+    @Test("With a maximum age, a kept value is read again once it is that old, even without a change")
+    func maximumAge() async throws {
+        let cache = TrackingRulesCache(maximumAge: .milliseconds(50))
+        let reads = Reads()
+        cache.startWatching()
+        _ = try await cache.sections { reads.read() }
+        try await Task.sleep(for: .milliseconds(100))
+        _ = try await cache.sections { reads.read() }
+        #expect(reads.count.withLock { $0 } == 2)
+    }
+
     @Test("A change while a read is under way is not hidden by that read's older answer")
     func changeDuringRead() async throws {
         let cache = TrackingRulesCache()

@@ -1,6 +1,6 @@
 import Crypto
 
-/// The browser side of ClickTracker: plain JavaScript, no dependencies, at most 800 bytes
+/// The browser side of ClickTracker: plain JavaScript (ES2020), no dependencies, at most 800 bytes
 /// gzip-compressed (a test measures the served bytes).
 ///
 /// It runs from the injected `<script>` tag, whose `data-token` is the render's signed token and

@@ -76,8 +76,11 @@ enum ViewTokenBytes {
         )
     }
 
+    /// Milliseconds since 1970, within what a token can hold (a lifetime beyond that is cut short).
     private static func milliseconds(_ date: Date) -> UInt64 {
-        UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        guard milliseconds.isFinite else { return milliseconds > 0 ? UInt64(Int64.max / 2) : 0 }
+        return UInt64(min(max(0, milliseconds), Double(Int64.max / 2)))
     }
 
     private static func date(_ milliseconds: Int64) -> Date {

@@ -111,7 +111,7 @@ public struct ViewTokenSigner: Sendable {
         if token.utf8.starts(with: "v1.".utf8) {
             claims = try verifyVersion1(token)
         } else {
-            guard token.utf8.starts(with: "v2.".utf8), let payload = Base64URL.decode(token.dropFirst(3)).map(Array.init),
+            guard token.utf8.starts(with: "v2.".utf8), let payload = Base64URL.decode(Substring(token.utf8.dropFirst(3))).map(Array.init),
                 payload.count > Self.macLength
             else { throw .malformed }
             let claimBytes = payload.dropLast(Self.macLength)
