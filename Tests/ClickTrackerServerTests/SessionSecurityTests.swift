@@ -1,6 +1,8 @@
 import ClickTracker
 import ClickTrackerTestSupport
 import Foundation
+import HTTPTypes
+import Hummingbird
 import Testing
 
 @testable import ClickTrackerServer
@@ -9,6 +11,22 @@ import Testing
 /// from other sites are refused.
 @Suite("Sessions and sign-in")
 struct SessionSecurityTests {
+    @Test("A cookie is found by its exact name among several, in any Cookie header, as Hummingbird's parser finds it")
+    func cookieLookup() {
+        var fields = HTTPFields()
+        fields.append(HTTPField(name: .cookie, value: "xct_session=wrong; ct_session_old=wrong;\tct_login=a=b=c"))
+        fields.append(HTTPField(name: .cookie, value: "theme=dark;  ct_session=v2.abc; ct_session=second"))
+        let head = HTTPRequest(method: .get, scheme: "http", authority: "localhost", path: "/", headerFields: fields)
+        let request = Request(head: head, body: RequestBody(buffer: ByteBuffer()))
+        #expect(request.cookieValue("ct_session") == "v2.abc")
+        #expect(request.cookieValue("ct_login") == "a=b=c")
+        #expect(request.cookieValue("theme") == "dark")
+        #expect(request.cookieValue("missing") == nil)
+        for name in ["ct_session", "ct_login", "theme", "missing"] {
+            #expect(request.cookieValue(name) == request.cookies[name]?.value)
+        }
+    }
+
     /// `true` when a session with this cookie is signed in (its own reads page answers 200).
     static func isSignedIn(_ cookie: String, port: Int) async throws -> Bool {
         let copy = HTTPSession(port: port)

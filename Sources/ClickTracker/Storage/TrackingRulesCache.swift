@@ -33,9 +33,6 @@ public final class TrackingRulesCache: Sendable {
         self.maximumAge = maximumAge
     }
 
-    /// Whether values are kept (the store's watch is running).
-    public var isWatching: Bool { state.withLock { $0.isWatching } }
-
     /// The watch is running: from now on values read are kept until the next change.
     public func startWatching() {
         state.withLock { state in

@@ -72,7 +72,7 @@ struct AuthController: Sendable {
         let form = try await Self.form(request)
         let next = Self.localPath(form["next"])
         let username = form["username"] ?? ""
-        guard let nonce = request.cookies[SessionSigner.loginCookieName]?.value,
+        guard let nonce = request.cookieValue(SessionSigner.loginCookieName),
             signer.isValidCSRFToken(form["csrf"], for: "login:" + nonce)
         else {
             return loginForm(
