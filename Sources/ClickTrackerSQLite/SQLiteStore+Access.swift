@@ -19,7 +19,7 @@ extension SQLiteStore {
     @discardableResult
     public func addAPIToken(_ token: APIToken) async throws -> Int64 {
         try await transaction { connection in
-            let rows = try await connection.query(
+            let rows = try connection.query(
                 "INSERT INTO api_token (name, token_hash, created_at, created_by) VALUES (?, ?, ?, ?) RETURNING id",
                 [.text(token.name), .text(token.hash), .integer(Self.milliseconds(token.createdAt)), .text(token.createdBy)]
             )
@@ -31,7 +31,7 @@ extension SQLiteStore {
     public func revokeAPIToken(id: Int64) async throws -> Bool {
         let now = Self.milliseconds(Date())
         return try await transaction { connection in
-            try await !connection.query(
+            try !connection.query(
                 "UPDATE api_token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING id",
                 [.integer(now), .integer(Int(id))]
             ).isEmpty
@@ -40,7 +40,7 @@ extension SQLiteStore {
 
     public func recordAudit(_ entry: AuditEntry) async throws {
         try await transaction { connection in
-            _ = try await connection.query(
+            _ = try connection.query(
                 "INSERT INTO audit_entry (at, actor, action, subject) VALUES (?, ?, ?, ?)",
                 [.integer(Self.milliseconds(entry.at)), .text(entry.actor), .text(entry.action), .text(entry.subject)]
             )
@@ -50,8 +50,8 @@ extension SQLiteStore {
     public func endSession(id: String, expiresAt: Date) async throws {
         let now = Self.milliseconds(Date())
         try await transaction { connection in
-            _ = try await connection.query("DELETE FROM ended_session WHERE expires_at < ?", [.integer(now)])
-            _ = try await connection.query(
+            _ = try connection.query("DELETE FROM ended_session WHERE expires_at < ?", [.integer(now)])
+            _ = try connection.query(
                 "INSERT INTO ended_session (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
                 [.text(id), .integer(Self.milliseconds(expiresAt))]
             )

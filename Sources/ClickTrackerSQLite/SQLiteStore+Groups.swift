@@ -43,7 +43,7 @@ extension SQLiteStore {
         let now = SQLiteData.integer(Self.milliseconds(Date()))
         try await transaction { connection in
             for chunk in members.chunks(of: Self.rowsPerStatement) {
-                _ = try await connection.query(
+                _ = try connection.query(
                     """
                     INSERT INTO person (member, display_name, email, updated_at) VALUES \(Self.placeholders(rows: chunk.count, columns: 4))
                     ON CONFLICT (member) DO UPDATE SET
@@ -54,28 +54,28 @@ extension SQLiteStore {
                     chunk.flatMap { [.text($0.member), Self.optional($0.displayName), Self.optional($0.email), now] }
                 )
             }
-            _ = try await connection.query(
+            _ = try connection.query(
                 "INSERT INTO member_group (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
                 [.text(name), now]
             )
-            let id = try await connection.query("SELECT id FROM member_group WHERE name = ?", [.text(name)]).first?.column("id")?.integer ?? 0
-            _ = try await connection.query("DELETE FROM group_member WHERE group_id = ?", [.integer(id)])
+            let id = try connection.query("SELECT id FROM member_group WHERE name = ?", [.text(name)]).first?.column("id")?.integer ?? 0
+            _ = try connection.query("DELETE FROM group_member WHERE group_id = ?", [.integer(id)])
             for chunk in members.chunks(of: Self.rowsPerStatement) {
-                _ = try await connection.query(
+                _ = try connection.query(
                     "INSERT INTO group_member (group_id, member) VALUES \(Self.placeholders(rows: chunk.count, columns: 2)) ON CONFLICT DO NOTHING",
                     chunk.flatMap { [.integer(id), .text($0.member)] }
                 )
             }
             // Its requests' readers changed: their kept progress is summed up again.
-            try await Self.setProgressAside(group: name, on: connection)
+            try Self.setProgressAside(group: name, on: connection)
         }
     }
 
     @discardableResult
     public func deleteGroup(_ name: String) async throws -> Bool {
         try await transaction { connection in
-            let deleted = try await !connection.query("DELETE FROM member_group WHERE name = ? RETURNING id", [.text(name)]).isEmpty
-            try await Self.setProgressAside(group: name, on: connection)
+            let deleted = try !connection.query("DELETE FROM member_group WHERE name = ? RETURNING id", [.text(name)]).isEmpty
+            try Self.setProgressAside(group: name, on: connection)
             return deleted
         }
     }
@@ -83,11 +83,11 @@ extension SQLiteStore {
     @discardableResult
     public func purge(member: String) async throws -> Int {
         try await transaction { connection in
-            let views = try await connection.query("DELETE FROM view WHERE member = ? RETURNING id", [.text(member)]).count
+            let views = try connection.query("DELETE FROM view WHERE member = ? RETURNING id", [.text(member)]).count
             for table in ["click", "reading", "document_reader", "group_member", "request_member", "request_cell", "person"] {
-                _ = try await connection.query("DELETE FROM \(table) WHERE member = ?", [.text(member)])
+                _ = try connection.query("DELETE FROM \(table) WHERE member = ?", [.text(member)])
             }
-            try await Self.setProgressAside(requestID: nil, on: connection)
+            try Self.setProgressAside(requestID: nil, on: connection)
             return views
         }
     }

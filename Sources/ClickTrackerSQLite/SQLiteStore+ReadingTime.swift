@@ -25,10 +25,10 @@ extension SQLiteStore {
     /// Dates the readings a batch changed that now meet their reading time for the first time,
     /// each with the time of the batch's last event for it. Without active time only a policy that
     /// asks for none can be met, so a batch of new views is judged without looking up policies.
-    static func dateReadings(_ changed: [ReadingKey: Int], on connection: SQLiteConnection) async throws {
+    static func dateReadings(_ changed: [ReadingKey: Int], on connection: SQLiteWriteConnection) throws {
         let touched = changed.sorted { ($0.key.member, $0.key.documentID, $0.key.version) < ($1.key.member, $1.key.documentID, $1.key.version) }
         for chunk in touched.chunks(of: rowsPerStatement) {
-            _ = try await connection.query(
+            _ = try connection.query(
                 """
                 UPDATE reading SET read_at = t.at
                 FROM (SELECT column1 AS member, column2 AS document_id, column3 AS version, column4 AS at
@@ -47,9 +47,9 @@ extension SQLiteStore {
     /// apply (see ``ClickStorage/setPolicy(_:for:)``).
     /// - Parameter keepEarlierDates: Whether a reading that met its reading time before keeps its
     ///   date (no requirement rose); otherwise it is dated when its active time was last credited.
-    static func judgeReadingsAgain(under section: SectionPath, keepEarlierDates: Bool, on connection: SQLiteConnection) async throws {
+    static func judgeReadingsAgain(under section: SectionPath, keepEarlierDates: Bool, on connection: SQLiteWriteConnection) throws {
         let (filter, binds) = sectionFilter(section)
-        _ = try await connection.query(
+        _ = try connection.query(
             """
             UPDATE reading SET read_at = CASE WHEN \(meetsReadingTime)
                                               THEN CASE WHEN ? AND read_at IS NOT NULL THEN read_at ELSE credited_at END END
@@ -59,6 +59,6 @@ extension SQLiteStore {
         )
         // A policy also decides whether a reading needs a confirmation or a re-read: every
         // request's progress is summed up again.
-        try await setProgressAside(requestID: nil, on: connection)
+        try setProgressAside(requestID: nil, on: connection)
     }
 }

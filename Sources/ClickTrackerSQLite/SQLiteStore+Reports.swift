@@ -11,10 +11,10 @@ extension SQLiteStore {
     /// of its last event.
     static func applyReports(
         _ events: [ViewEvent],
-        on connection: SQLiteConnection
-    ) async throws -> (outcomes: [RecordOutcome], credited: [ReadingKey: Int]) {
-        var renders = try await progress(of: Set(events.map(\.renderID)), on: connection)
-        var readings = try await readings(of: Set(renders.values.map(\.reading)), on: connection)
+        on connection: SQLiteWriteConnection
+    ) throws -> (outcomes: [RecordOutcome], credited: [ReadingKey: Int]) {
+        var renders = try progress(of: Set(events.map(\.renderID)), on: connection)
+        var readings = try readings(of: Set(renders.values.map(\.reading)), on: connection)
         var changedRenders: Set<String> = []
         var outcomes: [RecordOutcome] = []
         for event in events {
@@ -23,7 +23,7 @@ extension SQLiteStore {
                 continue
             }
             if event.kind == .acknowledgement {
-                let rows = try await connection.query(
+                let rows = try connection.query(
                     """
                     UPDATE reading SET acknowledged_at = ?, acknowledged_render = ?
                     WHERE member = ? AND document_id = ? AND version = ? AND acknowledged_at IS NULL
@@ -44,7 +44,7 @@ extension SQLiteStore {
         }
         for renderID in changedRenders.sorted() {
             guard let progress = renders[renderID]?.progress else { continue }
-            _ = try await connection.query(
+            _ = try connection.query(
                 """
                 UPDATE view SET active_ms = ?, max_scroll = ?, reached_end = ?, automated = ?, report_seq = ?, reported_at = ?, finished = ?
                 WHERE render_id = ?
@@ -57,7 +57,7 @@ extension SQLiteStore {
             )
         }
         for (key, reading) in readings where reading.changed {
-            _ = try await connection.query(
+            _ = try connection.query(
                 """
                 UPDATE reading SET active_ms = active_ms + ?, max_scroll = max(max_scroll, ?), reached_end = reached_end OR ?,
                                    automated = automated OR ?, credited_at = ?
@@ -115,11 +115,11 @@ extension SQLiteStore {
         }
     }
 
-    private static func progress(of renderIDs: Set<String>, on connection: SQLiteConnection) async throws -> [String: Render] {
+    private static func progress(of renderIDs: Set<String>, on connection: SQLiteWriteConnection) throws -> [String: Render] {
         var renders: [String: Render] = [:]
         for chunk in Array(renderIDs).chunks(of: rowsPerStatement) {
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-            let rows = try await connection.query(
+            let rows = try connection.query(
                 """
                 SELECT render_id, member, document_id, coalesce(version, '') AS version, issued_at, active_ms, max_scroll,
                        reached_end, automated, report_seq, reported_at, finished
@@ -151,10 +151,10 @@ extension SQLiteStore {
         return renders
     }
 
-    private static func readings(of keys: Set<ReadingKey>, on connection: SQLiteConnection) async throws -> [ReadingKey: ReadingCredit] {
+    private static func readings(of keys: Set<ReadingKey>, on connection: SQLiteWriteConnection) throws -> [ReadingKey: ReadingCredit] {
         var readings: [ReadingKey: ReadingCredit] = [:]
         for key in keys {
-            let rows = try await connection.query(
+            let rows = try connection.query(
                 "SELECT credited_at FROM reading WHERE member = ? AND document_id = ? AND version = ?",
                 key.bindings
             )

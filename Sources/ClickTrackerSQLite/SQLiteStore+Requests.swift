@@ -44,7 +44,7 @@ extension SQLiteStore {
     @discardableResult
     public func addReadingRequest(_ request: ReadingRequest) async throws -> Int64 {
         try await transaction { connection in
-            let rows = try await connection.query(
+            let rows = try connection.query(
                 """
                 INSERT INTO reading_request (title, path, group_name, deadline, time_zone, created_at, created_by)
                 VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id
@@ -57,22 +57,22 @@ extension SQLiteStore {
             )
             let id = rows.first?.column("id")?.integer ?? 0
             for chunk in Array(Set(request.members)).sorted().chunks(of: Self.rowsPerStatement) {
-                _ = try await connection.query(
+                _ = try connection.query(
                     "INSERT INTO request_member (request_id, member) VALUES \(Self.placeholders(rows: chunk.count, columns: 2))",
                     chunk.flatMap { [.integer(id), .text($0)] }
                 )
             }
-            try await Self.insertDocuments(request.documents, requestID: id, on: connection)
+            try Self.insertDocuments(request.documents, requestID: id, on: connection)
             return Int64(id)
         }
     }
 
     /// Inserts a request's documents in order (a path named twice counts once, at its first place).
-    private static func insertDocuments(_ paths: [String], requestID id: Int, on connection: SQLiteConnection) async throws {
+    private static func insertDocuments(_ paths: [String], requestID id: Int, on connection: SQLiteWriteConnection) throws {
         var seen: Set<String> = []
         let ordered = Array(paths.filter { seen.insert($0).inserted }.enumerated())
         for chunk in ordered.chunks(of: rowsPerStatement) {
-            _ = try await connection.query(
+            _ = try connection.query(
                 "INSERT INTO request_document (request_id, position, path) VALUES \(placeholders(rows: chunk.count, columns: 3))",
                 chunk.flatMap { [.integer(id), .integer($0.offset), .text($0.element)] }
             )
@@ -82,11 +82,11 @@ extension SQLiteStore {
     @discardableResult
     public func setRequestDocuments(_ paths: [String], requestID: Int64) async throws -> Bool {
         try await transaction { connection in
-            let exists = try await connection.query("SELECT 1 AS found FROM reading_request WHERE id = ?", [.integer(Int(requestID))])
+            let exists = try connection.query("SELECT 1 AS found FROM reading_request WHERE id = ?", [.integer(Int(requestID))])
             guard !exists.isEmpty else { return false }
-            _ = try await connection.query("DELETE FROM request_document WHERE request_id = ?", [.integer(Int(requestID))])
-            try await Self.insertDocuments(paths, requestID: Int(requestID), on: connection)
-            try await Self.setProgressAside(requestID: requestID, on: connection)
+            _ = try connection.query("DELETE FROM request_document WHERE request_id = ?", [.integer(Int(requestID))])
+            try Self.insertDocuments(paths, requestID: Int(requestID), on: connection)
+            try Self.setProgressAside(requestID: requestID, on: connection)
             return true
         }
     }
@@ -94,7 +94,7 @@ extension SQLiteStore {
     @discardableResult
     public func deleteReadingRequest(id: Int64) async throws -> Bool {
         try await transaction { connection in
-            try await !connection.query("DELETE FROM reading_request WHERE id = ? RETURNING id", [.integer(Int(id))]).isEmpty
+            try !connection.query("DELETE FROM reading_request WHERE id = ? RETURNING id", [.integer(Int(id))]).isEmpty
         }
     }
 
@@ -177,7 +177,7 @@ extension SQLiteStore {
     public func addFrozenCells(_ cells: [FrozenCell], requestID: Int64) async throws {
         for chunk in cells.chunks(of: Self.rowsPerStatement) {
             try await transaction { connection in
-                _ = try await connection.query(
+                _ = try connection.query(
                     """
                     INSERT INTO request_cell (request_id, member, path, stage, reached_at)
                     SELECT column1, column2, column3, column4, column5 FROM (VALUES \(Self.placeholders(rows: chunk.count, columns: 5)))
@@ -198,12 +198,12 @@ extension SQLiteStore {
     @discardableResult
     public func freezeRequest(id: Int64, at time: Date) async throws -> Bool {
         try await transaction { connection in
-            let frozen = try await connection.query(
+            let frozen = try connection.query(
                 "UPDATE reading_request SET frozen_at = ? WHERE id = ? AND frozen_at IS NULL RETURNING id",
                 [.integer(Self.milliseconds(time)), .integer(Int(id))]
             )
             guard !frozen.isEmpty else { return false }
-            try await Self.setProgressAside(requestID: id, on: connection)
+            try Self.setProgressAside(requestID: id, on: connection)
             return true
         }
     }
@@ -277,13 +277,13 @@ extension SQLiteStore {
         asOf: (time: Date, documents: String)?
     ) async throws -> Bool {
         try await transaction { connection in
-            let current = try await connection.query(
+            let current = try connection.query(
                 "SELECT 1 AS found FROM reading_request WHERE id = ? AND progress_generation = ?",
                 [.integer(Int(requestID)), .integer(generation)]
             )
             guard !current.isEmpty else { return false }
             for chunk in readers.sorted(by: { $0.key < $1.key }).chunks(of: Self.rowsPerStatement) {
-                _ = try await connection.query(
+                _ = try connection.query(
                     """
                     INSERT OR REPLACE INTO request_reader
                         (request_id, member, stage, now_stage, documents_read, documents_read_now, opened_at, completed_at)
@@ -299,7 +299,7 @@ extension SQLiteStore {
                 )
             }
             if let asOf {
-                _ = try await connection.query(
+                _ = try connection.query(
                     "UPDATE reading_request SET progress_as_of = ?, progress_documents = ? WHERE id = ?",
                     [.integer(Self.milliseconds(asOf.time)), .text(asOf.documents), .integer(Int(requestID))]
                 )
@@ -337,12 +337,12 @@ extension SQLiteStore {
     static let commitMargin: TimeInterval = 10
 
     /// Sets aside the progress kept for the requests of a group whose members changed.
-    static func setProgressAside(group: String, on connection: SQLiteConnection) async throws {
-        _ = try await connection.query(
+    static func setProgressAside(group: String, on connection: SQLiteWriteConnection) throws {
+        _ = try connection.query(
             "DELETE FROM request_reader WHERE request_id IN (SELECT id FROM reading_request WHERE group_name = ?)",
             [.text(group)]
         )
-        _ = try await connection.query(
+        _ = try connection.query(
             "UPDATE reading_request SET progress_generation = progress_generation + 1, progress_as_of = NULL WHERE group_name = ?",
             [.text(group)]
         )
@@ -350,14 +350,14 @@ extension SQLiteStore {
 
     /// Sets aside the progress kept for one request (all when `nil`): it is summed up again from
     /// the readings at the next report.
-    static func setProgressAside(requestID: Int64?, on connection: SQLiteConnection) async throws {
+    static func setProgressAside(requestID: Int64?, on connection: SQLiteWriteConnection) throws {
         let setAside = "UPDATE reading_request SET progress_generation = progress_generation + 1, progress_as_of = NULL"
         if let requestID {
-            _ = try await connection.query("\(setAside) WHERE id = ?", [.integer(Int(requestID))])
-            _ = try await connection.query("DELETE FROM request_reader WHERE request_id = ?", [.integer(Int(requestID))])
+            _ = try connection.query("\(setAside) WHERE id = ?", [.integer(Int(requestID))])
+            _ = try connection.query("DELETE FROM request_reader WHERE request_id = ?", [.integer(Int(requestID))])
         } else {
-            _ = try await connection.query(setAside)
-            _ = try await connection.query("DELETE FROM request_reader")
+            _ = try connection.query(setAside)
+            _ = try connection.query("DELETE FROM request_reader")
         }
     }
 }

@@ -12,22 +12,22 @@ extension SQLiteStore {
         var removed = 0
         while true {
             let batch = try await transaction { connection in
-                _ = try await connection.query(
+                _ = try connection.query(
                     "DELETE FROM view WHERE id IN (SELECT id FROM view WHERE viewed_at < ? LIMIT ?)",
                     [limit, .integer(Self.purgeBatch)]
                 )
-                return try await connection.query("SELECT changes() AS removed").first?.column("removed")?.integer ?? 0
+                return try connection.query("SELECT changes() AS removed").first?.column("removed")?.integer ?? 0
             }
             removed += batch
             if batch < Self.purgeBatch { break }
         }
         if everything {
             try await transaction { connection in
-                _ = try await connection.query("DELETE FROM reading WHERE last_view < ?", [limit])
-                _ = try await connection.query("DELETE FROM click WHERE last_access < ?", [limit])
+                _ = try connection.query("DELETE FROM reading WHERE last_view < ?", [limit])
+                _ = try connection.query("DELETE FROM click WHERE last_access < ?", [limit])
                 // A reader's row goes with their last version; one that lost some versions is summed again.
-                _ = try await connection.query("DELETE FROM document_reader WHERE last_view < ?", [limit])
-                _ = try await connection.query(
+                _ = try connection.query("DELETE FROM document_reader WHERE last_view < ?", [limit])
+                _ = try connection.query(
                     """
                     UPDATE document_reader SET
                         views = (SELECT sum(r.views) FROM reading r WHERE r.member = document_reader.member AND r.document_id = document_reader.document_id),
@@ -37,7 +37,7 @@ extension SQLiteStore {
                     """,
                     [limit]
                 )
-                try await Self.setProgressAside(requestID: nil, on: connection)
+                try Self.setProgressAside(requestID: nil, on: connection)
             }
         }
         return removed

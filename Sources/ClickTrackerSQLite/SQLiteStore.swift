@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SQLiteNIO
 import Synchronization
+import VaporCSQLite
 
 /// The embedded default store: one SQLite file in WAL mode.
 ///
@@ -30,7 +31,7 @@ public final class SQLiteStore: ClickStorage {
     public let path: String
     /// What opening the file upgraded, in words for operators (`nil` when it was current or new).
     public let upgrade: String?
-    private let writer: SQLiteConnection
+    private let writer: SQLiteWriteConnection
     let reader: SQLiteConnection
     private let writeLock = AsyncLock()
     /// The sections and paths never tracked, kept while ``watchTrackingRules()`` runs.
@@ -38,7 +39,7 @@ public final class SQLiteStore: ClickStorage {
     /// The watch of ``watchTrackingRules()``, once started; `closed` once the store is closed.
     private let rulesWatch = Mutex<(task: Task<Void, Never>?, closed: Bool)>((nil, false))
 
-    private init(path: String, upgrade: String?, writer: SQLiteConnection, reader: SQLiteConnection) {
+    private init(path: String, upgrade: String?, writer: SQLiteWriteConnection, reader: SQLiteConnection) {
         self.path = path
         self.upgrade = upgrade
         self.writer = writer
@@ -51,51 +52,54 @@ public final class SQLiteStore: ClickStorage {
     ///   - logger: Logger for the connections.
     public static func open(path: String, logger: Logger = Logger(label: "clicktracker.sqlite")) async throws -> SQLiteStore {
         try checkWritable(path: path)
-        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        // The reader opens first: sqlite-nio initialises the SQLite library on its first open.
+        let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let writer: SQLiteWriteConnection
         let upgradedFrom: Int?
         do {
-            // Waiting for the write lock happens in `beginImmediate`, off the thread pool; SQLite
-            // itself waits only briefly, so a blocked writer never holds a pool thread for long.
-            for pragma in ["PRAGMA busy_timeout = 50", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"] {
-                _ = try await writer.query(pragma)
+            writer = try await SQLiteWriteConnection.open(path: path)
+            do {
+                try await writer.run { connection in
+                    for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"] {
+                        _ = try connection.query(pragma)
+                    }
+                }
+                upgradedFrom = try await migrate(writer)
+            } catch {
+                try? await writer.close()
+                throw error
             }
-            upgradedFrom = try await migrate(writer)
+            _ = try await reader.query("PRAGMA busy_timeout = 10000")
+            // Reports read the same index pages again and again: 16 MiB of them stay in memory
+            // instead of SQLite's default 2 MiB.
+            _ = try await reader.query("PRAGMA cache_size = -16384")
         } catch {
-            try? await writer.close()
+            try? await reader.close()
             throw error
         }
-        let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        _ = try await reader.query("PRAGMA busy_timeout = 10000")
-        // Reports read the same index pages again and again: 16 MiB of them stay in memory
-        // instead of SQLite's default 2 MiB.
-        _ = try await reader.query("PRAGMA cache_size = -16384")
         return SQLiteStore(path: path, upgrade: upgradedFrom.map(SQLiteSchema.upgradeSummary(from:)), writer: writer, reader: reader)
     }
 
     /// Brings the schema up to date; returns the version it was upgraded from (`nil` when the file
     /// was current or new).
-    private static func migrate(_ connection: SQLiteConnection) async throws -> Int? {
+    private static func migrate(_ connection: SQLiteWriteConnection) async throws -> Int? {
         // A current file is opened without taking the write lock.
-        if try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer == SQLiteSchema.currentVersion {
-            return nil
+        let current = try await connection.run { connection in
+            try connection.query("PRAGMA user_version").first?.column("user_version")?.integer == SQLiteSchema.currentVersion
         }
-        try await beginImmediate(connection)
-        do {
-            let version = try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
+        if current { return nil }
+        return try await connection.transaction { connection in
+            let version = try connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
             guard version <= SQLiteSchema.currentVersion else {
                 throw OpenError.schemaTooNew(found: version, supported: SQLiteSchema.currentVersion)
             }
             for migration in SQLiteSchema.migrations.dropFirst(version) {
                 for statement in migration {
-                    _ = try await connection.query(statement)
+                    _ = try connection.query(statement)
                 }
             }
-            _ = try await connection.query("PRAGMA user_version = \(SQLiteSchema.currentVersion)")
-            _ = try await connection.query("COMMIT")
+            _ = try connection.query("PRAGMA user_version = \(SQLiteSchema.currentVersion)")
             return version == 0 ? nil : version
-        } catch {
-            _ = try? await connection.query("ROLLBACK")
-            throw error
         }
     }
 
@@ -114,18 +118,20 @@ public final class SQLiteStore: ClickStorage {
         guard !events.isEmpty else { return [] }
         do {
             return try await recordBatch(events)
-        } catch let error as SQLiteError where Self.isUnavailable(error) {
+        } catch let failure as SQLiteWriteConnection.Failure where Self.isUnavailable(failure) {
             // A full disk, a locked or read-only file: the batch itself is fine (views are spooled).
-            throw StorageUnavailable(reason: "SQLite: \(error.message)")
+            throw StorageUnavailable(reason: "SQLite: \(failure.message)")
         }
     }
 
-    /// `true` when an error says the database file cannot be written now (full, locked,
-    /// read-only, an I/O error), not that the batch is wrong; extended codes included.
-    static func isUnavailable(_ error: SQLiteError) -> Bool {
-        let name = "\(error.reason)"
-        return ["full", "ioError", "busy", "locked", "readOnly", "readonly", "cantOpen", "noMemory", "interrupt", "noLFS", "proto"]
-            .contains { name.hasPrefix($0) }
+    /// `true` when a failure says the database file cannot be written now (full, locked,
+    /// read-only, an I/O error), not that the batch is wrong.
+    static func isUnavailable(_ failure: SQLiteWriteConnection.Failure) -> Bool {
+        [
+            SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_NOMEM, SQLITE_INTERRUPT, SQLITE_NOLFS,
+            SQLITE_PROTOCOL,
+        ]
+        .contains(failure.primaryCode)
     }
 
     private func recordBatch(_ events: [ViewEvent]) async throws -> [RecordOutcome] {
@@ -133,17 +139,17 @@ public final class SQLiteStore: ClickStorage {
             var outcomes = Array(repeating: RecordOutcome.unchanged, count: events.count)
             let views = events.indices.filter { events[$0].kind == .view }
             // A render inserted by this batch is recorded once; a repeat of it within the batch is unchanged.
-            var (recorded, changed) = try await Self.recordViews(views.map { events[$0] }, on: connection)
+            var (recorded, changed) = try Self.recordViews(views.map { events[$0] }, on: connection)
             for index in views where recorded.remove(events[index].renderID) != nil {
                 outcomes[index] = .recorded
             }
             let others = events.indices.filter { events[$0].kind != .view }
             if !others.isEmpty {
-                let (applied, credited) = try await Self.applyReports(others.map { events[$0] }, on: connection)
+                let (applied, credited) = try Self.applyReports(others.map { events[$0] }, on: connection)
                 for (index, outcome) in zip(others, applied) { outcomes[index] = outcome }
                 changed.merge(credited, uniquingKeysWith: max)
             }
-            try await Self.dateReadings(changed, on: connection)
+            try Self.dateReadings(changed, on: connection)
             return outcomes
         }
     }
@@ -154,12 +160,12 @@ public final class SQLiteStore: ClickStorage {
     /// changed, each with the time of its newest view.
     private static func recordViews(
         _ events: [ViewEvent],
-        on connection: SQLiteConnection
-    ) async throws -> (inserted: Set<String>, readings: [ReadingKey: Int]) {
+        on connection: SQLiteWriteConnection
+    ) throws -> (inserted: Set<String>, readings: [ReadingKey: Int]) {
         guard !events.isEmpty else { return ([], [:]) }
         var documentIDs: [String: Int] = [:]
         for chunk in latestDocuments(events).chunks(of: rowsPerStatement) {
-            let rows = try await connection.query(
+            let rows = try connection.query(
                 """
                 INSERT INTO document (key, path, title, seen_at, version, words) VALUES \(placeholders(rows: chunk.count, columns: 6))
                 ON CONFLICT (key) DO UPDATE SET key = excluded.key
@@ -179,7 +185,7 @@ public final class SQLiteStore: ClickStorage {
 
         var inserted: Set<String> = []
         for chunk in events.chunks(of: rowsPerStatement) {
-            let rows = try await connection.query(
+            let rows = try connection.query(
                 """
                 INSERT INTO view (render_id, member, document_id, url, issued_at, viewed_at, version, words,
                                   active_ms, max_scroll, reached_end, automated, report_seq, reported_at)
@@ -204,7 +210,7 @@ public final class SQLiteStore: ClickStorage {
         let recorded = events.filter { remaining.remove($0.renderID) != nil }
 
         for chunk in ClickSummary.summarise(recorded, documentIDs: documentIDs).chunks(of: rowsPerStatement) {
-            _ = try await connection.query(
+            _ = try connection.query(
                 """
                 INSERT INTO click (member, document_id, url, count, first_access, last_access)
                 VALUES \(placeholders(rows: chunk.count, columns: 6))
@@ -224,7 +230,7 @@ public final class SQLiteStore: ClickStorage {
 
         let readings = ReadingSummary.summarise(recorded, documentIDs: documentIDs)
         for chunk in readings.chunks(of: rowsPerStatement) {
-            _ = try await connection.query(
+            _ = try connection.query(
                 """
                 INSERT INTO reading (member, document_id, version, words, views, first_view, last_view,
                                      active_ms, max_scroll, reached_end, automated, credited_at)
@@ -258,7 +264,7 @@ public final class SQLiteStore: ClickStorage {
             readers[key] = (known.views + reading.views, min(known.first, reading.firstView), max(known.last, reading.lastView))
         }
         for chunk in readers.sorted(by: { ($0.key.member, $0.key.documentID) < ($1.key.member, $1.key.documentID) }).chunks(of: rowsPerStatement) {
-            _ = try await connection.query(
+            _ = try connection.query(
                 """
                 INSERT INTO document_reader (member, document_id, views, first_view, last_view)
                 VALUES \(placeholders(rows: chunk.count, columns: 5))
@@ -277,7 +283,7 @@ public final class SQLiteStore: ClickStorage {
         // render without a version (a single-page app's) keeps the one known. One statement for
         // every document of the batch.
         for chunk in latestDocuments(recorded).chunks(of: rowsPerStatement) {
-            _ = try await connection.query(
+            _ = try connection.query(
                 """
                 UPDATE document SET path = t.path, title = coalesce(t.title, document.title), seen_at = t.seen_at,
                                     version = coalesce(t.version, document.version), words = coalesce(t.words, document.words)
@@ -411,7 +417,7 @@ public final class SQLiteStore: ClickStorage {
     public func setPolicy(_ policy: ReadingPolicy, for section: SectionPath) async throws {
         defer { rules.changed() }
         try await transaction { connection in
-            let before = try await connection.query(
+            let before = try connection.query(
                 "SELECT words_per_minute, maximum_seconds, minimum_seconds FROM section WHERE path = ?",
                 [.text(section.value)]
             ).first
@@ -420,7 +426,7 @@ public final class SQLiteStore: ClickStorage {
                 policy.wordsPerMinute < before.column("words_per_minute")?.integer ?? 0
                 || policy.maximumSeconds > before.column("maximum_seconds")?.integer ?? 0
                 || policy.minimumSeconds > before.column("minimum_seconds")?.integer ?? 0
-            _ = try await connection.query(
+            _ = try connection.query(
                 """
                 UPDATE section SET words_per_minute = ?, maximum_seconds = ?, minimum_seconds = ?, requires_acknowledgement = ?,
                                    requires_rereading = ?
@@ -431,7 +437,7 @@ public final class SQLiteStore: ClickStorage {
                     .integer(policy.requiresAcknowledgement ? 1 : 0), .integer(policy.requiresRereading ? 1 : 0), .text(section.value),
                 ]
             )
-            try await Self.judgeReadingsAgain(under: section, keepEarlierDates: !rose, on: connection)
+            try Self.judgeReadingsAgain(under: section, keepEarlierDates: !rose, on: connection)
         }
     }
 
@@ -439,14 +445,14 @@ public final class SQLiteStore: ClickStorage {
         defer { rules.changed() }
         try await transaction { connection in
             if tracked {
-                _ = try await connection.query(
+                _ = try connection.query(
                     "INSERT INTO section (path, created_at) VALUES (?, ?) ON CONFLICT (path) DO NOTHING",
                     [.text(section.value), .integer(Self.milliseconds(Date()))]
                 )
             } else {
-                _ = try await connection.query("DELETE FROM section WHERE path = ?", [.text(section.value)])
+                _ = try connection.query("DELETE FROM section WHERE path = ?", [.text(section.value)])
             }
-            try await Self.judgeReadingsAgain(under: section, keepEarlierDates: true, on: connection)
+            try Self.judgeReadingsAgain(under: section, keepEarlierDates: true, on: connection)
         }
     }
 
@@ -463,12 +469,12 @@ public final class SQLiteStore: ClickStorage {
         defer { rules.changed() }
         try await transaction { connection in
             if ignored {
-                _ = try await connection.query(
+                _ = try connection.query(
                     "INSERT INTO ignored_path (path, created_at) VALUES (?, ?) ON CONFLICT (path) DO NOTHING",
                     [.text(path.value), .integer(Self.milliseconds(Date()))]
                 )
             } else {
-                _ = try await connection.query("DELETE FROM ignored_path WHERE path = ?", [.text(path.value)])
+                _ = try connection.query("DELETE FROM ignored_path WHERE path = ?", [.text(path.value)])
             }
         }
     }
@@ -597,37 +603,11 @@ public final class SQLiteStore: ClickStorage {
         try await writer.close()
     }
 
-    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` on the writer, rolling back if it throws.
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` on the writer, in one hop to the thread
+    /// pool, rolling back if it throws; one transaction of this store at a time.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteWriteConnection) throws -> T) async throws -> T {
         let connection = writer
-        return try await writeLock.withLock {
-            try await Self.beginImmediate(connection)
-            do {
-                let result = try await body(connection)
-                _ = try await connection.query("COMMIT")
-                return result
-            } catch {
-                _ = try? await connection.query("ROLLBACK")
-                throw error
-            }
-        }
-    }
-
-    /// Starts a write transaction, waiting up to ten seconds for another process or store
-    /// instance to finish theirs: SQLite's own wait is kept short, and the rest of the wait is
-    /// a task sleep, which leaves the thread pool free for the connection holding the lock.
-    static func beginImmediate(_ connection: SQLiteConnection) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        var pause = Duration.milliseconds(2)
-        while true {
-            do {
-                _ = try await connection.query("BEGIN IMMEDIATE")
-                return
-            } catch let error as SQLiteError where error.reason == .busy && ContinuousClock.now < deadline {
-                try await Task.sleep(for: pause)
-                pause = min(pause * 2, .milliseconds(50))
-            }
-        }
+        return try await writeLock.withLock { try await connection.transaction(body) }
     }
 
     /// The `WHERE` clause of a report: documents (`d`) in the query's section, and the member

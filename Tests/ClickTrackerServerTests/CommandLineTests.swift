@@ -45,7 +45,7 @@ struct CommandLineTests {
         let weak = try await Self.run(["user", "add", "alice", "--users", users], input: "alice-pass\n")
         #expect(weak.status != 0)
         #expect(weak.output.contains("the password has 10 characters; use at least 12"), "\(weak.output)")
-        #expect(try await UserDirectory(path: users).user(named: "alice") == nil)
+        #expect(try UserDirectory(path: users).user(named: "alice") == nil)
         #expect(try await Self.run(["user", "add", "alice", "--allow-weak", "--users", users], input: "alice-pass\n").status == 0)
         let file = try String(contentsOfFile: users, encoding: .utf8)
         #expect(!file.contains("s3cret-Pass"))
