@@ -413,7 +413,9 @@ CREATE OR REPLACE FUNCTION clicktracker_record(
     p_ends       boolean[],
     p_automated  boolean[]
 ) RETURNS text[]
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
+AS $$
 DECLARE
     n          integer := coalesce(cardinality(p_kinds), 0);
     outcomes   text[] := array_fill(NULL::text, ARRAY[coalesce(cardinality(p_kinds), 0)]);

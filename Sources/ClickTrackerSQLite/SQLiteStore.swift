@@ -32,6 +32,7 @@ public final class SQLiteStore: ClickStorage {
     /// What opening the file upgraded, in words for operators (`nil` when it was current or new).
     public let upgrade: String?
     private let writer: SQLiteWriteConnection
+    private let checkpointer: SQLiteCheckpointer
     let reader: SQLiteConnection
     private let writeLock = AsyncLock()
     /// The sections and paths never tracked, kept while ``watchTrackingRules()`` runs.
@@ -39,10 +40,11 @@ public final class SQLiteStore: ClickStorage {
     /// The watch of ``watchTrackingRules()``, once started; `closed` once the store is closed.
     private let rulesWatch = Mutex<(task: Task<Void, Never>?, closed: Bool)>((nil, false))
 
-    private init(path: String, upgrade: String?, writer: SQLiteWriteConnection, reader: SQLiteConnection) {
+    private init(path: String, upgrade: String?, writer: SQLiteWriteConnection, checkpointer: SQLiteCheckpointer, reader: SQLiteConnection) {
         self.path = path
         self.upgrade = upgrade
         self.writer = writer
+        self.checkpointer = checkpointer
         self.reader = reader
     }
 
@@ -54,30 +56,37 @@ public final class SQLiteStore: ClickStorage {
         try checkWritable(path: path)
         // The reader opens first: sqlite-nio initialises the SQLite library on its first open.
         let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        let writer: SQLiteWriteConnection
-        let upgradedFrom: Int?
+        var writer: SQLiteWriteConnection?
+        var checkpointer: SQLiteCheckpointer?
         do {
-            writer = try await SQLiteWriteConnection.open(path: path)
-            do {
-                try await writer.run { connection in
-                    for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"] {
-                        _ = try connection.query(pragma)
-                    }
+            let opened = try await SQLiteWriteConnection.open(path: path)
+            writer = opened
+            try await opened.run { connection in
+                for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"] {
+                    _ = try connection.query(pragma)
                 }
-                upgradedFrom = try await migrate(writer)
-            } catch {
-                try? await writer.close()
-                throw error
             }
+            let upgradedFrom = try await migrate(opened)
+            let background = try await SQLiteCheckpointer.open(path: path)
+            checkpointer = background
+            try await opened.checkpoint(with: background)
             _ = try await reader.query("PRAGMA busy_timeout = 10000")
             // Reports read the same index pages again and again: 16 MiB of them stay in memory
             // instead of SQLite's default 2 MiB.
             _ = try await reader.query("PRAGMA cache_size = -16384")
+            return SQLiteStore(
+                path: path,
+                upgrade: upgradedFrom.map(SQLiteSchema.upgradeSummary(from:)),
+                writer: opened,
+                checkpointer: background,
+                reader: reader
+            )
         } catch {
+            try? await writer?.close()
+            try? await checkpointer?.close()
             try? await reader.close()
             throw error
         }
-        return SQLiteStore(path: path, upgrade: upgradedFrom.map(SQLiteSchema.upgradeSummary(from:)), writer: writer, reader: reader)
     }
 
     /// Brings the schema up to date; returns the version it was upgraded from (`nil` when the file
@@ -601,6 +610,7 @@ public final class SQLiteStore: ClickStorage {
         }
         try await reader.close()
         try await writer.close()
+        try await checkpointer.close()
     }
 
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` on the writer, in one hop to the thread

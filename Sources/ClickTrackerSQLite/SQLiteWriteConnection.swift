@@ -49,6 +49,24 @@ final class SQLiteWriteConnection: @unchecked Sendable {
         }
     }
 
+    /// Leaves checkpoints to `checkpointer` instead of the commit that fills the log (this
+    /// replaces SQLite's automatic checkpoint); `checkpointer` must outlive the connection.
+    func checkpoint(with checkpointer: SQLiteCheckpointer) async throws {
+        try await run { connection in
+            let context = Unmanaged.passUnretained(checkpointer).toOpaque()
+            _ = sqlite_nio_sqlite3_wal_hook(
+                connection.handle,
+                { context, _, _, pages in
+                    if let context, pages >= SQLiteCheckpointer.pagesBeforeCheckpoint {
+                        Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue().request()
+                    }
+                    return SQLITE_OK
+                },
+                context
+            )
+        }
+    }
+
     /// Runs `body` on a thread-pool thread, outside any transaction (settings, checks).
     func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteWriteConnection) throws -> T) async throws -> T {
         try await NIOThreadPool.singleton.runIfActive { try body(self) }

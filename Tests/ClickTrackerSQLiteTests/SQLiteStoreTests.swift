@@ -46,6 +46,27 @@ struct SQLiteStoreTests {
         try await raw.close()
     }
 
+    @Test("The log is copied into the database file while the store is open, by the checkpointer, not at close")
+    func backgroundCheckpoint() async throws {
+        let directory = try TemporaryDirectory("sqlite-checkpoint")
+        defer { directory.remove() }
+        let path = directory.file("ct.sqlite")
+        let store = try await SQLiteStore.open(path: path)
+        func size(_ file: String) -> Int {
+            ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0
+        }
+        let before = size(path)
+        // About 3,000 pages of log: three times what starts a checkpoint.
+        let folder = String(repeating: "papers-", count: 40)
+        for batch in 0..<60 {
+            try await store.record((0..<100).map { StorageConformance.event("member-\(batch)-\($0)", "/\(folder)/\(batch)/\($0).html") })
+        }
+        let copied = try await eventually { size(path) > before + 4_000_000 }
+        #expect(copied, "database file \(size(path)) bytes, log \(size(path + "-wal")) bytes")
+        #expect(try await log(store, "/").total == 6000)
+        try await store.close()
+    }
+
     @Test("A version 1 file is upgraded when opened: its reads are kept, summarised per reader, and take reports")
     func upgradeFromVersion1() async throws {
         let directory = try TemporaryDirectory("sqlite-v1")
