@@ -111,7 +111,7 @@ struct SessionSecurityTests {
             #expect(try await alice.get("/_clicktracker/reads").status == 200)
 
             #expect(try await Self.isSignedIn(bobCookie, port: port))
-            #expect(try await users.removeUser(name: "bob"))
+            #expect(try users.removeUser(name: "bob"))
             #expect(try await eventually(seconds: 30) { try await !Self.isSignedIn(bobCookie, port: port) })
             await alice.close()
             await bob.close()

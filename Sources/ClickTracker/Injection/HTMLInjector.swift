@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 /// Inserts a snippet before the closing `</body>` tag of a streamed HTML document, or at its
@@ -78,11 +79,10 @@ public struct HTMLInjector: Sendable {
             var chunk = chunk
             window.writeBuffer(&chunk)
         }
-        let bytes = window.readableBytesView
-        switch scan(bytes) {
-        case .insert(let index):
+        let result = window.withUnsafeReadableBytes { scan($0.assumingMemoryBound(to: UInt8.self)) }
+        switch result {
+        case .insert(let offset):
             inserted = true
-            let offset = index - bytes.startIndex
             var head = window.getSlice(at: window.readerIndex, length: offset)!
             var tail = window.getSlice(at: window.readerIndex + offset, length: window.readableBytes - offset)!
             read(head.readableBytesView)
@@ -93,8 +93,7 @@ public struct HTMLInjector: Sendable {
             output.writeBuffer(&snippet)
             output.writeBuffer(&tail)
             return output
-        case .hold(let index):
-            let offset = index - bytes.startIndex
+        case .hold(let offset):
             pending = window.getSlice(at: window.readerIndex + offset, length: window.readableBytes - offset)!
             let sent = window.getSlice(at: window.readerIndex, length: offset)!
             read(sent.readableBytesView)
@@ -116,10 +115,10 @@ public struct HTMLInjector: Sendable {
     }
 
     private enum ScanResult {
-        /// Insert the snippet at this index.
-        case insert(ByteBufferView.Index)
-        /// Send everything before this index; keep the rest until more bytes arrive.
-        case hold(ByteBufferView.Index)
+        /// Insert the snippet at this offset.
+        case insert(Int)
+        /// Send everything before this offset; keep the rest until more bytes arrive.
+        case hold(Int)
     }
 
     private static let commentOpen = Array("<!--".utf8)
@@ -128,12 +127,12 @@ public struct HTMLInjector: Sendable {
     private static let scriptClose = Array("</script".utf8)
     private static let bodyClose = Array("</body".utf8)
 
-    private mutating func scan(_ bytes: ByteBufferView) -> ScanResult {
-        var index = bytes.startIndex
-        while index < bytes.endIndex {
+    private mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> ScanResult {
+        var index = 0
+        while index < bytes.count {
             switch state {
             case .text:
-                guard let open = bytes[index...].firstIndex(of: UInt8(ascii: "<")) else { return .hold(bytes.endIndex) }
+                guard let open = Self.index(of: UInt8(ascii: "<"), in: bytes, from: index) else { return .hold(bytes.count) }
                 switch Self.match(Self.bodyClose, in: bytes, at: open, tagName: true) {
                 case .yes: return .insert(open)
                 case .needMoreBytes: return .hold(open)
@@ -156,7 +155,7 @@ public struct HTMLInjector: Sendable {
                 case .no: index = open + 1
                 }
             case .comment:
-                guard let dash = bytes[index...].firstIndex(of: UInt8(ascii: "-")) else { return .hold(bytes.endIndex) }
+                guard let dash = Self.index(of: UInt8(ascii: "-"), in: bytes, from: index) else { return .hold(bytes.count) }
                 switch Self.match(Self.commentClose, in: bytes, at: dash, tagName: false) {
                 case .yes:
                     state = .text
@@ -165,7 +164,7 @@ public struct HTMLInjector: Sendable {
                 case .no: index = dash + 1
                 }
             case .script:
-                guard let open = bytes[index...].firstIndex(of: UInt8(ascii: "<")) else { return .hold(bytes.endIndex) }
+                guard let open = Self.index(of: UInt8(ascii: "<"), in: bytes, from: index) else { return .hold(bytes.count) }
                 switch Self.match(Self.scriptClose, in: bytes, at: open, tagName: true) {
                 case .yes:
                     state = .text
@@ -175,29 +174,37 @@ public struct HTMLInjector: Sendable {
                 }
             }
         }
-        return .hold(bytes.endIndex)
+        return .hold(bytes.count)
+    }
+
+    /// The offset of the first `byte` at or after `start` (`memchr`, not a loop in Swift).
+    private static func index(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard let base = bytes.baseAddress, start < bytes.count,
+            let found = memchr(base + start, Int32(byte), bytes.count - start)
+        else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 
     /// Compares `pattern` (lower case) with the bytes at `start`, ignoring ASCII case. With
     /// `tagName`, the pattern must be followed by `>`, `/` or white space, as a tag name is.
     private static func match(
         _ pattern: [UInt8],
-        in bytes: ByteBufferView,
-        at start: ByteBufferView.Index,
+        in bytes: UnsafeBufferPointer<UInt8>,
+        at start: Int,
         tagName: Bool
     )
         -> Match
     {
         for offset in 0..<pattern.count {
             let index = start + offset
-            guard index < bytes.endIndex else { return .needMoreBytes }
+            guard index < bytes.count else { return .needMoreBytes }
             let byte = bytes[index]
             let lowered = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
             if lowered != pattern[offset] { return .no }
         }
         guard tagName else { return .yes }
         let end = start + pattern.count
-        guard end < bytes.endIndex else { return .needMoreBytes }
+        guard end < bytes.count else { return .needMoreBytes }
         switch bytes[end] {
         case UInt8(ascii: ">"), UInt8(ascii: "/"), UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"),
             UInt8(ascii: "\r"), 0x0C:

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads the `<title>` of an HTML document, for reports.
 public enum HTMLTitle {
     /// How far into a document its title is looked for.
@@ -31,18 +33,21 @@ public enum HTMLTitle {
     private static let titleOpen = Array("<title".utf8)
     private static let titleClose = Array("</title".utf8)
 
-    /// Where `pattern` (lowercase ASCII) first is in `bytes` at or after `start`, in any case.
+    /// Where `pattern` (lowercase ASCII, starting with `<`) first is in `bytes` at or after
+    /// `start`, in any case; candidates are found with `memchr`.
     static func find(_ pattern: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
         guard bytes.count >= pattern.count, start <= bytes.count - pattern.count else { return nil }
-        for index in start...(bytes.count - pattern.count) {
-            var matched = true
-            for offset in pattern.indices where lowercased(bytes[index + offset]) != pattern[offset] {
-                matched = false
-                break
+        let last = bytes.count - pattern.count
+        return bytes.withUnsafeBufferPointer { buffer -> Int? in
+            guard let base = buffer.baseAddress else { return nil }
+            var index = start
+            while index <= last, let found = memchr(base + index, Int32(pattern[0]), last + 1 - index) {
+                index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if (1..<pattern.count).allSatisfy({ lowercased(buffer[index + $0]) == pattern[$0] }) { return index }
+                index += 1
             }
-            if matched { return index }
+            return nil
         }
-        return nil
     }
 
     private static func lowercased(_ byte: UInt8) -> UInt8 {

@@ -83,8 +83,18 @@ public struct PageFingerprint: Sendable {
         var index = 0
         while index < bytes.count {
             guard state == .text else {
-                takeMarkup(bytes[index])
-                index += 1
+                // Bytes that cannot change the state are skipped: inside a tag after its name,
+                // all but `>` and quotes (or all but the closing quote); in a comment or raw
+                // text, all but the first byte of the closing sequence.
+                if state == .tag, nameEnded {
+                    index = quote.map { Self.index(of: $0, in: bytes, from: index) } ?? Self.indexOfTagEnd(in: bytes, from: index)
+                } else if state != .tag, matched == 0 {
+                    index = Self.index(of: closing[0], in: bytes, from: index)
+                }
+                if index < bytes.count {
+                    takeMarkup(bytes[index])
+                    index += 1
+                }
                 continue
             }
             // Text runs to the next `<`.
@@ -189,6 +199,17 @@ public struct PageFingerprint: Sendable {
             let found = memchr(base + start, Int32(byte), bytes.count - start)
         else { return bytes.count }
         return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// The index of the first `>`, `"` or `'` at or after `start`, or the end.
+    private static func indexOfTagEnd(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var index = start
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: ">") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") { return index }
+            index += 1
+        }
+        return index
     }
 
     @inline(__always)

@@ -13,7 +13,8 @@ enum ProxyHeaders {
 
     /// The lower-cased names listed in `Connection` headers (also hop-by-hop).
     static func connectionTokens(_ values: [String]) -> Set<String> {
-        Set(values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        if values.isEmpty { return [] }
+        return Set(values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
     }
 
     /// A header name as CGI-style servers read it: `X-Forwarded_User` and `x-forwarded-user` are one.
@@ -45,6 +46,8 @@ enum ProxyHeaders {
 
     /// `true` if a request path has a `.` or `..` segment, plain or percent-encoded.
     static func hasDotSegment(_ path: String) -> Bool {
+        // Without a `.` or a `%` (which may encode one) there is no dot segment to find.
+        guard path.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "%") }) else { return false }
         let decoded = path.removingPercentEncoding ?? path
         return decoded.split(separator: "/", omittingEmptySubsequences: false).contains { $0 == ".." || $0 == "." }
     }
