@@ -1,7 +1,7 @@
 /// A mutual-exclusion lock for async code: one holder at a time, waiters served in order.
 ///
-/// SQLite transactions span several awaits on one connection; this keeps two of them from
-/// interleaving their statements.
+/// The store's write connection is used by one transaction at a time (it is opened without
+/// SQLite's own mutex); this lock keeps a second transaction waiting without holding a thread.
 actor AsyncLock {
     private var isHeld = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
