@@ -608,9 +608,13 @@ public final class SQLiteStore: ClickStorage {
             watch.cancel()
             await watch.value
         }
-        try await reader.close()
-        try await writer.close()
-        try await checkpointer.close()
+        // The writer closes once no transaction runs; every connection is closed whatever fails.
+        let writer = writer
+        var failure: (any Error)?
+        do { try await reader.close() } catch { failure = error }
+        do { try await writeLock.withLock { try await writer.close() } } catch { failure = failure ?? error }
+        do { try await checkpointer.close() } catch { failure = failure ?? error }
+        if let failure { throw failure }
     }
 
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` on the writer, in one hop to the thread

@@ -4,8 +4,8 @@ import VaporCSQLite
 /// The store's one write connection, on SQLite's C API: a whole transaction runs as one closure
 /// on a thread-pool thread, and statements stay prepared from one transaction to the next.
 ///
-/// Only one closure runs at a time (the store's write lock), so the connection is opened without
-/// SQLite's own mutex.
+/// Its owner lets one closure run at a time (the store's write lock, the checkpointer's flag), so
+/// the connection is opened without SQLite's own mutex. Once closed, every call throws.
 final class SQLiteWriteConnection: @unchecked Sendable {
     /// An error SQLite returned, with its extended result code.
     struct Failure: Error, CustomStringConvertible {
@@ -23,11 +23,15 @@ final class SQLiteWriteConnection: @unchecked Sendable {
     static let busyTimeoutMilliseconds: Int32 = 50
     /// How long ``transaction(_:)`` waits for another process's write transaction in all.
     static let lockWait = Duration.seconds(10)
-    /// Statements kept prepared; when more are needed all are finalised and kept again as used.
-    static let preparedLimit = 256
+    /// Memory the statements kept prepared may hold; when they would hold more, all are finalised
+    /// and kept again as used. A statement above an eighth of it (a many-row `INSERT` of a large
+    /// batch) is prepared for one use only.
+    static let preparedBytesLimit = 4 << 20
 
     private let handle: OpaquePointer
     private var prepared: [String: OpaquePointer] = [:]
+    private var preparedBytes = 0
+    private var isClosed = false
 
     private init(handle: OpaquePointer) {
         self.handle = handle
@@ -69,7 +73,10 @@ final class SQLiteWriteConnection: @unchecked Sendable {
 
     /// Runs `body` on a thread-pool thread, outside any transaction (settings, checks).
     func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteWriteConnection) throws -> T) async throws -> T {
-        try await NIOThreadPool.singleton.runIfActive { try body(self) }
+        try await NIOThreadPool.singleton.runIfActive {
+            guard !self.isClosed else { throw Failure(code: SQLITE_MISUSE, message: "the database connection is closed") }
+            return try body(self)
+        }
     }
 
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` in one hop to the thread pool, rolling back
@@ -107,10 +114,14 @@ final class SQLiteWriteConnection: @unchecked Sendable {
     ///   - sql: One statement; text after it is refused, never silently skipped.
     ///   - binds: A value for each placeholder, in order.
     func query(_ sql: String, _ binds: [SQLiteData] = []) throws -> [SQLiteWrittenRow] {
-        let statement = try statement(for: sql)
+        let (statement, isKept) = try statement(for: sql)
         defer {
-            sqlite_nio_sqlite3_reset(statement)
-            sqlite_nio_sqlite3_clear_bindings(statement)
+            if isKept {
+                sqlite_nio_sqlite3_reset(statement)
+                sqlite_nio_sqlite3_clear_bindings(statement)
+            } else {
+                sqlite_nio_sqlite3_finalize(statement)
+            }
         }
         for (offset, value) in binds.enumerated() {
             try check(bind(value, at: Int32(offset + 1), in: statement))
@@ -129,22 +140,27 @@ final class SQLiteWriteConnection: @unchecked Sendable {
         }
     }
 
-    /// Finalises every prepared statement and closes the connection.
+    /// Finalises every prepared statement and closes the connection; closing again does nothing.
+    /// The owner must not start a closure while this runs.
     func close() async throws {
-        try await run { connection in
-            for statement in connection.prepared.values { sqlite_nio_sqlite3_finalize(statement) }
-            connection.prepared = [:]
-            let code = sqlite_nio_sqlite3_close(connection.handle)
-            guard code == SQLITE_OK else { throw connection.failure(code) }
+        try await NIOThreadPool.singleton.runIfActive {
+            guard !self.isClosed else { return }
+            self.isClosed = true
+            self.finalizePrepared()
+            let code = sqlite_nio_sqlite3_close(self.handle)
+            guard code == SQLITE_OK else { throw self.failure(code) }
         }
     }
 
-    private func statement(for sql: String) throws -> OpaquePointer {
-        if let statement = prepared[sql] { return statement }
-        if prepared.count >= Self.preparedLimit {
-            for statement in prepared.values { sqlite_nio_sqlite3_finalize(statement) }
-            prepared = [:]
-        }
+    private func finalizePrepared() {
+        for statement in prepared.values { sqlite_nio_sqlite3_finalize(statement) }
+        prepared = [:]
+        preparedBytes = 0
+    }
+
+    /// The prepared statement for `sql`, and whether it is kept for the next use.
+    private func statement(for sql: String) throws -> (OpaquePointer, isKept: Bool) {
+        if let statement = prepared[sql] { return (statement, true) }
         var statement: OpaquePointer?
         var rest = true
         let code = sql.withCString { text in
@@ -153,13 +169,18 @@ final class SQLiteWriteConnection: @unchecked Sendable {
             rest = tail.map { String(cString: $0).contains { !$0.isWhitespace } } ?? false
             return code
         }
-        guard code == SQLITE_OK, let statement else { throw failure(code) }
+        guard code == SQLITE_OK else { throw failure(code) }
+        guard let statement else { throw Failure(code: SQLITE_MISUSE, message: "no SQL statement in the query") }
         guard !rest else {
             sqlite_nio_sqlite3_finalize(statement)
             throw Failure(code: SQLITE_MISUSE, message: "more than one SQL statement in one query")
         }
+        let bytes = Int(sqlite_nio_sqlite3_stmt_status(statement, SQLITE_STMTSTATUS_MEMUSED, 0))
+        guard bytes <= Self.preparedBytesLimit / 8 else { return (statement, false) }
+        if preparedBytes + bytes > Self.preparedBytesLimit { finalizePrepared() }
         prepared[sql] = statement
-        return statement
+        preparedBytes += bytes
+        return (statement, true)
     }
 
     private func bind(_ value: SQLiteData, at index: Int32, in statement: OpaquePointer) -> Int32 {
@@ -202,8 +223,11 @@ final class SQLiteWriteConnection: @unchecked Sendable {
         guard code == SQLITE_OK else { throw failure(code) }
     }
 
+    /// The connection's error for a call that returned `code` (`code` itself when SQLite recorded none).
     private func failure(_ code: Int32) -> Failure {
-        Failure(code: sqlite_nio_sqlite3_extended_errcode(handle), message: String(cString: sqlite_nio_sqlite3_errmsg(handle)))
+        let recorded = sqlite_nio_sqlite3_extended_errcode(handle)
+        guard recorded != SQLITE_OK else { return Failure(code: code, message: String(cString: sqlite_nio_sqlite3_errstr(code))) }
+        return Failure(code: recorded, message: String(cString: sqlite_nio_sqlite3_errmsg(handle)))
     }
 
     /// `SQLITE_TRANSIENT`: SQLite copies a bound text or blob before the call returns.

@@ -67,6 +67,21 @@ struct SQLiteStoreTests {
         try await store.close()
     }
 
+    @Test("Large batches are written again and again; a closed store refuses writes and closes twice without harm")
+    func largeBatchesAndClose() async throws {
+        let directory = try TemporaryDirectory("sqlite-close")
+        defer { directory.remove() }
+        let store = try await SQLiteStore.open(path: directory.file("ct.sqlite"))
+        // Three chunks of up to 500 rows per statement, the same statements twice.
+        let events = (0..<1_200).map { StorageConformance.event("member-\($0 % 40)", "/papers/\($0).html", render: "render-\($0)") }
+        #expect(try await store.record(events).allSatisfy { $0 == .recorded })
+        #expect(try await store.record(events).allSatisfy { $0 == .unchanged })
+        #expect(try await log(store, "/papers").total == 1_200)
+        try await store.close()
+        try await store.close()
+        await #expect(throws: (any Error).self) { try await store.record([StorageConformance.event("alice", "/papers/late.html")]) }
+    }
+
     @Test("A version 1 file is upgraded when opened: its reads are kept, summarised per reader, and take reports")
     func upgradeFromVersion1() async throws {
         let directory = try TemporaryDirectory("sqlite-v1")

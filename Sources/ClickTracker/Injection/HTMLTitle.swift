@@ -36,6 +36,7 @@ public enum HTMLTitle {
     /// Where `pattern` (lowercase ASCII, starting with `<`) first is in `bytes` at or after
     /// `start`, in any case; candidates are found with `memchr`.
     static func find(_ pattern: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
+        assert(pattern.first == UInt8(ascii: "<"), "the first byte is matched exactly")
         guard bytes.count >= pattern.count, start <= bytes.count - pattern.count else { return nil }
         let last = bytes.count - pattern.count
         return bytes.withUnsafeBufferPointer { buffer -> Int? in
