@@ -31,7 +31,7 @@ public final class SQLiteStore: ClickStorage {
     public let path: String
     /// What opening the file upgraded, in words for operators (`nil` when it was current or new).
     public let upgrade: String?
-    private let writer: SQLiteWriteConnection
+    let writer: SQLiteWriteConnection
     private let checkpointer: SQLiteCheckpointer
     let reader: SQLiteConnection
     private let writeLock = AsyncLock()

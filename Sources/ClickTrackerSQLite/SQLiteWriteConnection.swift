@@ -86,6 +86,10 @@ final class SQLiteWriteConnection: @unchecked Sendable {
         var pause = Duration.milliseconds(2)
         while true {
             let attempt: T? = try await run { connection in
+                // A transaction left open (its ROLLBACK failed) would refuse every later BEGIN.
+                if sqlite_nio_sqlite3_get_autocommit(connection.handle) == 0 {
+                    _ = try connection.query("ROLLBACK")
+                }
                 do {
                     _ = try connection.query("BEGIN IMMEDIATE")
                 } catch let failure as Failure where failure.primaryCode == SQLITE_BUSY && ContinuousClock.now < deadline {

@@ -29,6 +29,19 @@ struct SQLiteStoreTests {
         try await store.accessLog(AccessLogQuery(section: try SectionPath(section)))
     }
 
+    /// Runs `body` with the store at `path`, closing it whether `body` throws or not (a store
+    /// dropped unclosed stops the test process).
+    func withStore(_ path: String, _ body: (SQLiteStore) async throws -> Void) async throws {
+        let store = try await SQLiteStore.open(path: path)
+        do {
+            try await body(store)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+    }
+
     @Test("Reopening keeps data and schema; the file is in WAL mode")
     func reopen() async throws {
         let directory = try TemporaryDirectory("sqlite-reopen")
@@ -51,35 +64,52 @@ struct SQLiteStoreTests {
         let directory = try TemporaryDirectory("sqlite-checkpoint")
         defer { directory.remove() }
         let path = directory.file("ct.sqlite")
-        let store = try await SQLiteStore.open(path: path)
         func size(_ file: String) -> Int {
             ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0
         }
-        let before = size(path)
-        // About 3,000 pages of log: three times what starts a checkpoint.
-        let folder = String(repeating: "papers-", count: 40)
-        for batch in 0..<60 {
-            try await store.record((0..<100).map { StorageConformance.event("member-\(batch)-\($0)", "/\(folder)/\(batch)/\($0).html") })
+        try await withStore(path) { store in
+            let before = size(path)
+            // About 3,000 pages of log: three times what starts a checkpoint.
+            let folder = String(repeating: "papers-", count: 40)
+            for batch in 0..<60 {
+                try await store.record((0..<100).map { StorageConformance.event("member-\(batch)-\($0)", "/\(folder)/\(batch)/\($0).html") })
+            }
+            let copied = try await eventually { size(path) > before + 4_000_000 }
+            #expect(copied, "database file \(size(path)) bytes, log \(size(path + "-wal")) bytes")
+            #expect(try await log(store, "/").total == 6000)
         }
-        let copied = try await eventually { size(path) > before + 4_000_000 }
-        #expect(copied, "database file \(size(path)) bytes, log \(size(path + "-wal")) bytes")
-        #expect(try await log(store, "/").total == 6000)
-        try await store.close()
     }
 
     @Test("Large batches are written again and again; a closed store refuses writes and closes twice without harm")
     func largeBatchesAndClose() async throws {
         let directory = try TemporaryDirectory("sqlite-close")
         defer { directory.remove() }
-        let store = try await SQLiteStore.open(path: directory.file("ct.sqlite"))
-        // Three chunks of up to 500 rows per statement, the same statements twice.
-        let events = (0..<1_200).map { StorageConformance.event("member-\($0 % 40)", "/papers/\($0).html", render: "render-\($0)") }
-        #expect(try await store.record(events).allSatisfy { $0 == .recorded })
-        #expect(try await store.record(events).allSatisfy { $0 == .unchanged })
-        #expect(try await log(store, "/papers").total == 1_200)
-        try await store.close()
-        try await store.close()
-        await #expect(throws: (any Error).self) { try await store.record([StorageConformance.event("alice", "/papers/late.html")]) }
+        // The store is closed twice: in the body, and again by `withStore`.
+        try await withStore(directory.file("ct.sqlite")) { store in
+            // Three chunks of up to 500 rows per statement, the same statements twice.
+            let events = (0..<1_200).map { StorageConformance.event("member-\($0 % 40)", "/papers/\($0).html", render: "render-\($0)") }
+            #expect(try await store.record(events).allSatisfy { $0 == .recorded })
+            #expect(try await store.record(events).allSatisfy { $0 == .unchanged })
+            #expect(try await log(store, "/papers").total == 1_200)
+            try await store.close()
+            await #expect(throws: (any Error).self) { try await store.record([StorageConformance.event("alice", "/papers/late.html")]) }
+        }
+    }
+
+    @Test("A transaction left open on the writer (a failed rollback) does not block later writes")
+    func transactionLeftOpen() async throws {
+        let directory = try TemporaryDirectory("sqlite-left-open")
+        defer { directory.remove() }
+        try await withStore(directory.file("ct.sqlite")) { store in
+            try await store.record([StorageConformance.event("alice", "/papers/a.html")])
+            try await store.writer.run { connection in
+                _ = try connection.query("BEGIN")
+                _ = try connection.query("DELETE FROM view")
+            }
+            #expect(try await store.record([StorageConformance.event("bob", "/papers/a.html")]) == [.recorded])
+            // What the open transaction did was undone, not committed with the next batch.
+            #expect(try await log(store, "/papers").total == 2)
+        }
     }
 
     @Test("A version 1 file is upgraded when opened: its reads are kept, summarised per reader, and take reports")
