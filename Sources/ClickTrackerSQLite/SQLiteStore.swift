@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import SQLiteNIO
 import Synchronization
-import VaporCSQLite
 
 /// The embedded default store: one SQLite file in WAL mode.
 ///
@@ -127,20 +126,10 @@ public final class SQLiteStore: ClickStorage {
         guard !events.isEmpty else { return [] }
         do {
             return try await recordBatch(events)
-        } catch let failure as SQLiteWriteConnection.Failure where Self.isUnavailable(failure) {
+        } catch let failure as SQLiteWriteConnection.Failure where failure.meansUnavailable {
             // A full disk, a locked or read-only file: the batch itself is fine (views are spooled).
             throw StorageUnavailable(reason: "SQLite: \(failure.message)")
         }
-    }
-
-    /// `true` when a failure says the database file cannot be written now (full, locked,
-    /// read-only, an I/O error), not that the batch is wrong.
-    static func isUnavailable(_ failure: SQLiteWriteConnection.Failure) -> Bool {
-        [
-            SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_NOMEM, SQLITE_INTERRUPT, SQLITE_NOLFS,
-            SQLITE_PROTOCOL,
-        ]
-        .contains(failure.primaryCode)
     }
 
     private func recordBatch(_ events: [ViewEvent]) async throws -> [RecordOutcome] {

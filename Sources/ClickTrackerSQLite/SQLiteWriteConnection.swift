@@ -15,6 +15,16 @@ final class SQLiteWriteConnection: @unchecked Sendable {
         /// The primary result code (`SQLITE_BUSY`, `SQLITE_FULL`, …).
         var primaryCode: Int32 { code & 0xff }
 
+        /// `true` when the database file cannot be written now (full, locked, read-only, an I/O
+        /// error), not that what was written is wrong.
+        var meansUnavailable: Bool {
+            [
+                SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_NOMEM, SQLITE_INTERRUPT,
+                SQLITE_NOLFS, SQLITE_PROTOCOL,
+            ]
+            .contains(primaryCode)
+        }
+
         var description: String { message }
     }
 

@@ -112,6 +112,26 @@ struct SQLiteStoreTests {
         }
     }
 
+    @Test("A full database is storage unavailable (so views are spooled), and the refused batch writes nothing")
+    func fullDatabase() async throws {
+        let directory = try TemporaryDirectory("sqlite-full")
+        defer { directory.remove() }
+        try await withStore(directory.file("ct.sqlite")) { store in
+            try await store.record([StorageConformance.event("alice", "/papers/a.html")])
+            // The file may not grow: SQLite answers SQLITE_FULL, as on a full disk.
+            try await store.writer.run { connection in
+                let pages = try connection.query("PRAGMA page_count").first?.column("page_count")?.integer ?? 0
+                _ = try connection.query("PRAGMA max_page_count = \(pages)")
+            }
+            let batch = (0..<500).map { StorageConformance.event("member-\($0)", "/papers/\($0).html") }
+            await #expect(throws: StorageUnavailable.self) { try await store.record(batch) }
+            #expect(try await log(store, "/papers").total == 1)
+            try await store.writer.run { _ = try $0.query("PRAGMA max_page_count = 1073741823") }
+            #expect(try await store.record(batch).allSatisfy { $0 == .recorded })
+            #expect(try await log(store, "/papers").total == 501)
+        }
+    }
+
     @Test("A version 1 file is upgraded when opened: its reads are kept, summarised per reader, and take reports")
     func upgradeFromVersion1() async throws {
         let directory = try TemporaryDirectory("sqlite-v1")
