@@ -1,4 +1,3 @@
-import Foundation
 import NIOCore
 
 /// Inserts a snippet before the closing `</body>` tag of a streamed HTML document, or at its
@@ -132,7 +131,7 @@ public struct HTMLInjector: Sendable {
         while index < bytes.count {
             switch state {
             case .text:
-                guard let open = Self.index(of: UInt8(ascii: "<"), in: bytes, from: index) else { return .hold(bytes.count) }
+                guard let open = bytes.firstOffset(of: UInt8(ascii: "<"), from: index) else { return .hold(bytes.count) }
                 switch Self.match(Self.bodyClose, in: bytes, at: open, tagName: true) {
                 case .yes: return .insert(open)
                 case .needMoreBytes: return .hold(open)
@@ -155,7 +154,7 @@ public struct HTMLInjector: Sendable {
                 case .no: index = open + 1
                 }
             case .comment:
-                guard let dash = Self.index(of: UInt8(ascii: "-"), in: bytes, from: index) else { return .hold(bytes.count) }
+                guard let dash = bytes.firstOffset(of: UInt8(ascii: "-"), from: index) else { return .hold(bytes.count) }
                 switch Self.match(Self.commentClose, in: bytes, at: dash, tagName: false) {
                 case .yes:
                     state = .text
@@ -164,7 +163,7 @@ public struct HTMLInjector: Sendable {
                 case .no: index = dash + 1
                 }
             case .script:
-                guard let open = Self.index(of: UInt8(ascii: "<"), in: bytes, from: index) else { return .hold(bytes.count) }
+                guard let open = bytes.firstOffset(of: UInt8(ascii: "<"), from: index) else { return .hold(bytes.count) }
                 switch Self.match(Self.scriptClose, in: bytes, at: open, tagName: true) {
                 case .yes:
                     state = .text
@@ -175,14 +174,6 @@ public struct HTMLInjector: Sendable {
             }
         }
         return .hold(bytes.count)
-    }
-
-    /// The offset of the first `byte` at or after `start` (`memchr`, not a loop in Swift).
-    private static func index(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        guard let base = bytes.baseAddress, start < bytes.count,
-            let found = memchr(base + start, Int32(byte), bytes.count - start)
-        else { return nil }
-        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 
     /// Compares `pattern` (lower case) with the bytes at `start`, ignoring ASCII case. With

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Reads the `<title>` of an HTML document, for reports.
 public enum HTMLTitle {
     /// How far into a document its title is looked for.
@@ -40,10 +38,9 @@ public enum HTMLTitle {
         guard bytes.count >= pattern.count, start <= bytes.count - pattern.count else { return nil }
         let last = bytes.count - pattern.count
         return bytes.withUnsafeBufferPointer { buffer -> Int? in
-            guard let base = buffer.baseAddress else { return nil }
             var index = start
-            while index <= last, let found = memchr(base + index, Int32(pattern[0]), last + 1 - index) {
-                index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            while index <= last, let found = buffer.firstOffset(of: pattern[0], from: index), found <= last {
+                index = found
                 if (1..<pattern.count).allSatisfy({ lowercased(buffer[index + $0]) == pattern[$0] }) { return index }
                 index += 1
             }

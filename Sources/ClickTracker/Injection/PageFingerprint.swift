@@ -87,9 +87,9 @@ public struct PageFingerprint: Sendable {
                 // all but `>` and quotes (or all but the closing quote); in a comment or raw
                 // text, all but the first byte of the closing sequence.
                 if state == .tag, nameEnded {
-                    index = quote.map { Self.index(of: $0, in: bytes, from: index) } ?? Self.indexOfTagEnd(in: bytes, from: index)
+                    index = quote.map { bytes.firstOffset(of: $0, from: index) ?? bytes.count } ?? Self.indexOfTagEnd(in: bytes, from: index)
                 } else if state != .tag, matched == 0 {
-                    index = Self.index(of: closing[0], in: bytes, from: index)
+                    index = bytes.firstOffset(of: closing[0], from: index) ?? bytes.count
                 }
                 if index < bytes.count {
                     takeMarkup(bytes[index])
@@ -98,7 +98,7 @@ public struct PageFingerprint: Sendable {
                 continue
             }
             // Text runs to the next `<`.
-            let end = Self.index(of: UInt8(ascii: "<"), in: bytes, from: index)
+            let end = bytes.firstOffset(of: UInt8(ascii: "<"), from: index) ?? bytes.count
             if end > index { takeText(UnsafeBufferPointer(rebasing: bytes[index..<end])) }
             index = end
             if index < bytes.count {
@@ -191,14 +191,6 @@ public struct PageFingerprint: Sendable {
         self.state = state
         self.closing = closing
         matched = 0
-    }
-
-    /// The index of the first `byte` at or after `start`, or the end (`memchr`, not a loop in Swift).
-    private static func index(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-        guard let base = bytes.baseAddress, start < bytes.count,
-            let found = memchr(base + start, Int32(byte), bytes.count - start)
-        else { return bytes.count }
-        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 
     /// The index of the first `>`, `"` or `'` at or after `start`, or the end.
