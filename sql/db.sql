@@ -1,4 +1,4 @@
--- ClickTracker: PostgreSQL schema, version 8.
+-- ClickTracker: PostgreSQL schema, version 9.
 --
 -- Load by hand:   psql -v ON_ERROR_STOP=1 -f sql/db.sql DBNAME
 -- Loading it again is safe: it creates only what is missing, replaces the function with the same
@@ -26,8 +26,8 @@ DECLARE
     found integer;
 BEGIN
     SELECT max(version) INTO found FROM clicktracker_schema;
-    IF found > 8 THEN
-        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 8); upgrade clicktracker', found;
+    IF found > 9 THEN
+        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 9); upgrade clicktracker', found;
     END IF;
 END
 $$;
@@ -938,6 +938,152 @@ CREATE TABLE IF NOT EXISTS ignored_path (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 
-INSERT INTO clicktracker_schema (version) VALUES (8) ON CONFLICT (version) DO NOTHING;
+-- Version 8 to 9: webhook endpoints and their outbox. A message is put in the outbox in the
+-- transaction of the change it tells of (the readings' triggers below, freezing and completing a
+-- request), once per endpoint that asked for its event, so a crash neither loses nor invents one.
+-- The secret is sealed with a key derived from the server's secret. Instances claim due
+-- deliveries for a while (leased_until, lease_owner), so two never send one at the same time.
+CREATE TABLE IF NOT EXISTS webhook (
+    id            bigserial   PRIMARY KEY,
+    url           text        NOT NULL,
+    sealed_secret text        NOT NULL,
+    created_at    timestamptz NOT NULL,
+    created_by    text        NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhook_subscription (
+    webhook_id bigint NOT NULL REFERENCES webhook (id) ON DELETE CASCADE,
+    event      text   NOT NULL,
+    PRIMARY KEY (event, webhook_id)
+);
+CREATE TABLE IF NOT EXISTS webhook_delivery (
+    id              bigserial   PRIMARY KEY,
+    webhook_id      bigint      NOT NULL REFERENCES webhook (id) ON DELETE CASCADE,
+    message_id      text        NOT NULL UNIQUE,
+    event           text        NOT NULL,
+    payload         text        NOT NULL,
+    created_at      timestamptz NOT NULL,
+    state           text        NOT NULL DEFAULT 'pending',
+    attempts        integer     NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL,
+    give_up_at      timestamptz NOT NULL,
+    leased_until    timestamptz,
+    lease_owner     text,
+    last_attempt_at timestamptz,
+    last_status     integer,
+    last_error      text,
+    delivered_at    timestamptz
+);
+CREATE INDEX IF NOT EXISTS webhook_delivery_due ON webhook_delivery (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS webhook_delivery_webhook ON webhook_delivery (webhook_id);
+CREATE INDEX IF NOT EXISTS webhook_delivery_created ON webhook_delivery (created_at);
+
+-- A time as webhook messages write it: 2026-12-03T09:00:00.000Z.
+CREATE OR REPLACE FUNCTION clicktracker_iso8601(t timestamptz) RETURNS text
+LANGUAGE sql STABLE AS $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $$;
+
+-- A new webhook message id: msg_ and 128 random bits in hex.
+CREATE OR REPLACE FUNCTION clicktracker_message_id() RETURNS text
+LANGUAGE sql VOLATILE AS $$ SELECT 'msg_' || md5(random()::text || clock_timestamp()::text || random()::text) $$;
+
+-- read.recorded: a reader read a document (the reading time was met) or acknowledged it.
+CREATE OR REPLACE FUNCTION clicktracker_readings_announced() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM webhook_subscription WHERE event = 'read.recorded') THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO webhook_delivery (webhook_id, message_id, event, payload, created_at, next_attempt_at, give_up_at)
+    SELECT s.webhook_id, clicktracker_message_id(), 'read.recorded',
+           json_build_object(
+               'data', json_build_object(
+                   'at', clicktracker_iso8601(c.at),
+                   'document', json_build_object('key', d.key, 'path', d.path, 'title', d.title),
+                   'member', n.member,
+                   'stage', c.stage,
+                   'version', nullif(n.version, '')
+               ),
+               'timestamp', clicktracker_iso8601(clock_timestamp()),
+               'type', 'read.recorded'
+           )::text,
+           clock_timestamp(), clock_timestamp(), clock_timestamp() + interval '1 day'
+    FROM new_readings n
+    JOIN old_readings o USING (member, document_id, version)
+    CROSS JOIN LATERAL (VALUES ('read', n.read_at, o.read_at IS NULL AND n.read_at IS NOT NULL),
+                               ('acknowledged', n.acknowledged_at, o.acknowledged_at IS NULL AND n.acknowledged_at IS NOT NULL))
+        AS c (stage, at, changed)
+    JOIN document d ON d.id = n.document_id
+    CROSS JOIN webhook_subscription s
+    WHERE c.changed AND s.event = 'read.recorded'
+    ORDER BY n.member, n.document_id, c.at, s.webhook_id;
+    RETURN NULL;
+END
+$$;
+
+-- read.recorded: a reader opened a document (a reading added, with its highest stage: one copied
+-- from another store may be read or acknowledged already).
+CREATE OR REPLACE FUNCTION clicktracker_readings_added_announced() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM webhook_subscription WHERE event = 'read.recorded') THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO webhook_delivery (webhook_id, message_id, event, payload, created_at, next_attempt_at, give_up_at)
+    SELECT s.webhook_id, clicktracker_message_id(), 'read.recorded',
+           json_build_object(
+               'data', json_build_object(
+                   'at', clicktracker_iso8601(coalesce(n.acknowledged_at, n.read_at, n.first_view)),
+                   'document', json_build_object('key', d.key, 'path', d.path, 'title', d.title),
+                   'member', n.member,
+                   'stage', CASE WHEN n.acknowledged_at IS NOT NULL THEN 'acknowledged' WHEN n.read_at IS NOT NULL THEN 'read' ELSE 'opened' END,
+                   'version', nullif(n.version, '')
+               ),
+               'timestamp', clicktracker_iso8601(clock_timestamp()),
+               'type', 'read.recorded'
+           )::text,
+           clock_timestamp(), clock_timestamp(), clock_timestamp() + interval '1 day'
+    FROM new_readings n
+    JOIN document d ON d.id = n.document_id
+    CROSS JOIN webhook_subscription s
+    WHERE s.event = 'read.recorded'
+    ORDER BY n.member, n.document_id, s.webhook_id;
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER IF EXISTS reading_announced ON reading;
+CREATE TRIGGER reading_announced AFTER INSERT ON reading REFERENCING NEW TABLE AS new_readings
+    FOR EACH STATEMENT EXECUTE FUNCTION clicktracker_readings_added_announced();
+DROP TRIGGER IF EXISTS reading_changes_announced ON reading;
+CREATE TRIGGER reading_changes_announced AFTER UPDATE ON reading REFERENCING OLD TABLE AS old_readings NEW TABLE AS new_readings
+    FOR EACH STATEMENT EXECUTE FUNCTION clicktracker_readings_announced();
+
+-- A reading request's reminders (48h: 48 hours before the deadline; now-…: "remind now"), each
+-- sent once: an instance claims it for a while, and claims each reader's mail before sending it.
+ALTER TABLE reading_request ADD COLUMN IF NOT EXISTS completed_at timestamptz;
+CREATE TABLE IF NOT EXISTS request_reminder (
+    request_id   bigint      NOT NULL REFERENCES reading_request (id) ON DELETE CASCADE,
+    name         text        NOT NULL,
+    due_at       timestamptz NOT NULL,
+    set_at       timestamptz NOT NULL,
+    set_by       text        NOT NULL,
+    state        text        NOT NULL DEFAULT 'pending',
+    leased_until timestamptz,
+    finished_at  timestamptz,
+    PRIMARY KEY (request_id, name)
+);
+CREATE INDEX IF NOT EXISTS request_reminder_due ON request_reminder (due_at) WHERE state IN ('pending', 'sending');
+CREATE TABLE IF NOT EXISTS reminder_mail (
+    request_id bigint      NOT NULL,
+    reminder   text        NOT NULL,
+    member     text        NOT NULL,
+    email      text,
+    state      text        NOT NULL,
+    detail     text,
+    at         timestamptz NOT NULL,
+    PRIMARY KEY (request_id, reminder, member),
+    FOREIGN KEY (request_id, reminder) REFERENCES request_reminder (request_id, name) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS reminder_mail_member ON reminder_mail (member);
+
+INSERT INTO clicktracker_schema (version) VALUES (8), (9) ON CONFLICT (version) DO NOTHING;
 
 COMMIT;

@@ -43,7 +43,7 @@ public enum PostgresSchema {
     }
 
     /// The schema version `sql/db.sql` creates.
-    public static let version = 8
+    public static let version = 9
 
     /// The text of `sql/db.sql`.
     public static let sql = String(decoding: PackageResources.db_sql, as: UTF8.self)

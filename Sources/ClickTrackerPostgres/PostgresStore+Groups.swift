@@ -103,6 +103,10 @@ extension PostgresStore {
                          groups AS (DELETE FROM group_member WHERE member = \(member)),
                          requests AS (DELETE FROM request_member WHERE member = \(member)),
                          cells AS (DELETE FROM request_cell WHERE member = \(member)),
+                         mails AS (DELETE FROM reminder_mail WHERE member = \(member)),
+                         messages AS (
+                             DELETE FROM webhook_delivery WHERE event = 'read.recorded' AND payload::json -> 'data' ->> 'member' = \(member)
+                         ),
                          people AS (DELETE FROM person WHERE member = \(member))
                     SELECT count(*) FROM views
                     """,

@@ -17,7 +17,7 @@ extension PostgresStore {
             SELECT r.id, r.title, r.path, r.group_name, r.deadline, r.time_zone, r.created_at, r.created_by,
                    coalesce((SELECT array_agg(m.member ORDER BY m.member COLLATE "C") FROM request_member m WHERE m.request_id = r.id), '{}'),
                    coalesce((SELECT array_agg(d.path ORDER BY d.position, d.path) FROM request_document d WHERE d.request_id = r.id), '{}'),
-                   r.frozen_at
+                   r.frozen_at, r.completed_at
             FROM reading_request r
             WHERE \(id == nil) OR r.id = \(id ?? 0)
             ORDER BY r.deadline, r.id
@@ -43,7 +43,8 @@ extension PostgresStore {
                     timeZone: timeZone,
                     createdAt: createdAt,
                     createdBy: createdBy,
-                    frozenAt: try columns[10].decode(Date?.self)
+                    frozenAt: try columns[10].decode(Date?.self),
+                    completedAt: try columns[11].decode(Date?.self)
                 )
             )
         }
@@ -97,6 +98,7 @@ extension PostgresStore {
                 for try await _ in rows.decode(Int64.self) { found = true }
                 guard found else { return false }
                 try await connection.query("DELETE FROM request_document WHERE request_id = \(requestID)", logger: logger)
+                try await connection.query("UPDATE reading_request SET completed_at = NULL WHERE id = \(requestID)", logger: logger)
                 try await connection.query(
                     """
                     INSERT INTO request_document (request_id, position, path)
@@ -208,7 +210,7 @@ extension PostgresStore {
     }
 
     @discardableResult
-    public func freezeRequest(id: Int64, at time: Date) async throws -> Bool {
+    public func freezeRequest(id: Int64, at time: Date, announcing message: WebhookMessage?) async throws -> Bool {
         let (client, logger) = (client, logger)
         return try await run(.report) {
             try await client.withTransaction(logger: logger) { connection in
@@ -218,8 +220,28 @@ extension PostgresStore {
                 )
                 var frozen = false
                 for try await _ in rows.decode(Int64.self) { frozen = true }
-                if frozen { try await connection.query("SELECT clicktracker_set_progress_aside(\(id))", logger: logger) }
-                return frozen
+                guard frozen else { return false }
+                try await connection.query("SELECT clicktracker_set_progress_aside(\(id))", logger: logger)
+                if let message { try await Self.enqueue(message, at: time, on: connection, logger: logger) }
+                return true
+            }
+        }
+    }
+
+    @discardableResult
+    public func completeRequest(id: Int64, at time: Date, announcing message: WebhookMessage?) async throws -> Bool {
+        let (client, logger) = (client, logger)
+        return try await run(.report) {
+            try await client.withTransaction(logger: logger) { connection in
+                let rows = try await connection.query(
+                    "UPDATE reading_request SET completed_at = \(time) WHERE id = \(id) AND completed_at IS NULL RETURNING id",
+                    logger: logger
+                )
+                var completed = false
+                for try await _ in rows.decode(Int64.self) { completed = true }
+                guard completed else { return false }
+                if let message { try await Self.enqueue(message, at: time, on: connection, logger: logger) }
+                return true
             }
         }
     }

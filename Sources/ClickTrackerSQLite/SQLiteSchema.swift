@@ -305,6 +305,94 @@ enum SQLiteSchema {
         [
             "CREATE TABLE ignored_path (path TEXT PRIMARY KEY, created_at INTEGER NOT NULL)"
         ],
+        // Version 9: webhook endpoints and their outbox, filled in the transaction of the change
+        // it tells of (the readings' triggers below, freezing and completing a request); reminders
+        // of reading requests and each reader's mail of them.
+        [
+            """
+            CREATE TABLE webhook (
+                id INTEGER PRIMARY KEY,
+                url TEXT NOT NULL,
+                sealed_secret TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                created_by TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE webhook_subscription (
+                webhook_id INTEGER NOT NULL REFERENCES webhook(id) ON DELETE CASCADE,
+                event TEXT NOT NULL,
+                PRIMARY KEY (event, webhook_id)
+            )
+            """,
+            """
+            CREATE TABLE webhook_delivery (
+                id INTEGER PRIMARY KEY,
+                webhook_id INTEGER NOT NULL REFERENCES webhook(id) ON DELETE CASCADE,
+                message_id TEXT NOT NULL UNIQUE,
+                event TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                state TEXT NOT NULL DEFAULT 'pending',
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at INTEGER NOT NULL,
+                give_up_at INTEGER NOT NULL,
+                leased_until INTEGER,
+                lease_owner TEXT,
+                last_attempt_at INTEGER,
+                last_status INTEGER,
+                last_error TEXT,
+                delivered_at INTEGER
+            )
+            """,
+            "CREATE INDEX webhook_delivery_due ON webhook_delivery(next_attempt_at) WHERE state = 'pending'",
+            "CREATE INDEX webhook_delivery_webhook ON webhook_delivery(webhook_id)",
+            "CREATE INDEX webhook_delivery_created ON webhook_delivery(created_at)",
+            SQLiteStore.readAnnouncement(trigger: "reading_announced", event: "INSERT", when: "1", stage: "opened", at: "new.first_view"),
+            SQLiteStore.readAnnouncement(
+                trigger: "reading_read_announced",
+                event: "UPDATE OF read_at",
+                when: "old.read_at IS NULL AND new.read_at IS NOT NULL",
+                stage: "read",
+                at: "new.read_at"
+            ),
+            SQLiteStore.readAnnouncement(
+                trigger: "reading_acknowledged_announced",
+                event: "UPDATE OF acknowledged_at",
+                when: "old.acknowledged_at IS NULL AND new.acknowledged_at IS NOT NULL",
+                stage: "acknowledged",
+                at: "new.acknowledged_at"
+            ),
+            "ALTER TABLE reading_request ADD COLUMN completed_at INTEGER",
+            """
+            CREATE TABLE request_reminder (
+                request_id INTEGER NOT NULL REFERENCES reading_request(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                due_at INTEGER NOT NULL,
+                set_at INTEGER NOT NULL,
+                set_by TEXT NOT NULL,
+                state TEXT NOT NULL DEFAULT 'pending',
+                leased_until INTEGER,
+                finished_at INTEGER,
+                PRIMARY KEY (request_id, name)
+            )
+            """,
+            "CREATE INDEX request_reminder_due ON request_reminder(due_at) WHERE state IN ('pending', 'sending')",
+            """
+            CREATE TABLE reminder_mail (
+                request_id INTEGER NOT NULL,
+                reminder TEXT NOT NULL,
+                member TEXT NOT NULL,
+                email TEXT,
+                state TEXT NOT NULL,
+                detail TEXT,
+                at INTEGER NOT NULL,
+                PRIMARY KEY (request_id, reminder, member),
+                FOREIGN KEY (request_id, reminder) REFERENCES request_reminder(request_id, name) ON DELETE CASCADE
+            )
+            """,
+            "CREATE INDEX reminder_mail_member ON reminder_mail(member)",
+        ],
     ]
 
     /// The version this binary writes.

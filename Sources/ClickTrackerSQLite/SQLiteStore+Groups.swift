@@ -84,9 +84,13 @@ extension SQLiteStore {
     public func purge(member: String) async throws -> Int {
         try await transaction { connection in
             let views = try connection.query("DELETE FROM view WHERE member = ? RETURNING id", [.text(member)]).count
-            for table in ["click", "reading", "document_reader", "group_member", "request_member", "request_cell", "person"] {
+            for table in ["click", "reading", "document_reader", "group_member", "request_member", "request_cell", "reminder_mail", "person"] {
                 _ = try connection.query("DELETE FROM \(table) WHERE member = ?", [.text(member)])
             }
+            _ = try connection.query(
+                "DELETE FROM webhook_delivery WHERE event = 'read.recorded' AND json_extract(payload, '$.data.member') = ?",
+                [.text(member)]
+            )
             try Self.setProgressAside(requestID: nil, on: connection)
             return views
         }

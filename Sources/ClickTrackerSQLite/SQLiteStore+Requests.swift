@@ -6,7 +6,7 @@ import Synchronization
 extension SQLiteStore {
     public func readingRequests() async throws -> [ReadingRequest] {
         let rows = try await reader.query(
-            "SELECT id, title, path, group_name, deadline, time_zone, created_at, created_by, frozen_at FROM reading_request ORDER BY deadline, id"
+            "SELECT id, title, path, group_name, deadline, time_zone, created_at, created_by, frozen_at, completed_at FROM reading_request ORDER BY deadline, id"
         )
         var requests: [ReadingRequest] = []
         for row in rows { if let request = try await request(row) { requests.append(request) } }
@@ -15,7 +15,7 @@ extension SQLiteStore {
 
     public func readingRequest(id: Int64) async throws -> ReadingRequest? {
         let rows = try await reader.query(
-            "SELECT id, title, path, group_name, deadline, time_zone, created_at, created_by, frozen_at FROM reading_request WHERE id = ?",
+            "SELECT id, title, path, group_name, deadline, time_zone, created_at, created_by, frozen_at, completed_at FROM reading_request WHERE id = ?",
             [.integer(Int(id))]
         )
         guard let row = rows.first else { return nil }
@@ -37,7 +37,8 @@ extension SQLiteStore {
             timeZone: row.column("time_zone")?.string ?? "UTC",
             createdAt: Self.date(row.column("created_at")),
             createdBy: row.column("created_by")?.string ?? "",
-            frozenAt: row.column("frozen_at")?.integer.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+            frozenAt: Self.optionalDate(row.column("frozen_at")),
+            completedAt: Self.optionalDate(row.column("completed_at"))
         )
     }
 
@@ -85,6 +86,7 @@ extension SQLiteStore {
             let exists = try connection.query("SELECT 1 AS found FROM reading_request WHERE id = ?", [.integer(Int(requestID))])
             guard !exists.isEmpty else { return false }
             _ = try connection.query("DELETE FROM request_document WHERE request_id = ?", [.integer(Int(requestID))])
+            _ = try connection.query("UPDATE reading_request SET completed_at = NULL WHERE id = ?", [.integer(Int(requestID))])
             try Self.insertDocuments(paths, requestID: Int(requestID), on: connection)
             try Self.setProgressAside(requestID: requestID, on: connection)
             return true
@@ -196,7 +198,7 @@ extension SQLiteStore {
     }
 
     @discardableResult
-    public func freezeRequest(id: Int64, at time: Date) async throws -> Bool {
+    public func freezeRequest(id: Int64, at time: Date, announcing message: WebhookMessage?) async throws -> Bool {
         try await transaction { connection in
             let frozen = try connection.query(
                 "UPDATE reading_request SET frozen_at = ? WHERE id = ? AND frozen_at IS NULL RETURNING id",
@@ -204,6 +206,20 @@ extension SQLiteStore {
             )
             guard !frozen.isEmpty else { return false }
             try Self.setProgressAside(requestID: id, on: connection)
+            if let message { try Self.enqueue(message, at: time, on: connection) }
+            return true
+        }
+    }
+
+    @discardableResult
+    public func completeRequest(id: Int64, at time: Date, announcing message: WebhookMessage?) async throws -> Bool {
+        try await transaction { connection in
+            let completed = try connection.query(
+                "UPDATE reading_request SET completed_at = ? WHERE id = ? AND completed_at IS NULL RETURNING id",
+                [.integer(Self.milliseconds(time)), .integer(Int(id))]
+            )
+            guard !completed.isEmpty else { return false }
+            if let message { try Self.enqueue(message, at: time, on: connection) }
             return true
         }
     }

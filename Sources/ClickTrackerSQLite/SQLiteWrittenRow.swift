@@ -11,3 +11,11 @@ struct SQLiteWrittenRow: Sendable {
         names.firstIndex(of: name).map { values[$0] }
     }
 }
+
+/// A row read by name, from the writer (``SQLiteWrittenRow``) or a reader (`SQLiteRow`).
+protocol SQLiteNamedColumns {
+    func column(_ name: String) -> SQLiteData?
+}
+
+extension SQLiteWrittenRow: SQLiteNamedColumns {}
+extension SQLiteRow: SQLiteNamedColumns {}

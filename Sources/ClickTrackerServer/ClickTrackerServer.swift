@@ -75,7 +75,18 @@ public enum ClickTrackerServer {
         )
         let proxied = configuration.upstream != nil
         router.middlewares.add(ClickTrackerMiddleware(tracker: tracker, trustsResponseMember: proxied && configuration.upstreamIdentity))
-        var services: [any Service] = [TrackerService(tracker: tracker), RequestFreezer(storage: tracker.storage, logger: logger)]
+        let mail = try? configuration.mail()
+        let reminders = mail.map { ReminderSender(storage: tracker.storage, transport: $0.transport, settings: $0.settings, logger: logger) }
+        var services: [any Service] = [
+            TrackerService(tracker: tracker),
+            RequestWatcher(
+                storage: tracker.storage,
+                reminders: reminders,
+                interval: .milliseconds(Int64(configuration.requestCheckInterval * 1000)),
+                logger: logger
+            ),
+            WebhookDeliveryService(storage: tracker.storage, key: key, settings: configuration.webhooks, logger: logger),
+        ]
         if let days = configuration.retentionDays {
             services.append(RetentionService(storage: tracker.storage, days: days, everything: configuration.retentionEverything, logger: logger))
         }

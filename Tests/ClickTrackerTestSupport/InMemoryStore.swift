@@ -21,6 +21,11 @@ public actor InMemoryStore: ClickStorage {
     private var tokens: [APIToken] = []
     private var audit: [AuditEntry] = []
     private var endedSessions: Set<String> = []
+    private var endpoints: [WebhookEndpoint] = []
+    private var deliveries: [ClaimedDelivery] = []
+    private var leases: [Int64: (owner: String, until: Date)] = [:]
+    private var reminderList: [Reminder] = []
+    private var mails: [ReminderMail] = []
 
     public init() {}
 
@@ -203,11 +208,185 @@ public actor InMemoryStore: ClickStorage {
         frozen[requestID, default: []] += cells.filter { !kept.contains([$0.member, $0.path]) }
     }
 
-    public func freezeRequest(id: Int64, at time: Date) async throws -> Bool {
+    public func freezeRequest(id: Int64, at time: Date, announcing message: WebhookMessage?) async throws -> Bool {
         guard let index = requests.firstIndex(where: { $0.id == id && $0.frozenAt == nil }) else { return false }
         requests[index].frozenAt = time
         kept[id] = RequestProgress(readers: [:], generation: (kept[id]?.generation ?? 0) + 1, asOf: nil)
+        if let message { enqueue(message, at: time) }
         return true
+    }
+
+    public func completeRequest(id: Int64, at time: Date, announcing message: WebhookMessage?) async throws -> Bool {
+        guard let index = requests.firstIndex(where: { $0.id == id && $0.completedAt == nil }) else { return false }
+        requests[index].completedAt = time
+        if let message { enqueue(message, at: time) }
+        return true
+    }
+
+    private func enqueue(_ message: WebhookMessage, at time: Date) {
+        for endpoint in endpoints where endpoint.events.contains(message.type) {
+            let id = Int64(deliveries.count + 1)
+            deliveries.append(
+                ClaimedDelivery(
+                    delivery: WebhookDelivery(
+                        id: id,
+                        endpointID: endpoint.id,
+                        url: endpoint.url,
+                        messageID: WebhookMessage.newID(),
+                        type: message.type,
+                        payload: message.payload,
+                        createdAt: time,
+                        state: .pending,
+                        attempts: 0,
+                        nextAttemptAt: time,
+                        giveUpAt: time.addingTimeInterval(WebhookMessage.retryWindow)
+                    ),
+                    sealedSecret: endpoint.sealedSecret
+                )
+            )
+        }
+    }
+
+    public func webhooks() async throws -> [WebhookEndpoint] { endpoints }
+
+    public func addWebhook(_ endpoint: WebhookEndpoint) async throws -> Int64 {
+        var stored = endpoint
+        stored.id = Int64((endpoints.map(\.id).max() ?? 0) + 1)
+        endpoints.append(stored)
+        return stored.id
+    }
+
+    public func deleteWebhook(id: Int64) async throws -> Bool {
+        let count = endpoints.count
+        endpoints.removeAll { $0.id == id }
+        deliveries.removeAll { $0.delivery.endpointID == id }
+        return endpoints.count < count
+    }
+
+    public func webhookDeliveries(limit: Int, offset: Int) async throws -> WebhookDeliveryPage {
+        WebhookDeliveryPage(deliveries: deliveries.reversed().dropFirst(offset).prefix(limit).map(\.delivery), total: deliveries.count)
+    }
+
+    public func webhookDelivery(id: Int64) async throws -> WebhookDelivery? {
+        deliveries.first { $0.delivery.id == id }?.delivery
+    }
+
+    public func nextWebhookDelivery() async throws -> Date? {
+        deliveries.filter { $0.delivery.state == .pending }.map(\.delivery.nextAttemptAt).min()
+    }
+
+    public func claimWebhookDeliveries(owner: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [ClaimedDelivery] {
+        var claimed: [ClaimedDelivery] = []
+        for index in deliveries.indices where claimed.count < limit {
+            let delivery = deliveries[index].delivery
+            guard delivery.state == .pending, delivery.nextAttemptAt <= now, (leases[delivery.id]?.until ?? .distantPast) <= now else { continue }
+            leases[delivery.id] = (owner, leaseUntil)
+            deliveries[index].delivery.attempts += 1
+            deliveries[index].delivery.lastAttemptAt = now
+            claimed.append(deliveries[index])
+        }
+        return claimed
+    }
+
+    public func finishWebhookDelivery(id: Int64, owner: String, outcome: WebhookAttemptOutcome) async throws {
+        guard leases[id]?.owner == owner, let index = deliveries.firstIndex(where: { $0.delivery.id == id }) else { return }
+        leases[id] = nil
+        switch outcome {
+        case .delivered(let status, let at):
+            deliveries[index].delivery.state = .delivered
+            deliveries[index].delivery.lastStatus = status
+            deliveries[index].delivery.deliveredAt = at
+        case .failed(let status, let error, _, let retryAt):
+            deliveries[index].delivery.state = retryAt == nil ? .failed : .pending
+            deliveries[index].delivery.nextAttemptAt = retryAt ?? deliveries[index].delivery.nextAttemptAt
+            deliveries[index].delivery.lastStatus = status
+            deliveries[index].delivery.lastError = error
+        }
+    }
+
+    public func resendWebhookDelivery(id: Int64, now: Date) async throws -> Bool {
+        guard (leases[id]?.until ?? .distantPast) <= now, let index = deliveries.firstIndex(where: { $0.delivery.id == id }) else { return false }
+        deliveries[index].delivery.state = .pending
+        deliveries[index].delivery.nextAttemptAt = now
+        deliveries[index].delivery.giveUpAt = now.addingTimeInterval(WebhookMessage.retryWindow)
+        return true
+    }
+
+    public func purgeWebhookDeliveries(before cutoff: Date) async throws -> Int {
+        let count = deliveries.count
+        deliveries.removeAll { $0.delivery.state != .pending && $0.delivery.createdAt < cutoff }
+        return count - deliveries.count
+    }
+
+    public func reminders(requestID: Int64) async throws -> [Reminder] {
+        reminderList.filter { $0.requestID == requestID }.sorted { ($0.dueAt, $0.name) < ($1.dueAt, $1.name) }
+    }
+
+    public func setReminderSchedule(requestID: Int64, hours: [Int], at time: Date, by actor: String) async throws -> Bool {
+        guard let request = requests.first(where: { $0.id == requestID }) else { return false }
+        let names = Set(hours.map(Reminder.name(hoursBefore:)))
+        reminderList.removeAll { $0.requestID == requestID && $0.state == .pending && $0.hoursBefore != nil && !names.contains($0.name) }
+        for hour in hours where !reminderList.contains(where: { $0.requestID == requestID && $0.name == Reminder.name(hoursBefore: hour) }) {
+            let due = request.deadline.addingTimeInterval(-Double(hour) * 3600)
+            reminderList.append(
+                Reminder(
+                    requestID: requestID,
+                    name: Reminder.name(hoursBefore: hour),
+                    dueAt: due,
+                    setAt: time,
+                    setBy: actor,
+                    state: due < time ? .skipped : .pending,
+                    finishedAt: due < time ? time : nil
+                )
+            )
+        }
+        return true
+    }
+
+    public func addReminder(_ reminder: Reminder) async throws -> Bool {
+        guard requests.contains(where: { $0.id == reminder.requestID }),
+            !reminderList.contains(where: { $0.requestID == reminder.requestID && $0.name == reminder.name })
+        else { return false }
+        reminderList.append(reminder)
+        return true
+    }
+
+    public func dueReminders(at now: Date) async throws -> [Reminder] {
+        reminderList.filter { $0.dueAt <= now && ($0.state == .pending || ($0.state == .sending && ($0.leasedUntil ?? .distantPast) <= now)) }
+            .sorted { ($0.dueAt, $0.requestID, $0.name) < ($1.dueAt, $1.requestID, $1.name) }
+    }
+
+    public func claimReminder(requestID: Int64, name: String, now: Date, leaseUntil: Date) async throws -> Bool {
+        guard let index = reminderList.firstIndex(where: { $0.requestID == requestID && $0.name == name }) else { return false }
+        let reminder = reminderList[index]
+        guard reminder.dueAt <= now, reminder.state == .pending || (reminder.state == .sending && (reminder.leasedUntil ?? .distantPast) <= now)
+        else { return false }
+        reminderList[index].state = .sending
+        reminderList[index].leasedUntil = leaseUntil
+        return true
+    }
+
+    public func finishReminder(requestID: Int64, name: String, state: Reminder.State, at time: Date) async throws {
+        guard let index = reminderList.firstIndex(where: { $0.requestID == requestID && $0.name == name }) else { return }
+        reminderList[index].state = state
+        reminderList[index].finishedAt = time
+        reminderList[index].leasedUntil = nil
+    }
+
+    public func claimReminderMail(_ mail: ReminderMail) async throws -> Bool {
+        guard !mails.contains(where: { ($0.requestID, $0.reminder, $0.member) == (mail.requestID, mail.reminder, mail.member) }) else { return false }
+        mails.append(mail)
+        return true
+    }
+
+    public func finishReminderMail(_ mail: ReminderMail) async throws {
+        guard let index = mails.firstIndex(where: { ($0.requestID, $0.reminder, $0.member) == (mail.requestID, mail.reminder, mail.member) })
+        else { return }
+        mails[index] = mail
+    }
+
+    public func reminderMails(requestID: Int64) async throws -> [ReminderMail] {
+        mails.filter { $0.requestID == requestID }.sorted { ($1.at, $0.member) < ($0.at, $1.member) }
     }
 
     public func frozenCells(requestID: Int64, members: [String], paths: [String]) async throws -> [FrozenCell] {

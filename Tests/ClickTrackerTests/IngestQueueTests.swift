@@ -111,7 +111,8 @@ actor GatedStore: ClickStorage {
     func documents(under section: SectionPath) async throws -> [DocumentReference] { [] }
     func requestReadings(documents paths: [String], members: [String]) async throws -> [DocumentReadings] { [] }
     func addFrozenCells(_ cells: [FrozenCell], requestID: Int64) async throws {}
-    func freezeRequest(id: Int64, at time: Date) async throws -> Bool { false }
+    func freezeRequest(id: Int64, at time: Date, announcing message: WebhookMessage?) async throws -> Bool { false }
+    func completeRequest(id: Int64, at time: Date, announcing message: WebhookMessage?) async throws -> Bool { false }
     func frozenCells(requestID: Int64, members: [String], paths: [String]) async throws -> [FrozenCell] { [] }
     func requestProgress(requestID: Int64) async throws -> RequestProgress? { nil }
     func saveRequestProgress(
@@ -135,6 +136,25 @@ actor GatedStore: ClickStorage {
     func statistics() async throws -> StorageStatistics { StorageStatistics(documents: 0, views: 0, clickRows: 0, clicks: 0, sections: 0) }
     func views(after position: Int64, limit: Int) async throws -> [StoredView] { [] }
     func countRecorded(renderIDs: [String]) async throws -> Int { 0 }
+    func webhooks() async throws -> [WebhookEndpoint] { [] }
+    func addWebhook(_ endpoint: WebhookEndpoint) async throws -> Int64 { 0 }
+    func deleteWebhook(id: Int64) async throws -> Bool { false }
+    func webhookDeliveries(limit: Int, offset: Int) async throws -> WebhookDeliveryPage { WebhookDeliveryPage(deliveries: [], total: 0) }
+    func webhookDelivery(id: Int64) async throws -> WebhookDelivery? { nil }
+    func nextWebhookDelivery() async throws -> Date? { nil }
+    func claimWebhookDeliveries(owner: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [ClaimedDelivery] { [] }
+    func finishWebhookDelivery(id: Int64, owner: String, outcome: WebhookAttemptOutcome) async throws {}
+    func resendWebhookDelivery(id: Int64, now: Date) async throws -> Bool { false }
+    func purgeWebhookDeliveries(before cutoff: Date) async throws -> Int { 0 }
+    func reminders(requestID: Int64) async throws -> [Reminder] { [] }
+    func setReminderSchedule(requestID: Int64, hours: [Int], at time: Date, by actor: String) async throws -> Bool { false }
+    func addReminder(_ reminder: Reminder) async throws -> Bool { false }
+    func dueReminders(at now: Date) async throws -> [Reminder] { [] }
+    func claimReminder(requestID: Int64, name: String, now: Date, leaseUntil: Date) async throws -> Bool { false }
+    func finishReminder(requestID: Int64, name: String, state: Reminder.State, at time: Date) async throws {}
+    func claimReminderMail(_ mail: ReminderMail) async throws -> Bool { false }
+    func finishReminderMail(_ mail: ReminderMail) async throws {}
+    func reminderMails(requestID: Int64) async throws -> [ReminderMail] { [] }
     func close() async throws {}
 }
 

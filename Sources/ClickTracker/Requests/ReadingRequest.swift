@@ -24,6 +24,9 @@ public struct ReadingRequest: Sendable, Hashable, Identifiable {
     public var createdBy: String
     /// When its status at the deadline was frozen (see ``ClickStorage/freezeRequest(id:at:)``).
     public var frozenAt: Date?
+    /// When every expected reader had read every document (see
+    /// ``ClickStorage/completeRequest(id:at:announcing:)``).
+    public var completedAt: Date?
 
     /// Creates a request.
     public init(
@@ -37,7 +40,8 @@ public struct ReadingRequest: Sendable, Hashable, Identifiable {
         timeZone: String,
         createdAt: Date = Date(),
         createdBy: String,
-        frozenAt: Date? = nil
+        frozenAt: Date? = nil,
+        completedAt: Date? = nil
     ) {
         self.id = id
         self.title = title
@@ -50,5 +54,6 @@ public struct ReadingRequest: Sendable, Hashable, Identifiable {
         self.createdAt = createdAt
         self.createdBy = createdBy
         self.frozenAt = frozenAt
+        self.completedAt = completedAt
     }
 }

@@ -107,10 +107,18 @@ public protocol ClickStorage: Sendable {
     func addFrozenCells(_ cells: [FrozenCell], requestID: Int64) async throws
 
     /// Marks a request's status frozen at its deadline (its cells added before) and sets its kept
-    /// progress aside, to be summed up again at the deadline; the first call wins. Returns `false`
-    /// when it was frozen already or there is no such request.
+    /// progress aside, to be summed up again at the deadline; the first call wins, and only it
+    /// puts `message` in the outbox, in the same transaction. Returns `false` when it was frozen
+    /// already or there is no such request.
     @discardableResult
-    func freezeRequest(id: Int64, at time: Date) async throws -> Bool
+    func freezeRequest(id: Int64, at time: Date, announcing message: WebhookMessage?) async throws -> Bool
+
+    /// Marks a request completed (every expected reader has read every document); the first call
+    /// wins, and only it puts `message` in the outbox, in the same transaction. Changing the
+    /// request's documents clears the mark. Returns `false` when it was marked already or there is
+    /// no such request.
+    @discardableResult
+    func completeRequest(id: Int64, at time: Date, announcing message: WebhookMessage?) async throws -> Bool
 
     /// The cells frozen for some of a request's readers and documents (by the paths it names).
     func frozenCells(requestID: Int64, members: [String], paths: [String]) async throws -> [FrozenCell]
@@ -200,11 +208,95 @@ public protocol ClickStorage: Sendable {
     /// How many of `renderIDs` are recorded.
     func countRecorded(renderIDs: [String]) async throws -> Int
 
+    // MARK: Webhooks
+
+    /// All webhook endpoints, oldest first.
+    func webhooks() async throws -> [WebhookEndpoint]
+
+    /// Stores a new endpoint; returns its id. From then on the events it asked for are put in the
+    /// outbox for it.
+    @discardableResult
+    func addWebhook(_ endpoint: WebhookEndpoint) async throws -> Int64
+
+    /// Deletes an endpoint and its deliveries; `false` when there was none.
+    @discardableResult
+    func deleteWebhook(id: Int64) async throws -> Bool
+
+    /// One page of the delivery log, newest first.
+    func webhookDeliveries(limit: Int, offset: Int) async throws -> WebhookDeliveryPage
+
+    /// One delivery, or `nil` when there is none with that id.
+    func webhookDelivery(id: Int64) async throws -> WebhookDelivery?
+
+    /// When the earliest pending delivery is due, `nil` when none is pending.
+    func nextWebhookDelivery() async throws -> Date?
+
+    /// Claims up to `limit` pending deliveries that are due at `now` and not claimed by another
+    /// instance (or whose claim ran out), for `owner` until `leaseUntil`, counting an attempt for
+    /// each. Several instances never claim one delivery at the same time.
+    func claimWebhookDeliveries(owner: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [ClaimedDelivery]
+
+    /// Records how a claimed attempt ended; nothing changes when `owner` no longer holds the claim.
+    func finishWebhookDelivery(id: Int64, owner: String, outcome: WebhookAttemptOutcome) async throws
+
+    /// Sends a delivery again ("send again"): pending from `now`, retried for another day.
+    /// Returns `false` when there is no such delivery or it is being attempted right now.
+    @discardableResult
+    func resendWebhookDelivery(id: Int64, now: Date) async throws -> Bool
+
+    /// Removes delivered and failed deliveries created before `cutoff`; returns how many.
+    @discardableResult
+    func purgeWebhookDeliveries(before cutoff: Date) async throws -> Int
+
+    // MARK: Reminders
+
+    /// A request's reminders, earliest first.
+    func reminders(requestID: Int64) async throws -> [Reminder]
+
+    /// Sets the reminders of a request sent `hours` before its deadline: pending ones not in
+    /// `hours` are removed, new ones added (skipped when their time has passed at `time`);
+    /// reminders sent, being sent or skipped stay. Returns `false` when there is no such request.
+    @discardableResult
+    func setReminderSchedule(requestID: Int64, hours: [Int], at time: Date, by actor: String) async throws -> Bool
+
+    /// Adds a reminder unless one of that name exists (a "remind now" posted twice sends once).
+    /// Returns `false` when it existed or there is no such request.
+    @discardableResult
+    func addReminder(_ reminder: Reminder) async throws -> Bool
+
+    /// The reminders due at `now` that nobody is sending: pending, or being sent by an instance
+    /// whose claim ran out. Earliest first.
+    func dueReminders(at now: Date) async throws -> [Reminder]
+
+    /// Claims a due reminder for sending until `leaseUntil`; `false` when another instance has it
+    /// or it is no longer pending.
+    func claimReminder(requestID: Int64, name: String, now: Date, leaseUntil: Date) async throws -> Bool
+
+    /// Marks a reminder sent or skipped.
+    func finishReminder(requestID: Int64, name: String, state: Reminder.State, at time: Date) async throws
+
+    /// Claims one reader's mail of a reminder before it is sent; `false` when it was claimed
+    /// before (by this or another instance): nobody gets a reminder twice.
+    func claimReminderMail(_ mail: ReminderMail) async throws -> Bool
+
+    /// Records what became of a claimed mail.
+    func finishReminderMail(_ mail: ReminderMail) async throws
+
+    /// The mails of a request's reminders, latest first.
+    func reminderMails(requestID: Int64) async throws -> [ReminderMail]
+
     /// Closes the store; no calls may follow.
     func close() async throws
 }
 
 extension ClickStorage {
+    /// Freezes a request's status without telling any webhook; see
+    /// ``freezeRequest(id:at:announcing:)``.
+    @discardableResult
+    public func freezeRequest(id: Int64, at time: Date) async throws -> Bool {
+        try await freezeRequest(id: id, at: time, announcing: nil)
+    }
+
     /// Applies a retention period of `days` days counted back from `now`; see
     /// ``purgeViews(before:everything:)``.
     @discardableResult

@@ -10,7 +10,9 @@ import HTTPTypes
 /// `database`, `postgres.dsn`, `spool`, `upstream.url`, `upstream.timeout`, `upstream.host`,
 /// `identity.header`, `identity.trusted`, `identity.upstream`, `key.file`, `key.secret`, `collector.path`, `sections.initial`, `sections.ignore`,
 /// `cookies.secure`, `token.lifetime`, `attention.idle`, `attention.heartbeat`, `limits.header_timeout`,
-/// `limits.body_timeout`, `limits.idle_timeout`, `limits.connections`. Relative paths in the file are taken relative to it.
+/// `limits.body_timeout`, `limits.idle_timeout`, `limits.connections`, `mail.from`, `mail.site_url`, `mail.smtp.host`,
+/// `mail.smtp.port`, `mail.smtp.username`, `mail.smtp.password`, `mail.sendmail`, `webhooks.retry_base`, `webhooks.timeout`,
+/// `requests.check_interval`. Relative paths in the file are taken relative to it.
 public struct ServerConfiguration: Sendable {
     /// Address to listen on.
     public var host = "127.0.0.1"
@@ -73,6 +75,25 @@ public struct ServerConfiguration: Sendable {
     /// Time limits for slow clients and the most connections at once.
     public var limits = ConnectionLimits()
 
+    /// The sender of reminders (`mail.from`, "Board office <board@example.org>"); reminders are
+    /// sent only when mail is configured.
+    public var mailFrom: String?
+    /// The site's address as readers open it (`mail.site_url`), for the links in reminders.
+    public var mailSiteURL: String?
+    /// An SMTP server for reminders (`mail.smtp.host`, `mail.smtp.port`, 25 by default).
+    public var smtpHost: String?
+    public var smtpPort = 25
+    /// Signs in to the SMTP server (`mail.smtp.username`, `mail.smtp.password`). Never printed.
+    public var smtpUsername: String?
+    public var smtpPassword: String?
+    /// A `sendmail` command instead of SMTP (`mail.sendmail`, such as `["/usr/bin/msmtp", "-t"]`).
+    public var sendmailCommand: [String]?
+    /// How webhooks are sent (`webhooks.retry_base`, `webhooks.timeout`).
+    public var webhooks = WebhookSettings()
+    /// Seconds between looks at the reading requests: freezing, completion, reminders
+    /// (`requests.check_interval`, 60 by default).
+    public var requestCheckInterval: TimeInterval = 60
+
     /// Creates the defaults.
     public init() {}
 
@@ -121,6 +142,16 @@ public struct ServerConfiguration: Sendable {
         configuration.limits.bodyTimeout = reader.double(forKey: "limits.body_timeout", default: configuration.limits.bodyTimeout)
         configuration.limits.idleTimeout = reader.double(forKey: "limits.idle_timeout", default: configuration.limits.idleTimeout)
         configuration.limits.maximumConnections = reader.int(forKey: "limits.connections")
+        configuration.mailFrom = reader.string(forKey: "mail.from")
+        configuration.mailSiteURL = reader.string(forKey: "mail.site_url")
+        configuration.smtpHost = reader.string(forKey: "mail.smtp.host")
+        configuration.smtpPort = reader.int(forKey: "mail.smtp.port", default: configuration.smtpPort)
+        configuration.smtpUsername = reader.string(forKey: "mail.smtp.username")
+        configuration.smtpPassword = reader.string(forKey: "mail.smtp.password", isSecret: true)
+        configuration.sendmailCommand = reader.stringArray(forKey: "mail.sendmail")
+        configuration.webhooks.retryBase = reader.double(forKey: "webhooks.retry_base", default: configuration.webhooks.retryBase)
+        configuration.webhooks.timeout = reader.double(forKey: "webhooks.timeout", default: configuration.webhooks.timeout)
+        configuration.requestCheckInterval = reader.double(forKey: "requests.check_interval", default: configuration.requestCheckInterval)
         return configuration
     }
 
@@ -167,11 +198,42 @@ public struct ServerConfiguration: Sendable {
         if let identityHeader, HTTPField.Name(identityHeader) == nil {
             throw .invalid("identity.header '\(identityHeader)' is not a header name")
         }
+        guard webhooks.retryBase > 0, webhooks.retryBase <= 3600 else { throw .invalid("webhooks.retry_base must be 1 s to 3600 s") }
+        guard webhooks.timeout > 0, webhooks.timeout <= 120 else { throw .invalid("webhooks.timeout must be up to 120 s") }
+        guard requestCheckInterval > 0, requestCheckInterval <= 3600 else { throw .invalid("requests.check_interval must be up to 3600 s") }
+        _ = try mail()
         if let siteDirectory {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: siteDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw .invalid("the site folder \(siteDirectory) does not exist")
             }
+        }
+    }
+
+    /// How reminders are sent, `nil` when mail is not configured.
+    func mail() throws(ConfigurationError) -> (transport: any MailTransport, settings: MailSettings)? {
+        guard smtpHost != nil || sendmailCommand != nil || mailFrom != nil else { return nil }
+        guard let mailFrom, let from = MailSettings.parseSender(mailFrom) else {
+            throw .invalid("mail.from must be the reminders' sender, such as \"Board office <board@example.org>\"")
+        }
+        guard let mailSiteURL, let url = URLComponents(string: mailSiteURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw .invalid("mail.site_url must be the site's address as readers open it, such as https://papers.example.org")
+        }
+        let settings = MailSettings(from: from, siteURL: mailSiteURL)
+        switch (smtpHost, sendmailCommand) {
+        case (let host?, nil):
+            guard (1...65535).contains(smtpPort) else { throw .invalid("mail.smtp.port must be between 1 and 65535") }
+            let helo = ProcessInfo.processInfo.hostName.isEmpty ? "localhost" : ProcessInfo.processInfo.hostName
+            return (SMTPTransport(host: host, port: smtpPort, username: smtpUsername, password: smtpPassword, heloName: helo), settings)
+        case (nil, let command?):
+            guard let program = command.first, program.hasPrefix("/") else {
+                throw .invalid("mail.sendmail must be a command with its full path, such as [\"/usr/bin/msmtp\", \"-t\"]")
+            }
+            return (SendmailTransport(command: command, temporaryDirectory: NSTemporaryDirectory()), settings)
+        case (nil, nil):
+            throw .invalid("set mail.smtp.host (an SMTP server) or mail.sendmail (a sendmail command) to send reminders")
+        case (.some, .some):
+            throw .invalid("set either mail.smtp.host or mail.sendmail, not both")
         }
     }
 

@@ -38,14 +38,22 @@ struct RequestReport: Sendable {
         let columns = RequestGrid.columns(try await storage.requestReadings(documents: request.documents, members: []), policies: policies)
         var froze = false
         if request.frozenAt == nil, request.deadline <= now {
-            froze = try await freeze(request, members: people.keys.sorted(), columns: columns, storage: storage, now: now)
+            froze = try await freeze(request, people: people, columns: columns, storage: storage, now: now)
             kept = try await storage.requestProgress(requestID: request.id) ?? kept
             request = try await storage.readingRequest(id: request.id) ?? request
         }
         // Frozen means past the deadline, whatever this instance's clock says.
         let now = request.frozenAt == nil ? now : max(now, request.deadline)
         let progress = try await Self.progress(request, kept: kept, members: Set(people.keys), columns: columns, storage: storage, now: now)
-        let grid = RequestGrid(request: request, columns: columns, people: Array(people.values), progress: progress, now: now)
+        var grid = RequestGrid(request: request, columns: columns, people: Array(people.values), progress: progress, now: now)
+        if request.completedAt == nil, !grid.rows.isEmpty, !columns.isEmpty, grid.rows.allSatisfy({ $0.progress.documentsReadNow == columns.count }) {
+            // When the last reader finished, as far as the evidence shows.
+            let completedAt = grid.rows.compactMap(\.progress.completedAt).max() ?? now
+            if try await storage.completeRequest(id: request.id, at: completedAt, announcing: try RequestMessages.completed(grid, at: completedAt)) {
+                request.completedAt = completedAt
+                grid = RequestGrid(request: request, columns: columns, people: Array(people.values), progress: progress, now: now)
+            }
+        }
         let untracked = request.documents.filter { path in (try? SectionPath(path)).flatMap(policies.section(for:)) == nil }
         return RequestReport(grid: grid, untrackedDocuments: untracked, froze: froze, storage: storage)
     }
@@ -93,20 +101,23 @@ struct RequestReport: Sendable {
         return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Freezes the status at the deadline, a chunk of readers at a time; `false` when another
-    /// instance did it first.
+    /// Freezes the status at the deadline, a chunk of readers at a time, and tells the webhooks
+    /// (in the same transaction as the freeze); `false` when another instance did it first.
     private static func freeze(
         _ request: ReadingRequest,
-        members: [String],
+        people: [String: Person],
         columns: [RequestGrid.Column],
         storage: any ClickStorage,
         now: Date
     ) async throws -> Bool {
-        for chunk in members.chunks(of: readersPerRead) {
+        var frozen: [String: [RequestGrid.Cell]] = [:]
+        for chunk in people.keys.sorted().chunks(of: readersPerRead) {
             let cells = try await cells(of: Array(chunk), columns: columns, request: request, storage: storage, deadline: request.deadline)
             try await storage.addFrozenCells(RequestGrid.frozenCells(cells, columns: columns), requestID: request.id)
+            frozen.merge(cells) { _, new in new }
         }
-        return try await storage.freezeRequest(id: request.id, at: now)
+        let message = try RequestMessages.deadlinePassed(request, columns: columns, people: people, cells: frozen, at: request.deadline)
+        return try await storage.freezeRequest(id: request.id, at: now, announcing: message)
     }
 
     /// Every expected reader's progress: what the store kept, summed up again for the readers

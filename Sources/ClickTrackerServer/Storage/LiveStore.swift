@@ -149,8 +149,12 @@ final class LiveStore: ClickStorage {
         try await use { try await $0.addFrozenCells(cells, requestID: requestID) }
     }
 
-    func freezeRequest(id: Int64, at time: Date) async throws -> Bool {
-        try await use { try await $0.freezeRequest(id: id, at: time) }
+    func freezeRequest(id: Int64, at time: Date, announcing message: WebhookMessage?) async throws -> Bool {
+        try await use { try await $0.freezeRequest(id: id, at: time, announcing: message) }
+    }
+
+    func completeRequest(id: Int64, at time: Date, announcing message: WebhookMessage?) async throws -> Bool {
+        try await use { try await $0.completeRequest(id: id, at: time, announcing: message) }
     }
 
     func frozenCells(requestID: Int64, members: [String], paths: [String]) async throws -> [FrozenCell] {
@@ -228,6 +232,82 @@ final class LiveStore: ClickStorage {
 
     func countRecorded(renderIDs: [String]) async throws -> Int {
         try await use { try await $0.countRecorded(renderIDs: renderIDs) }
+    }
+
+    func webhooks() async throws -> [WebhookEndpoint] {
+        try await use { try await $0.webhooks() }
+    }
+
+    func addWebhook(_ endpoint: WebhookEndpoint) async throws -> Int64 {
+        try await use { try await $0.addWebhook(endpoint) }
+    }
+
+    func deleteWebhook(id: Int64) async throws -> Bool {
+        try await use { try await $0.deleteWebhook(id: id) }
+    }
+
+    func webhookDeliveries(limit: Int, offset: Int) async throws -> WebhookDeliveryPage {
+        try await use { try await $0.webhookDeliveries(limit: limit, offset: offset) }
+    }
+
+    func webhookDelivery(id: Int64) async throws -> WebhookDelivery? {
+        try await use { try await $0.webhookDelivery(id: id) }
+    }
+
+    func nextWebhookDelivery() async throws -> Date? {
+        try await use { try await $0.nextWebhookDelivery() }
+    }
+
+    func claimWebhookDeliveries(owner: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [ClaimedDelivery] {
+        try await use { try await $0.claimWebhookDeliveries(owner: owner, now: now, leaseUntil: leaseUntil, limit: limit) }
+    }
+
+    func finishWebhookDelivery(id: Int64, owner: String, outcome: WebhookAttemptOutcome) async throws {
+        try await use { try await $0.finishWebhookDelivery(id: id, owner: owner, outcome: outcome) }
+    }
+
+    func resendWebhookDelivery(id: Int64, now: Date) async throws -> Bool {
+        try await use { try await $0.resendWebhookDelivery(id: id, now: now) }
+    }
+
+    func purgeWebhookDeliveries(before cutoff: Date) async throws -> Int {
+        try await use { try await $0.purgeWebhookDeliveries(before: cutoff) }
+    }
+
+    func reminders(requestID: Int64) async throws -> [Reminder] {
+        try await use { try await $0.reminders(requestID: requestID) }
+    }
+
+    func setReminderSchedule(requestID: Int64, hours: [Int], at time: Date, by actor: String) async throws -> Bool {
+        try await use { try await $0.setReminderSchedule(requestID: requestID, hours: hours, at: time, by: actor) }
+    }
+
+    func addReminder(_ reminder: Reminder) async throws -> Bool {
+        try await use { try await $0.addReminder(reminder) }
+    }
+
+    func dueReminders(at now: Date) async throws -> [Reminder] {
+        try await use { try await $0.dueReminders(at: now) }
+    }
+
+    func claimReminder(requestID: Int64, name: String, now: Date, leaseUntil: Date) async throws -> Bool {
+        try await use { try await $0.claimReminder(requestID: requestID, name: name, now: now, leaseUntil: leaseUntil) }
+    }
+
+    func finishReminder(requestID: Int64, name: String, state: Reminder.State, at time: Date) async throws {
+        try await use { try await $0.finishReminder(requestID: requestID, name: name, state: state, at: time) }
+    }
+
+    func claimReminderMail(_ mail: ReminderMail) async throws -> Bool {
+        try await use { try await $0.claimReminderMail(mail) }
+    }
+
+    func finishReminderMail(_ mail: ReminderMail) async throws {
+        try await use { try await $0.finishReminderMail(mail) }
+    }
+
+    func reminderMails(requestID: Int64) async throws -> [ReminderMail] {
+        try await use { try await $0.reminderMails(requestID: requestID) }
     }
 
     /// Closes the current store (at shutdown, after the ingest queue has drained).

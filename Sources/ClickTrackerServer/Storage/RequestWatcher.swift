@@ -1,0 +1,47 @@
+import ClickTracker
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Looks after the reading requests every ``interval`` (a minute unless configured), even when
+/// nobody opens their pages: freezes each request's status once its deadline passes (later
+/// changes of policy, versions or retention never lower it), marks a request completed once
+/// everyone has read everything (both told to the webhooks), and sends the reminders that are due.
+struct RequestWatcher: Service {
+    let storage: any ClickStorage
+    /// Sends reminders; `nil` when no mail is configured.
+    let reminders: ReminderSender?
+    let interval: Duration
+    let logger: Logger
+
+    /// Requests are watched for completion until this long after their deadline.
+    static let completionWindow: TimeInterval = 7 * 86_400
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                let now = Date()
+                for request in try await storage.readingRequests() {
+                    let freezes = request.frozenAt == nil && request.deadline <= now
+                    let mayComplete = request.completedAt == nil && request.deadline.addingTimeInterval(Self.completionWindow) > now
+                    guard freezes || mayComplete else { continue }
+                    let report = try await RequestReport.make(request, storage: storage, now: now)
+                    if report.froze { logger.info("Froze the status of reading request \(request.id) at its deadline") }
+                    if request.completedAt == nil, report.request.completedAt != nil {
+                        logger.info("Reading request \(request.id): everyone has read everything")
+                    }
+                }
+            } catch {
+                logger.warning("Could not look after the reading requests: \(error)")
+            }
+            if let reminders {
+                do {
+                    try await reminders.sendDue()
+                } catch {
+                    logger.warning("Could not send the reminders that are due: \(error)")
+                }
+            }
+            _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+}
