@@ -29,6 +29,8 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
     case audit
     case endedSessions
     case largeReports
+    case webhooks
+    case reminders
 
     public var testDescription: String {
         switch self {
@@ -56,6 +58,9 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         case .endedSessions: "a session ended on one instance is ended on every other; expired ones are forgotten"
         case .largeReports:
             "a large section's reports come in every order from the store, page by page or read on after a row; totals follow purges"
+        case .webhooks:
+            "webhook messages enter the outbox with the change they tell of, once per endpoint; instances never claim one delivery at once"
+        case .reminders: "reminders follow their schedule and are claimed once, each reader's mail too, whichever instance sends them"
         }
     }
 
@@ -87,6 +92,8 @@ public enum StorageConformance: String, CaseIterable, Sendable, CustomTestString
         case .audit: try await Self.audit(store, second)
         case .endedSessions: try await Self.endedSessions(store, second)
         case .largeReports: try await Self.largeReports(store, second)
+        case .webhooks: try await Self.webhooks(store, second)
+        case .reminders: try await Self.reminders(store, second)
         }
     }
 

@@ -7,6 +7,8 @@ import Hummingbird
 /// The OpenAPI document describing it is served at `<prefix>/api/openapi.json`.
 struct APIController: Sendable {
     let storage: any ClickStorage
+    /// Seals the webhooks' secrets.
+    let key: SecretKey
     let documents: RequestDocuments
     let prefix: String
 
@@ -40,6 +42,42 @@ struct APIController: Sendable {
         }
         router.delete(RouterPath("\(base)/requests/:id")) { request, context in
             try await authorized(request, context) { _ in try await delete(context) }
+        }
+        router.get(RouterPath("\(base)/webhooks")) { request, context in
+            try await authorized(request, context) { _ in Self.json(["webhooks": try await storage.webhooks().map(Self.webhookObject)]) }
+        }
+        router.post(RouterPath("\(base)/webhooks")) { request, context in
+            try await authorized(request, context) { actor in try await addWebhook(request, actor: actor) }
+        }
+        router.delete(RouterPath("\(base)/webhooks/:id")) { request, context in
+            try await authorized(request, context) { actor in
+                guard let id = context.parameters.get("id", as: Int64.self), try await storage.deleteWebhook(id: id) else {
+                    return Self.error(.notFound, "There is no webhook endpoint with that id.")
+                }
+                try await audit(actor, "webhook deleted", String(id))
+                return Response(status: .noContent)
+            }
+        }
+        router.get(RouterPath("\(base)/webhooks/deliveries")) { request, context in
+            try await authorized(request, context) { _ in
+                let parameters = request.uri.queryParameters
+                let limit = min(500, max(1, parameters["limit"].flatMap { Int(String($0)) } ?? 100))
+                let offset = max(0, parameters["offset"].flatMap { Int(String($0)) } ?? 0)
+                let page = try await storage.webhookDeliveries(limit: limit, offset: offset)
+                return Self.json(["deliveries": page.deliveries.map(Self.deliveryObject), "total": page.total])
+            }
+        }
+        router.post(RouterPath("\(base)/webhooks/deliveries/:id/resend")) { request, context in
+            try await authorized(request, context) { actor in
+                guard let id = context.parameters.get("id", as: Int64.self), try await storage.webhookDelivery(id: id) != nil else {
+                    return Self.error(.notFound, "There is no webhook delivery with that id.")
+                }
+                guard try await storage.resendWebhookDelivery(id: id, now: Date()) else {
+                    return Self.error(.conflict, "The message is being sent right now; try again in a few seconds.")
+                }
+                try await audit(actor, "webhook message sent again", String(id))
+                return Self.json(Self.deliveryObject(try await storage.webhookDelivery(id: id)!), status: .accepted)
+            }
         }
     }
 
@@ -109,6 +147,57 @@ struct APIController: Sendable {
     }
 
     /// The body of a new request: the deadline is the wall-clock time in `time_zone`.
+    /// The body that registers a webhook endpoint.
+    struct NewWebhook: Decodable {
+        var url: String
+        var events: [String]
+    }
+
+    private func addWebhook(_ request: Request, actor: String) async throws -> Response {
+        let body: NewWebhook
+        do {
+            let buffer = try await request.body.collect(upTo: 64 * 1024)
+            body = try JSONDecoder().decode(NewWebhook.self, from: Data(buffer.readableBytesView))
+        } catch {
+            return Self.error(.badRequest, "The body must be a JSON object with url and events (such as [\"read.recorded\"]).")
+        }
+        do {
+            let url = try WebhookEndpoint.validate(url: body.url)
+            let events = try WebhookEndpoint.validate(events: body.events)
+            let (id, secret) = try await WebhooksController.register(url: url, events: events, by: actor, storage: storage, key: key)
+            try await audit(actor, "webhook added", "\(id) \(url)")
+            guard let stored = try await storage.webhooks().first(where: { $0.id == id }) else {
+                return Self.error(.notFound, "The endpoint was deleted meanwhile.")
+            }
+            var object = Self.webhookObject(stored)
+            object["secret"] = secret.text
+            var response = Self.json(object, status: .created)
+            response.headers[.location] = "\(prefix)/api/v1/webhooks"
+            return response
+        } catch let error as WebhookEndpoint.Invalid {
+            return Self.error(.badRequest, "The endpoint was not added: \(error).")
+        }
+    }
+
+    private static func webhookObject(_ endpoint: WebhookEndpoint) -> [String: Any] {
+        [
+            "id": endpoint.id, "url": endpoint.url, "events": WebhookEventType.allCases.filter(endpoint.events.contains).map(\.rawValue),
+            "created_at": WebhookMessage.iso8601(endpoint.createdAt), "created_by": endpoint.createdBy,
+        ]
+    }
+
+    private static func deliveryObject(_ delivery: WebhookDelivery) -> [String: Any] {
+        var object: [String: Any] = [
+            "id": delivery.id, "webhook_id": delivery.endpointID, "url": delivery.url, "message_id": delivery.messageID,
+            "event": delivery.type.rawValue, "created_at": WebhookMessage.iso8601(delivery.createdAt), "state": delivery.state.rawValue,
+            "attempts": delivery.attempts, "next_attempt_at": WebhookMessage.iso8601(delivery.nextAttemptAt),
+        ]
+        if let status = delivery.lastStatus { object["last_status"] = status }
+        if let error = delivery.lastError { object["last_error"] = error }
+        if let delivered = delivery.deliveredAt { object["delivered_at"] = WebhookMessage.iso8601(delivered) }
+        return object
+    }
+
     struct NewRequest: Decodable {
         var title: String
         var path: String
@@ -118,9 +207,11 @@ struct APIController: Sendable {
         var documents: [String]?
         var deadline: String
         var timeZone: String
+        /// Hours before the deadline to send reminders; when absent, 48 and 2.
+        var reminders: [Int]?
 
         enum CodingKeys: String, CodingKey {
-            case title, path, group, members, documents, deadline
+            case title, path, group, members, documents, deadline, reminders
             case timeZone = "time_zone"
         }
     }
@@ -161,7 +252,12 @@ struct APIController: Sendable {
                     "The request was not created: no documents were found under \(new.path.value); name them in documents."
                 )
             }
+            let hours = body.reminders ?? Reminder.defaultHours
+            guard hours.count <= 10, hours.allSatisfy({ (1...720).contains($0) }) else {
+                return Self.error(.badRequest, "The request was not created: reminders are whole hours before the deadline, 1 to 720, at most 10.")
+            }
             new.id = try await storage.addReadingRequest(new)
+            try await storage.setReminderSchedule(requestID: new.id, hours: Array(Set(hours)).sorted(by: >), at: Date(), by: actor)
             var response = Self.json(requestObject(new), status: .created)
             response.headers[.location] = "\(prefix)/api/v1/requests/\(new.id)"
             return response

@@ -16,6 +16,10 @@ enum DoneNotice: String {
     case tokenRevoked = "token-revoked"
     case pathIgnored = "path-ignored"
     case pathNoLongerIgnored = "path-no-longer-ignored"
+    case webhookDeleted = "webhook-deleted"
+    case deliveryQueued = "delivery-queued"
+    case remindersSaved = "reminders-saved"
+    case reminderQueued = "reminder-queued"
 
     var text: String {
         switch self {
@@ -32,6 +36,10 @@ enum DoneNotice: String {
         case .tokenRevoked: "The token was revoked: programs using it are refused from now on."
         case .pathIgnored: "Saved: pages there are never tracked from now on. What was recorded is kept."
         case .pathNoLongerIgnored: "Saved: pages there are tracked again where a tracked section includes them."
+        case .webhookDeleted: "The endpoint was deleted: it is sent nothing more."
+        case .deliveryQueued: "The message will be sent again within a few seconds."
+        case .remindersSaved: "Saved: reminders go out at the times below."
+        case .reminderQueued: "The reminder is on its way to everyone who has not read everything; what became of each mail is listed below."
         }
     }
 

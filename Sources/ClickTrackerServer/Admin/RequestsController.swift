@@ -13,6 +13,8 @@ struct RequestsController: Sendable {
     let documents: RequestDocuments
     let admin: AdminGate
     let pages: PageRenderer
+    /// Sends reminders; `nil` when no mail is configured.
+    let reminders: ReminderSender?
 
     var prefix: String { pages.collectorPath }
 
@@ -79,7 +81,32 @@ struct RequestsController: Sendable {
         }
         var paths = stored.documents
         let done: DoneNotice
+        let actor = context.user?.name ?? ""
         switch form["action"] {
+        case "reminders":
+            guard let hours = Reminder.parseSchedule(form["hours"] ?? "") else {
+                return admin.badRequest(
+                    "The reminders were not changed: give whole hours before the deadline, from 1 to 720, separated by commas, such as 48, 2 (at most 10; leave it empty for none).",
+                    context: context
+                )
+            }
+            try await tracker.storage.setReminderSchedule(requestID: id, hours: hours, at: Date(), by: actor)
+            try await admin.audit(context, "reminders set", "\(id) \(stored.title): \(hours.map { "\($0) h" }.joined(separator: ", "))")
+            return .redirect(to: DoneNotice.remindersSaved.url("\(prefix)/requests/\(id)#reminders"), type: .found)
+        case "remind-now":
+            // The page's nonce names the reminder: the same form posted twice sends once.
+            guard let nonce = form["nonce"], nonce.count == 32, nonce.allSatisfy(\.isHexDigit) else {
+                return admin.badRequest("Reload the request's page and press “Remind now” again.", context: context)
+            }
+            guard stored.deadline > Date() else {
+                return admin.badRequest("The deadline has passed: there is nothing left to remind people of.", context: context)
+            }
+            let now = Date()
+            if try await tracker.storage.addReminder(Reminder(requestID: id, name: "now-\(nonce)", dueAt: now, setAt: now, setBy: actor)) {
+                try await admin.audit(context, "reminder asked for", "\(id) \(stored.title)")
+                if let reminders { Task { try? await reminders.sendDue() } }
+            }
+            return .redirect(to: DoneNotice.reminderQueued.url("\(prefix)/requests/\(id)#reminders"), type: .found)
         case "delete":
             guard form["confirmed"] == "yes" else {
                 return admin.confirmation(
@@ -126,7 +153,9 @@ struct RequestsController: Sendable {
                     description: "no documents were found under \(new.path.value). Name the documents to read under “Documents not seen yet”."
                 )
             }
-            return .success(try await tracker.storage.addReadingRequest(new))
+            let id = try await tracker.storage.addReadingRequest(new)
+            try await tracker.storage.setReminderSchedule(requestID: id, hours: Reminder.defaultHours, at: Date(), by: createdBy)
+            return .success(id)
         } catch let error as InvalidRequest {
             return .failure(error)
         }
@@ -153,7 +182,51 @@ struct RequestsController: Sendable {
         let cells = try await report.cells(of: rows[window.rows].map(\.person.member), columns: window.columns)
         var values = RequestPage(report: report, rows: rows, selection: selection, window: window, cells: cells, prefix: prefix).values()
         values["doneNotice"] = DoneNotice.text(request)
+        values.merge(try await reminderValues(report)) { _, new in new }
         return pages.page("request", values, context: context)
+    }
+
+    /// The reminders section: the schedule, each reminder's state, each mail, and who cannot be
+    /// reminded (no email address).
+    private func reminderValues(_ report: RequestReport) async throws -> [String: Any] {
+        let request = report.request
+        let formatter = ShortDate(timeZone: TimeZone(identifier: request.timeZone) ?? .gmt)
+        let reminders = try await tracker.storage.reminders(requestID: request.id)
+        let rows = reminders.map { reminder -> [String: Any] in
+            let label = reminder.hoursBefore.map { "\(Self.plural($0, "hour")) before the deadline" } ?? "“Remind now” by \(reminder.setBy)"
+            let state: String
+            switch reminder.state {
+            case .pending: state = "waiting"
+            case .sending: state = "being sent"
+            case .sent: state = "sent \(reminder.finishedAt.map { formatter.string($0) } ?? "")"
+            case .skipped:
+                state = reminder.dueAt < reminder.setAt ? "not sent: its time had passed when it was set" : "not sent: a later reminder went out instead"
+            }
+            return ["label": label, "due": formatter.string(reminder.dueAt), "state": state]
+        }
+        let hours = reminders.compactMap { $0.state == .skipped ? nil : $0.hoursBefore }
+        let mails = try await tracker.storage.reminderMails(requestID: request.id).prefix(200).map { mail -> [String: Any] in
+            [
+                "member": mail.member, "email": mail.email ?? "", "at": formatter.string(mail.at),
+                "reminder": reminders.first { $0.name == mail.reminder }?.hoursBefore.map { "\($0) h before" } ?? "remind now",
+                "state": mail.state == .sending ? "not known (the server stopped while sending)" : mail.state.rawValue,
+                "detail": mail.detail ?? "", "stateClass": mail.state == .sent ? "read" : "not-opened",
+            ]
+        }
+        let unreachable = report.grid.rows.map(\.person).filter { person in person.email.map { !MailMessage.isAddress($0) } ?? true }
+        var nonce = SystemRandomNumberGenerator()
+        var values: [String: Any] = [
+            "reminders": rows, "reminderHours": hours.map(String.init).joined(separator: ", "), "mails": Array(mails),
+            "unreachable": unreachable.map(\.label).sorted().joined(separator: ", "), "hasUnreachable": !unreachable.isEmpty,
+            "remindNonce": (0..<16).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &nonce)) }.joined(),
+            "canRemind": !report.grid.isPastDeadline,
+        ]
+        if let reminders = self.reminders {
+            values["mailSummary"] = "Reminders go out \(reminders.transport.summary), from \(reminders.settings.from.email)."
+        } else {
+            values["mailMissing"] = true
+        }
+        return values
     }
 
     /// "3 days left", "5 hours left", "less than an hour left".

@@ -60,6 +60,7 @@ extension PageRenderer {
             case "overview", "tracking": "tracking"
             case "requests", "request": "requests"
             case "groups", "group": "groups"
+            case "webhooks": "webhooks"
             default: template
             }
         var links = [("/", "/", "Documents"), ("reads", "\(collectorPath)/reads", "My reads")]
@@ -67,7 +68,8 @@ extension PageRenderer {
             links += [
                 ("tracking", "\(collectorPath)/", "Tracking"), ("requests", "\(collectorPath)/requests", "Requests"),
                 ("groups", "\(collectorPath)/groups", "Groups"), ("storage", "\(collectorPath)/storage", "Storage"),
-                ("tokens", "\(collectorPath)/tokens", "API tokens"), ("audit", "\(collectorPath)/audit", "Audit"),
+                ("tokens", "\(collectorPath)/tokens", "API tokens"), ("webhooks", "\(collectorPath)/webhooks", "Webhooks"),
+                ("audit", "\(collectorPath)/audit", "Audit"),
             ]
         }
         return links.map { key, url, label in ["url": url, "label": label, "isCurrent": key == current] }

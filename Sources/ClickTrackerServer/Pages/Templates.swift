@@ -22,6 +22,7 @@ enum Templates {
         "chart": chart,
         "tokens": tokens,
         "audit": audit,
+        "webhooks": webhooks,
     ]
 
     static let layout = """
@@ -439,6 +440,36 @@ enum Templates {
           <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="find-documents"><input type="hidden" name="id" value="{{id}}">
           <button id="find-documents">Add the documents now found under {{path}}</button>
         </form>
+        <h2 id="reminders">Reminders</h2>
+        <p>Every expected reader who has not yet read all the documents is mailed a reminder listing what is still unread, with links. Readers who have read everything get nothing, and nobody gets the same reminder twice.</p>
+        {{#mailMissing}}<p class="state warning" id="mail-missing">Reminders are not sent: no mail server is set up. An administrator sets <code>mail.from</code>, <code>mail.site_url</code> and either <code>mail.smtp.host</code> or <code>mail.sendmail</code> in the configuration (see the README).</p>{{/mailMissing}}
+        {{#mailSummary}}<p class="muted">{{mailSummary}}</p>{{/mailSummary}}
+        {{#hasUnreachable}}<p class="state warning" id="cannot-be-reminded"><strong>Cannot be reminded</strong> (no email address known): {{unreachable}}. Add their addresses to their group.</p>{{/hasUnreachable}}
+        <div class="table-box"><table id="request-reminders">
+          <thead><tr><th>Reminder</th><th>When</th><th>State</th></tr></thead>
+          <tbody>
+          {{#reminders}}<tr><td>{{label}}</td><td>{{due}}</td><td class="reminder-state">{{state}}</td></tr>{{/reminders}}
+          {{^reminders}}<tr><td colspan="3" class="muted">No reminders are set.</td></tr>{{/reminders}}
+          </tbody>
+        </table></div>
+        <form method="post" action="{{prefix}}/requests">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="reminders"><input type="hidden" name="id" value="{{id}}">
+          <label for="reminder-hours">Send reminders this many hours before the deadline (separated by commas; empty for none)</label>
+          <input type="text" id="reminder-hours" name="hours" value="{{reminderHours}}" placeholder="48, 2" inputmode="numeric">
+          <button id="save-reminders">Save the reminders</button>
+        </form>
+        {{#canRemind}}<form method="post" action="{{prefix}}/requests">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="remind-now"><input type="hidden" name="id" value="{{id}}"><input type="hidden" name="nonce" value="{{remindNonce}}">
+          <button class="primary" id="remind-now">Remind now</button>
+        </form>{{/canRemind}}
+        <h3>Mails sent</h3>
+        <div class="table-box"><table id="reminder-mails">
+          <thead><tr><th>Reader</th><th>Address</th><th>Reminder</th><th>When</th><th>What happened</th></tr></thead>
+          <tbody>
+          {{#mails}}<tr><td>{{member}}</td><td>{{email}}</td><td>{{reminder}}</td><td>{{at}}</td><td class="{{stateClass}}">{{state}}{{#detail}}: {{detail}}{{/detail}}</td></tr>{{/mails}}
+          {{^mails}}<tr><td colspan="5" class="muted">No reminder has been mailed yet.</td></tr>{{/mails}}
+          </tbody>
+        </table></div>
         <form method="post" action="{{prefix}}/requests">
           <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="delete"><input type="hidden" name="id" value="{{id}}">
           <button class="danger" id="delete-request">Delete this request…</button>
@@ -495,6 +526,51 @@ enum Templates {
           {{#error}}<p class="field-error" id="token-name-error">{{error}}</p>{{/error}}
           <button class="primary" id="create-token">Make token</button>
         </form>
+        {{/content}}
+        {{/layout}}
+        """
+
+    static let webhooks = """
+        {{% CONTENT_TYPE: HTML_SCALARS}}{{<layout}}
+        {{$title}}Webhooks · ClickTracker{{/title}}
+        {{$content}}
+        <h1>Webhooks</h1>
+        <p>Other programs — a board portal, a chat channel, a minutes tool — can be told when something happens here. ClickTracker posts a JSON message to each endpoint below for the events it asked for, signed as <a href="https://www.standardwebhooks.com/">Standard Webhooks</a> describes (<code>webhook-id</code>, <code>webhook-timestamp</code>, <code>webhook-signature</code>). An endpoint that does not answer with a 2xx status is tried again, waiting longer each time, for up to a day.</p>
+        {{#error}}<p class="state error" role="alert" id="error">{{error}}</p>{{/error}}
+        {{#created}}
+        <div class="state" id="new-webhook">
+          <p>The endpoint <strong>{{url}}</strong> was added. Copy its signing secret now: it is shown only this once. The receiving program checks every message's signature with it.</p>
+          <p><code id="webhook-secret">{{secret}}</code></p>
+        </div>
+        {{/created}}
+        <div class="table-box"><table id="webhooks">
+          <thead><tr><th>Endpoint</th><th>Events</th><th>Added by</th><th>Added</th><th></th></tr></thead>
+          <tbody>
+          {{#endpoints}}<tr><td class="url">{{url}}</td><td>{{events}}</td><td>{{createdBy}}</td><td>{{createdAt}}</td>
+            <td><form method="post" action="{{prefix}}/webhooks"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="delete"><input type="hidden" name="id" value="{{id}}"><button class="danger">Delete…</button></form></td></tr>{{/endpoints}}
+          {{^endpoints}}<tr><td colspan="5" class="muted">No endpoints yet: add one below.</td></tr>{{/endpoints}}
+          </tbody>
+        </table></div>
+        <h2>Add an endpoint</h2>
+        <form method="post" action="{{prefix}}/webhooks" id="new-endpoint">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="create">
+          <label for="webhook-url">URL</label><input type="text" id="webhook-url" name="url" value="{{url}}" placeholder="https://portal.example.org/hooks/clicktracker" required style="width: 28rem">
+          <fieldset><legend>Events</legend>
+          {{#events}}<label><input type="checkbox" name="event-{{name}}" value="yes"{{#isChosen}} checked{{/isChosen}}> <code>{{name}}</code>: {{summary}}</label>{{/events}}
+          </fieldset>
+          <button class="primary" id="add-webhook">Add the endpoint</button>
+        </form>
+        <h2 id="deliveries">Delivery log</h2>
+        <p class="muted">Every message, newest first: delivered, waiting to be tried again, or given up after a day. Messages are kept for 30 days.</p>
+        <div class="table-box"><table id="webhook-deliveries">
+          <thead><tr><th>Made</th><th>Event</th><th>Endpoint</th><th>State</th><th>Attempts</th><th>Last answer</th><th></th></tr></thead>
+          <tbody>
+          {{#deliveries}}<tr><td>{{createdAt}}</td><td><code>{{event}}</code> <span class="muted">{{messageID}}</span></td><td>{{url}}</td><td class="delivery-state {{stateClass}}">{{state}}</td><td class="attempts">{{attempts}}</td><td>{{answer}}</td>
+            <td>{{#canResend}}<form method="post" action="{{prefix}}/webhooks"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="resend"><input type="hidden" name="id" value="{{id}}"><button class="resend">Send again</button></form>{{/canResend}}</td></tr>{{/deliveries}}
+          {{^deliveries}}<tr><td colspan="7" class="muted">Nothing has been sent yet.</td></tr>{{/deliveries}}
+          </tbody>
+        </table></div>
+        <p class="pager">{{deliveryRange}}{{#previousPage}} · <a href="{{previousPage}}">newer</a>{{/previousPage}}{{#nextPage}} · <a href="{{nextPage}}">older</a>{{/nextPage}}</p>
         {{/content}}
         {{/layout}}
         """
