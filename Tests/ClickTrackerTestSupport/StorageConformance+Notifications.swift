@@ -17,7 +17,13 @@ extension StorageConformance {
 
         let made = Date(timeIntervalSince1970: 1_800_000_000)
         let id = try await store.addWebhook(
-            WebhookEndpoint(url: "http://127.0.0.1:9/hook", events: [.readRecorded, .requestCompleted], sealedSecret: "sealed", createdAt: made, createdBy: "admin")
+            WebhookEndpoint(
+                url: "http://127.0.0.1:9/hook",
+                events: [.readRecorded, .requestCompleted],
+                sealedSecret: "sealed",
+                createdAt: made,
+                createdBy: "admin"
+            )
         )
         let endpoints = try await second.webhooks()
         #expect(endpoints.map(\.id) == [id] && endpoints.first?.events == [.readRecorded, .requestCompleted])
@@ -92,7 +98,15 @@ extension StorageConformance {
         // Request events go to the outbox in the transaction that froze or completed the request,
         // once, and only to endpoints that asked for them.
         let request = try await store.addReadingRequest(
-            ReadingRequest(title: "Board", path: try SectionPath("/papers"), group: nil, members: ["alice"], deadline: now, timeZone: "UTC", createdBy: "admin")
+            ReadingRequest(
+                title: "Board",
+                path: try SectionPath("/papers"),
+                group: nil,
+                members: ["alice"],
+                deadline: now,
+                timeZone: "UTC",
+                createdBy: "admin"
+            )
         )
         let passed = try WebhookMessage(type: .requestDeadlinePassed, data: ["request": ["id": request]], timestamp: now)
         let completed = try WebhookMessage(type: .requestCompleted, data: ["request": ["id": request]], timestamp: now)
@@ -122,7 +136,15 @@ extension StorageConformance {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let deadline = now + 24 * 3600
         let request = try await store.addReadingRequest(
-            ReadingRequest(title: "Board", path: try SectionPath("/papers"), group: nil, members: ["alice"], deadline: deadline, timeZone: "UTC", createdBy: "admin")
+            ReadingRequest(
+                title: "Board",
+                path: try SectionPath("/papers"),
+                group: nil,
+                members: ["alice"],
+                deadline: deadline,
+                timeZone: "UTC",
+                createdBy: "admin"
+            )
         )
         #expect(try await store.setReminderSchedule(requestID: 999_999, hours: [2], at: now, by: "admin") == false)
         #expect(try await store.setReminderSchedule(requestID: request, hours: [48, 2], at: now, by: "admin"))
@@ -151,7 +173,15 @@ extension StorageConformance {
         try await second.finishReminderMail(sent)
         #expect(
             try await store.claimReminderMail(
-                ReminderMail(requestID: request, reminder: "2h", member: "bob", email: nil, state: .noAddress, detail: "no email address is known", at: due)
+                ReminderMail(
+                    requestID: request,
+                    reminder: "2h",
+                    member: "bob",
+                    email: nil,
+                    state: .noAddress,
+                    detail: "no email address is known",
+                    at: due
+                )
             )
         )
         let mails = try await store.reminderMails(requestID: request)

@@ -200,7 +200,8 @@ struct RequestsController: Sendable {
             case .sending: state = "being sent"
             case .sent: state = "sent \(reminder.finishedAt.map { formatter.string($0) } ?? "")"
             case .skipped:
-                state = reminder.dueAt < reminder.setAt ? "not sent: its time had passed when it was set" : "not sent: a later reminder went out instead"
+                state =
+                    reminder.dueAt < reminder.setAt ? "not sent: its time had passed when it was set" : "not sent: a later reminder went out instead"
             }
             return ["label": label, "due": formatter.string(reminder.dueAt), "state": state]
         }

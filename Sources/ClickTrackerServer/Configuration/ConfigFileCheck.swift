@@ -39,6 +39,12 @@ enum ConfigFileCheck {
         "upstream": .group(["url": .text, "timeout": .number, "host": .text]),
         "identity": .group(["header": .text, "trusted": .texts, "upstream": .flag]),
         "limits": .group(["header_timeout": .number, "body_timeout": .number, "idle_timeout": .number, "connections": .wholeNumber]),
+        "mail": .group([
+            "from": .text, "site_url": .text, "sendmail": .texts,
+            "smtp": .group(["host": .text, "port": .wholeNumber, "username": .text, "password": .text]),
+        ]),
+        "webhooks": .group(["retry_base": .number, "timeout": .number]),
+        "requests": .group(["check_interval": .number]),
     ]
 
     /// Reads and checks the file at `path`.

@@ -9,7 +9,9 @@ import ServiceLifecycle
 /// Sends the outbox: every second, claims the deliveries that are due (no other instance sends
 /// them meanwhile), posts each signed as Standard Webhooks asks, and records the answer. A failed
 /// attempt is retried with exponential back-off (``WebhookSettings/retryBase`` doubled each time,
-/// at most 6 hours apart) until a day has passed since the message was made.
+/// at most 6 hours apart) until a day has passed since the message was made. A claim lasts the
+/// endpoint's time to answer and 15 s more: an instance that dies while sending holds its
+/// deliveries that long.
 struct WebhookDeliveryService: Service {
     let storage: any ClickStorage
     let key: SecretKey
@@ -22,10 +24,15 @@ struct WebhookDeliveryService: Service {
     static let batchSize = 16
 
     func run() async throws {
-        let client = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)), decompression: .disabled)
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10)),
+            decompression: .disabled
         )
+        // An endpoint that refuses connections is an attempt that failed, logged and retried
+        // after the back-off, not one that waits out the connect timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         var lastPurge = Date.distantPast
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             var more = false
@@ -35,7 +42,7 @@ struct WebhookDeliveryService: Service {
                     let claimed = try await storage.claimWebhookDeliveries(
                         owner: owner,
                         now: now,
-                        leaseUntil: now.addingTimeInterval(settings.timeout * 2 + 30),
+                        leaseUntil: now.addingTimeInterval(settings.timeout + 15),
                         limit: Self.batchSize
                     )
                     await withTaskGroup(of: Void.self) { group in
