@@ -985,6 +985,23 @@ LANGUAGE sql STABLE AS $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH2
 CREATE OR REPLACE FUNCTION clicktracker_message_id() RETURNS text
 LANGUAGE sql VOLATILE AS $$ SELECT 'msg_' || md5(random()::text || clock_timestamp()::text || random()::text) $$;
 
+-- The body of a read.recorded message: a reader reached a stage with a document at a time.
+CREATE OR REPLACE FUNCTION clicktracker_read_message(p_member text, p_document_id bigint, p_version text, p_stage text, p_at timestamptz)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+               'data', json_build_object(
+                   'at', clicktracker_iso8601(p_at),
+                   'document', json_build_object('key', d.key, 'path', d.path, 'title', d.title),
+                   'member', p_member,
+                   'stage', p_stage,
+                   'version', nullif(p_version, '')
+               ),
+               'timestamp', clicktracker_iso8601(clock_timestamp()),
+               'type', 'read.recorded'
+           )::text
+    FROM document d WHERE d.id = p_document_id
+$$;
+
 -- read.recorded: a reader read a document (the reading time was met) or acknowledged it.
 CREATE OR REPLACE FUNCTION clicktracker_readings_announced() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -994,24 +1011,13 @@ BEGIN
     END IF;
     INSERT INTO webhook_delivery (webhook_id, message_id, event, payload, created_at, next_attempt_at, give_up_at)
     SELECT s.webhook_id, clicktracker_message_id(), 'read.recorded',
-           json_build_object(
-               'data', json_build_object(
-                   'at', clicktracker_iso8601(c.at),
-                   'document', json_build_object('key', d.key, 'path', d.path, 'title', d.title),
-                   'member', n.member,
-                   'stage', c.stage,
-                   'version', nullif(n.version, '')
-               ),
-               'timestamp', clicktracker_iso8601(clock_timestamp()),
-               'type', 'read.recorded'
-           )::text,
+           clicktracker_read_message(n.member, n.document_id, n.version, c.stage, c.at),
            clock_timestamp(), clock_timestamp(), clock_timestamp() + interval '1 day'
     FROM new_readings n
     JOIN old_readings o USING (member, document_id, version)
     CROSS JOIN LATERAL (VALUES ('read', n.read_at, o.read_at IS NULL AND n.read_at IS NOT NULL),
                                ('acknowledged', n.acknowledged_at, o.acknowledged_at IS NULL AND n.acknowledged_at IS NOT NULL))
         AS c (stage, at, changed)
-    JOIN document d ON d.id = n.document_id
     CROSS JOIN webhook_subscription s
     WHERE c.changed AND s.event = 'read.recorded'
     ORDER BY n.member, n.document_id, c.at, s.webhook_id;
@@ -1029,20 +1035,13 @@ BEGIN
     END IF;
     INSERT INTO webhook_delivery (webhook_id, message_id, event, payload, created_at, next_attempt_at, give_up_at)
     SELECT s.webhook_id, clicktracker_message_id(), 'read.recorded',
-           json_build_object(
-               'data', json_build_object(
-                   'at', clicktracker_iso8601(coalesce(n.acknowledged_at, n.read_at, n.first_view)),
-                   'document', json_build_object('key', d.key, 'path', d.path, 'title', d.title),
-                   'member', n.member,
-                   'stage', CASE WHEN n.acknowledged_at IS NOT NULL THEN 'acknowledged' WHEN n.read_at IS NOT NULL THEN 'read' ELSE 'opened' END,
-                   'version', nullif(n.version, '')
-               ),
-               'timestamp', clicktracker_iso8601(clock_timestamp()),
-               'type', 'read.recorded'
-           )::text,
+           clicktracker_read_message(
+               n.member, n.document_id, n.version,
+               CASE WHEN n.acknowledged_at IS NOT NULL THEN 'acknowledged' WHEN n.read_at IS NOT NULL THEN 'read' ELSE 'opened' END,
+               coalesce(n.acknowledged_at, n.read_at, n.first_view)
+           ),
            clock_timestamp(), clock_timestamp(), clock_timestamp() + interval '1 day'
     FROM new_readings n
-    JOIN document d ON d.id = n.document_id
     CROSS JOIN webhook_subscription s
     WHERE s.event = 'read.recorded'
     ORDER BY n.member, n.document_id, s.webhook_id;
@@ -1084,6 +1083,6 @@ CREATE TABLE IF NOT EXISTS reminder_mail (
 );
 CREATE INDEX IF NOT EXISTS reminder_mail_member ON reminder_mail (member);
 
-INSERT INTO clicktracker_schema (version) VALUES (8), (9) ON CONFLICT (version) DO NOTHING;
+INSERT INTO clicktracker_schema (version) VALUES (9) ON CONFLICT (version) DO NOTHING;
 
 COMMIT;

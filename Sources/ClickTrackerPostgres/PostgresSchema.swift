@@ -24,6 +24,8 @@ public enum PostgresSchema {
                         ? "; readings that met their reading time were dated from their summaries, and reading requests now name the documents seen under them"
                         : "")
                     + (from < 7 ? "; reading requests keep each reader's progress, summed up when a request is first shown" : "")
+                    + (from < 9
+                        ? "; webhooks and reminders were added (existing reading requests get reminders once they are set on their pages)" : "")
             case .current: "the ClickTracker schema is current (version \(PostgresSchema.version)); nothing to do"
             }
         }

@@ -105,7 +105,9 @@ extension PostgresStore {
                          cells AS (DELETE FROM request_cell WHERE member = \(member)),
                          mails AS (DELETE FROM reminder_mail WHERE member = \(member)),
                          messages AS (
-                             DELETE FROM webhook_delivery WHERE event = 'read.recorded' AND payload::json -> 'data' ->> 'member' = \(member)
+                             DELETE FROM webhook_delivery
+                             WHERE payload::jsonb -> 'data' ->> 'member' = \(member)
+                                 OR payload::jsonb -> 'data' -> 'readers' @> jsonb_build_array(jsonb_build_object('member', \(member)::text))
                          ),
                          people AS (DELETE FROM person WHERE member = \(member))
                     SELECT count(*) FROM views

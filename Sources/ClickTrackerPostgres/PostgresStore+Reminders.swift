@@ -95,7 +95,7 @@ extension PostgresStore {
             let rows = try await client.query(
                 """
                 UPDATE request_reminder SET state = \(state.rawValue), finished_at = \(time), leased_until = NULL
-                WHERE request_id = \(requestID) AND name = \(name)
+                WHERE request_id = \(requestID) AND name = \(name) AND state = \(state == .superseded ? "pending" : "sending")
                 """,
                 logger: logger
             )

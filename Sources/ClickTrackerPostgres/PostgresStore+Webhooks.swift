@@ -165,7 +165,8 @@ extension PostgresStore {
         return try await run(.report) {
             let rows = try await client.query(
                 """
-                UPDATE webhook_delivery SET state = 'pending', next_attempt_at = \(now), give_up_at = \(giveUp)
+                UPDATE webhook_delivery SET state = 'pending', next_attempt_at = \(now), give_up_at = \(giveUp), attempts = 0,
+                    leased_until = NULL, lease_owner = NULL
                 WHERE id = \(id) AND (leased_until IS NULL OR leased_until <= \(now)) RETURNING id
                 """,
                 logger: logger

@@ -408,6 +408,9 @@ enum SQLiteSchema {
         if version < 7 {
             summary += "; reading requests keep each reader's progress, summed up when a request is first shown"
         }
+        if version < 9 {
+            summary += "; webhooks and reminders were added (existing reading requests get reminders once they are set on their pages)"
+        }
         return summary
     }
 }

@@ -88,8 +88,12 @@ extension SQLiteStore {
                 _ = try connection.query("DELETE FROM \(table) WHERE member = ?", [.text(member)])
             }
             _ = try connection.query(
-                "DELETE FROM webhook_delivery WHERE event = 'read.recorded' AND json_extract(payload, '$.data.member') = ?",
-                [.text(member)]
+                """
+                DELETE FROM webhook_delivery
+                WHERE json_extract(payload, '$.data.member') = ?
+                    OR EXISTS (SELECT 1 FROM json_each(payload, '$.data.readers') r WHERE json_extract(r.value, '$.member') = ?)
+                """,
+                [.text(member), .text(member)]
             )
             try Self.setProgressAside(requestID: nil, on: connection)
             return views

@@ -87,8 +87,11 @@ extension SQLiteStore {
     public func finishReminder(requestID: Int64, name: String, state: Reminder.State, at time: Date) async throws {
         try await transaction { connection in
             _ = try connection.query(
-                "UPDATE request_reminder SET state = ?, finished_at = ?, leased_until = NULL WHERE request_id = ? AND name = ?",
-                [.text(state.rawValue), .integer(Self.milliseconds(time)), .integer(Int(requestID)), .text(name)]
+                "UPDATE request_reminder SET state = ?, finished_at = ?, leased_until = NULL WHERE request_id = ? AND name = ? AND state = ?",
+                [
+                    .text(state.rawValue), .integer(Self.milliseconds(time)), .integer(Int(requestID)), .text(name),
+                    .text(state == .superseded ? "pending" : "sending"),
+                ]
             )
         }
     }

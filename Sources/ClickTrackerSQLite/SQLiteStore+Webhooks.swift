@@ -122,7 +122,8 @@ extension SQLiteStore {
         return try await transaction { connection in
             try !connection.query(
                 """
-                UPDATE webhook_delivery SET state = 'pending', next_attempt_at = ?, give_up_at = ?
+                UPDATE webhook_delivery SET state = 'pending', next_attempt_at = ?, give_up_at = ?, attempts = 0,
+                    leased_until = NULL, lease_owner = NULL
                 WHERE id = ? AND (leased_until IS NULL OR leased_until <= ?) RETURNING id
                 """,
                 [.integer(now), .integer(giveUp), .integer(Int(id)), .integer(now)]

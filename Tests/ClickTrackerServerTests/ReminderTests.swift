@@ -16,18 +16,29 @@ struct ReminderTests {
 
     @Test(
         "“Remind now” mails every reader who has not read everything, once, with what is still unread; readers who read all get nothing; one without an address is listed",
-        arguments: ["smtp", "sendmail"]
+        arguments: ["smtp", "smtp with STARTTLS and sign-in", "sendmail"]
     )
     func remindNow(transport: String) async throws {
         let smtpPort = try freePort()
         let output = try TemporaryDirectory("smtp")
         defer { output.remove() }
         let mails = output.file("mails.jsonl")
-        let smtp = try ChildProcess(
-            "/usr/bin/env",
-            ["python3", "\(WebhookTests.helpers)/smtp_server.py", String(smtpPort), mails],
-            output: output.file("smtp.out")
-        )
+        var arguments = ["python3", "\(WebhookTests.helpers)/smtp_server.py", String(smtpPort), mails]
+        let encrypted = transport.contains("STARTTLS")
+        if encrypted {
+            // A certificate for 127.0.0.1, trusted through mail.smtp.ca_file.
+            let openssl = try ChildProcess(
+                "/usr/bin/openssl",
+                [
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", output.file("key.pem"), "-out", output.file("cert.pem"),
+                ],
+                output: output.file("openssl.out")
+            )
+            #expect(try await openssl.exitStatus() == 0)
+            arguments += [output.file("cert.pem"), output.file("key.pem"), "board", "s3cret"]
+        }
+        let smtp = try ChildProcess("/usr/bin/env", arguments, output: output.file("smtp.out"))
         defer { kill(smtp.pid, SIGKILL) }
         #expect(
             try await eventually(seconds: 30) {
@@ -40,9 +51,14 @@ struct ReminderTests {
         ])
         configured.configuration.mailFrom = "Board office <board@example.org>"
         configured.configuration.mailSiteURL = "https://papers.example.org"
-        if transport == "smtp" {
+        if transport.hasPrefix("smtp") {
             configured.configuration.smtpHost = "127.0.0.1"
             configured.configuration.smtpPort = smtpPort
+            if encrypted {
+                configured.configuration.smtpUsername = "board"
+                configured.configuration.smtpPassword = "s3cret"
+                configured.configuration.smtpCAFile = output.file("cert.pem")
+            }
         } else {
             configured.configuration.sendmailCommand = [
                 "/usr/bin/msmtp", "--host=127.0.0.1", "--port=\(smtpPort)", "--from=board@example.org", "--auth=off", "--tls=off", "-t",
@@ -113,6 +129,7 @@ struct ReminderTests {
             #expect(received.count == 1, "\(received)")
             let mail = try #require(received.first)
             #expect(mail["to"] as? [String] == ["alice@example.org"])
+            #expect(mail["tls"] as? Bool == encrypted && mail["user"] as? String == (encrypted ? "board" : nil))
             #expect((mail["header_to"] as? String)?.contains("Alice Ärger") == true)
             #expect((mail["subject"] as? String)?.contains("Board, 3 December") == true)
             let body = mail["body"] as? String ?? ""

@@ -62,9 +62,15 @@ struct WebhookTests {
             let secret = try #require(created.body.firstMatch(of: /id="webhook-secret">(whsec_[A-Za-z0-9+\/=]+)</)?.1).description
             #expect(try await chair.get("/_clicktracker/webhooks").body.contains(secret) == false)
 
-            // Alice opens and reads the budget; a request expects just that, by a deadline soon.
+            let alice = HTTPSession(port: port)
+            try await alice.signIn("alice")
+            let token = try await alice.view("/papers/budget.html")
+            try await Task.sleep(for: .milliseconds(1500))
+            let report = try await alice.post("/_clicktracker/beacon", form: EvidenceServerTests.report(token, "end", q: 1, a: 1400, s: 100, r: 1))
+            #expect(report.status == 204)
+            // A request expects just that read, by a deadline soon.
             let store = try await fixture.store()
-            let deadline = Date().addingTimeInterval(6)
+            let deadline = Date().addingTimeInterval(3)
             let requestID = try await store.addReadingRequest(
                 ReadingRequest(
                     title: "Board <meeting>",
@@ -78,15 +84,9 @@ struct WebhookTests {
                 )
             )
             try await store.close()
-            let alice = HTTPSession(port: port)
-            try await alice.signIn("alice")
-            let token = try await alice.view("/papers/budget.html")
-            try await Task.sleep(for: .milliseconds(1500))
-            let report = try await alice.post("/_clicktracker/beacon", form: EvidenceServerTests.report(token, "end", q: 1, a: 1400, s: 100, r: 1))
-            #expect(report.status == 204)
 
             // The receiver comes up only now: what failed meanwhile is retried.
-            try await Task.sleep(for: .seconds(2))
+            try await Task.sleep(for: .seconds(3))
             let log = try await chair.get("/_clicktracker/webhooks")
             #expect(log.body.contains("could not connect") || log.body.contains("will be tried again"))
             let receiver = try Self.startReceiver(port: receiverPort, secret: secret, output: output, log: fixture.directory.file("receiver.out"))
@@ -116,6 +116,7 @@ struct WebhookTests {
             #expect(frozen["member"] as? String == "alice" && frozen["stage"] as? String == "read" && frozen["documents_read"] as? Int == 1)
             let completed = try #require(messages.first { $0["type"] as? String == "request.completed" }?["data"] as? [String: Any])
             #expect(completed["by_deadline"] as? Bool == true && (completed["request"] as? [String: Any])?["id"] as? Int == Int(requestID))
+            #expect(try await chair.get("/_clicktracker/requests/\(requestID)").body.contains("everyone had read everything on"))
 
             // The delivery log: every message delivered, the first ones after several attempts.
             let delivered = try await chair.get("/_clicktracker/webhooks")

@@ -309,6 +309,8 @@ public actor InMemoryStore: ClickStorage {
         deliveries[index].delivery.state = .pending
         deliveries[index].delivery.nextAttemptAt = now
         deliveries[index].delivery.giveUpAt = now.addingTimeInterval(WebhookMessage.retryWindow)
+        deliveries[index].delivery.attempts = 0
+        leases[id] = nil
         return true
     }
 
@@ -367,7 +369,9 @@ public actor InMemoryStore: ClickStorage {
     }
 
     public func finishReminder(requestID: Int64, name: String, state: Reminder.State, at time: Date) async throws {
-        guard let index = reminderList.firstIndex(where: { $0.requestID == requestID && $0.name == name }) else { return }
+        guard let index = reminderList.firstIndex(where: { $0.requestID == requestID && $0.name == name }),
+            reminderList[index].state == (state == .superseded ? .pending : .sending)
+        else { return }
         reminderList[index].state = state
         reminderList[index].finishedAt = time
         reminderList[index].leasedUntil = nil

@@ -109,7 +109,11 @@ extension StorageConformance {
             )
         )
         let passed = try WebhookMessage(type: .requestDeadlinePassed, data: ["request": ["id": request]], timestamp: now)
-        let completed = try WebhookMessage(type: .requestCompleted, data: ["request": ["id": request]], timestamp: now)
+        let completed = try WebhookMessage(
+            type: .requestCompleted,
+            data: ["request": ["id": request], "readers": [["member": "carol"]]],
+            timestamp: now
+        )
         #expect(try await store.freezeRequest(id: request, at: now, announcing: passed))
         #expect(try await second.completeRequest(id: request, at: now, announcing: completed))
         #expect(try await store.completeRequest(id: request, at: now, announcing: completed) == false)
@@ -125,7 +129,12 @@ extension StorageConformance {
         try await store.purge(member: "bob")
         let left = try await store.webhookDeliveries(limit: 10, offset: 0)
         #expect(left.total == 4 && left.deliveries.allSatisfy { (try? messageData($0).data["member"] as? String) != "bob" })
-        #expect(try await store.purgeWebhookDeliveries(before: now + 1) == 1)
+        let finished = left.deliveries.filter { $0.state != .pending }.count
+        #expect(try await store.purgeWebhookDeliveries(before: now + 1) == finished)
+        // A request's message that lists a purged member goes too.
+        let before = try await store.webhookDeliveries(limit: 10, offset: 0).total
+        try await store.purge(member: "carol")
+        #expect(try await store.webhookDeliveries(limit: 10, offset: 0).total == before - 1)
         #expect(try await second.deleteWebhook(id: id))
         #expect(try await store.deleteWebhook(id: id) == false)
         #expect(try await store.webhookDeliveries(limit: 10, offset: 0).total == 0)

@@ -12,8 +12,13 @@ public struct Reminder: Sendable, Hashable {
         case sending
         /// Sent: every reader it was for has a ``ReminderMail``.
         case sent
-        /// Not sent: its time had passed when it was set, or a later reminder was due with it.
+        /// Not sent: its time had passed when it was set.
         case skipped
+        /// Not sent: a later reminder fell due with it (the server was stopped meanwhile) and went
+        /// out instead.
+        case superseded
+        /// Not sent: the deadline passed before it could go out.
+        case missed
     }
 
     /// The request.

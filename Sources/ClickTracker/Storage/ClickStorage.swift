@@ -147,8 +147,8 @@ public protocol ClickStorage: Sendable {
     func changedReaders(documents paths: [String], since time: Date?) async throws -> (members: Set<String>, asOf: Date)
 
     /// Removes everything kept about one member — views, access log, reading summaries and
-    /// acknowledgements, name and email, group and request memberships, frozen request status —
-    /// in one transaction.
+    /// acknowledgements, name and email, group and request memberships, frozen request status,
+    /// reminder mails, and the webhook messages that name them — in one transaction.
     /// - Returns: How many views were removed.
     @discardableResult
     func purge(member: String) async throws -> Int
@@ -239,7 +239,8 @@ public protocol ClickStorage: Sendable {
     /// Records how a claimed attempt ended; nothing changes when `owner` no longer holds the claim.
     func finishWebhookDelivery(id: Int64, owner: String, outcome: WebhookAttemptOutcome) async throws
 
-    /// Sends a delivery again ("send again"): pending from `now`, retried for another day.
+    /// Sends a delivery again ("send again"): pending from `now`, its attempts counted afresh and
+    /// retried for another day.
     /// Returns `false` when there is no such delivery or it is being attempted right now.
     @discardableResult
     func resendWebhookDelivery(id: Int64, now: Date) async throws -> Bool
@@ -272,7 +273,8 @@ public protocol ClickStorage: Sendable {
     /// or it is no longer pending.
     func claimReminder(requestID: Int64, name: String, now: Date, leaseUntil: Date) async throws -> Bool
 
-    /// Marks a reminder sent or skipped.
+    /// Marks a reminder sent or missed (only while it is being sent), or superseded (only while it
+    /// is pending, so one another instance is sending is left alone).
     func finishReminder(requestID: Int64, name: String, state: Reminder.State, at time: Date) async throws
 
     /// Claims one reader's mail of a reminder before it is sent; `false` when it was claimed

@@ -46,6 +46,13 @@ public struct WebhookEndpoint: Sendable, Hashable {
         return trimmed
     }
 
+    /// The scheme, host and port of an endpoint's URL, for logs and the audit log: its path and
+    /// query may hold a secret (a chat service's incoming-webhook URL does).
+    public static func site(of url: String) -> String {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else { return "(an endpoint)" }
+        return "\(scheme)://\(host)\(components.port.map { ":\($0)" } ?? "")/…"
+    }
+
     /// Checks the events asked for: at least one, each known.
     public static func validate(events names: [String]) throws(Invalid) -> Set<WebhookEventType> {
         var events: Set<WebhookEventType> = []

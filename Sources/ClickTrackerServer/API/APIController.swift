@@ -76,7 +76,10 @@ struct APIController: Sendable {
                     return Self.error(.conflict, "The message is being sent right now; try again in a few seconds.")
                 }
                 try await audit(actor, "webhook message sent again", String(id))
-                return Self.json(Self.deliveryObject(try await storage.webhookDelivery(id: id)!), status: .accepted)
+                guard let delivery = try await storage.webhookDelivery(id: id) else {
+                    return Self.error(.notFound, "The message was deleted meanwhile (with its endpoint).")
+                }
+                return Self.json(Self.deliveryObject(delivery), status: .accepted)
             }
         }
     }
@@ -165,7 +168,7 @@ struct APIController: Sendable {
             let url = try WebhookEndpoint.validate(url: body.url)
             let events = try WebhookEndpoint.validate(events: body.events)
             let (id, secret) = try await WebhooksController.register(url: url, events: events, by: actor, storage: storage, key: key)
-            try await audit(actor, "webhook added", "\(id) \(url)")
+            try await audit(actor, "webhook added", "\(id) \(WebhookEndpoint.site(of: url))")
             guard let stored = try await storage.webhooks().first(where: { $0.id == id }) else {
                 return Self.error(.notFound, "The endpoint was deleted meanwhile.")
             }

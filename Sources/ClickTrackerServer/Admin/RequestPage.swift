@@ -90,6 +90,7 @@ struct RequestPage {
         ]
         if passed { values["late"] = "\(counts.late) read \(all) after the deadline" }
         if let frozen = request.frozenAt { values["frozen"] = short(frozen) }
+        if let completed = request.completedAt { values["completed"] = short(completed) }
         if !report.untrackedDocuments.isEmpty { values["untracked"] = report.untrackedDocuments.joined(separator: ", ") }
         values["chart"] = chart(grid)
         values.merge(gridValues(grid, base: base)) { _, new in new }

@@ -101,10 +101,16 @@ struct RequestsController: Sendable {
             guard stored.deadline > Date() else {
                 return admin.badRequest("The deadline has passed: there is nothing left to remind people of.", context: context)
             }
+            guard let reminders else {
+                return admin.badRequest(
+                    "Reminders cannot be sent: no mail server is set up. An administrator of the server sets one up in its configuration (see the README).",
+                    context: context
+                )
+            }
             let now = Date()
             if try await tracker.storage.addReminder(Reminder(requestID: id, name: "now-\(nonce)", dueAt: now, setAt: now, setBy: actor)) {
                 try await admin.audit(context, "reminder asked for", "\(id) \(stored.title)")
-                if let reminders { Task { try? await reminders.sendDue() } }
+                Task { await reminders.sendDueLogged() }
             }
             return .redirect(to: DoneNotice.reminderQueued.url("\(prefix)/requests/\(id)#reminders"), type: .found)
         case "delete":
@@ -199,9 +205,9 @@ struct RequestsController: Sendable {
             case .pending: state = "waiting"
             case .sending: state = "being sent"
             case .sent: state = "sent \(reminder.finishedAt.map { formatter.string($0) } ?? "")"
-            case .skipped:
-                state =
-                    reminder.dueAt < reminder.setAt ? "not sent: its time had passed when it was set" : "not sent: a later reminder went out instead"
+            case .skipped: state = "not sent: its time had passed when it was set"
+            case .superseded: state = "not sent: a later reminder went out instead"
+            case .missed: state = "not sent: the deadline passed before it could go out"
             }
             return ["label": label, "due": formatter.string(reminder.dueAt), "state": state]
         }
@@ -210,7 +216,9 @@ struct RequestsController: Sendable {
             [
                 "member": mail.member, "email": mail.email ?? "", "at": formatter.string(mail.at),
                 "reminder": reminders.first { $0.name == mail.reminder }?.hoursBefore.map { "\($0) h before" } ?? "remind now",
-                "state": mail.state == .sending ? "not known (the server stopped while sending)" : mail.state.rawValue,
+                "state": mail.state != .sending
+                    ? mail.state.rawValue
+                    : Date().timeIntervalSince(mail.at) < ReminderSender.lease ? "being sent" : "not known (the server stopped while sending it)",
                 "detail": mail.detail ?? "", "stateClass": mail.state == .sent ? "read" : "not-opened",
             ]
         }
@@ -220,7 +228,7 @@ struct RequestsController: Sendable {
             "reminders": rows, "reminderHours": hours.map(String.init).joined(separator: ", "), "mails": Array(mails),
             "unreachable": unreachable.map(\.label).sorted().joined(separator: ", "), "hasUnreachable": !unreachable.isEmpty,
             "remindNonce": (0..<16).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &nonce)) }.joined(),
-            "canRemind": !report.grid.isPastDeadline,
+            "canRemind": !report.grid.isPastDeadline && self.reminders != nil,
         ]
         if let reminders = self.reminders {
             values["mailSummary"] = "Reminders go out \(reminders.transport.summary), from \(reminders.settings.from.email)."

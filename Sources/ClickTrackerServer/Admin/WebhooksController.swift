@@ -92,7 +92,7 @@ struct WebhooksController: Sendable {
                 let url = try WebhookEndpoint.validate(url: form["url"] ?? "")
                 let events = try WebhookEndpoint.validate(events: names)
                 let (id, secret) = try await Self.register(url: url, events: events, by: context.user?.name ?? "", storage: storage, key: key)
-                try await admin.audit(context, "webhook added", "\(id) \(url)")
+                try await admin.audit(context, "webhook added", "\(id) \(WebhookEndpoint.site(of: url))")
                 return try await list(context: context, created: (url, secret.text))
             } catch let error as WebhookEndpoint.Invalid {
                 return try await list(context: context, error: "Not added: \(error).", input: ["url": form["url"] ?? "", "events": Set(names)])

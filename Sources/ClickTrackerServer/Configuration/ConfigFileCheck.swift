@@ -41,7 +41,7 @@ enum ConfigFileCheck {
         "limits": .group(["header_timeout": .number, "body_timeout": .number, "idle_timeout": .number, "connections": .wholeNumber]),
         "mail": .group([
             "from": .text, "site_url": .text, "sendmail": .texts,
-            "smtp": .group(["host": .text, "port": .wholeNumber, "username": .text, "password": .text]),
+            "smtp": .group(["host": .text, "port": .wholeNumber, "username": .text, "password": .text, "tls": .flag, "ca_file": .text]),
         ]),
         "webhooks": .group(["retry_base": .number, "timeout": .number]),
         "requests": .group(["check_interval": .number]),

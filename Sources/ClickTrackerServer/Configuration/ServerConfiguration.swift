@@ -11,7 +11,7 @@ import HTTPTypes
 /// `identity.header`, `identity.trusted`, `identity.upstream`, `key.file`, `key.secret`, `collector.path`, `sections.initial`, `sections.ignore`,
 /// `cookies.secure`, `token.lifetime`, `attention.idle`, `attention.heartbeat`, `limits.header_timeout`,
 /// `limits.body_timeout`, `limits.idle_timeout`, `limits.connections`, `mail.from`, `mail.site_url`, `mail.smtp.host`,
-/// `mail.smtp.port`, `mail.smtp.username`, `mail.smtp.password`, `mail.sendmail`, `webhooks.retry_base`, `webhooks.timeout`,
+/// `mail.smtp.port`, `mail.smtp.username`, `mail.smtp.password`, `mail.smtp.tls`, `mail.smtp.ca_file`, `mail.sendmail`, `webhooks.retry_base`, `webhooks.timeout`,
 /// `requests.check_interval`. Relative paths in the file are taken relative to it.
 public struct ServerConfiguration: Sendable {
     /// Address to listen on.
@@ -86,6 +86,10 @@ public struct ServerConfiguration: Sendable {
     /// Signs in to the SMTP server (`mail.smtp.username`, `mail.smtp.password`). Never printed.
     public var smtpUsername: String?
     public var smtpPassword: String?
+    /// Use STARTTLS when the SMTP server offers it (`mail.smtp.tls`, `true` by default), checking
+    /// its certificate against the system's authorities or `mail.smtp.ca_file`.
+    public var smtpTLS = true
+    public var smtpCAFile: String?
     /// A `sendmail` command instead of SMTP (`mail.sendmail`, such as `["/usr/bin/msmtp", "-t"]`).
     public var sendmailCommand: [String]?
     /// How webhooks are sent (`webhooks.retry_base`, `webhooks.timeout`).
@@ -148,6 +152,8 @@ public struct ServerConfiguration: Sendable {
         configuration.smtpPort = reader.int(forKey: "mail.smtp.port", default: configuration.smtpPort)
         configuration.smtpUsername = reader.string(forKey: "mail.smtp.username")
         configuration.smtpPassword = reader.string(forKey: "mail.smtp.password", isSecret: true)
+        configuration.smtpTLS = reader.bool(forKey: "mail.smtp.tls", default: true)
+        configuration.smtpCAFile = reader.string(forKey: "mail.smtp.ca_file").map { resolve($0, relativeTo: base) }
         configuration.sendmailCommand = reader.stringArray(forKey: "mail.sendmail")
         configuration.webhooks.retryBase = reader.double(forKey: "webhooks.retry_base", default: configuration.webhooks.retryBase)
         configuration.webhooks.timeout = reader.double(forKey: "webhooks.timeout", default: configuration.webhooks.timeout)
@@ -224,7 +230,16 @@ public struct ServerConfiguration: Sendable {
         case (let host?, nil):
             guard (1...65535).contains(smtpPort) else { throw .invalid("mail.smtp.port must be between 1 and 65535") }
             let helo = ProcessInfo.processInfo.hostName.isEmpty ? "localhost" : ProcessInfo.processInfo.hostName
-            return (SMTPTransport(host: host, port: smtpPort, username: smtpUsername, password: smtpPassword, heloName: helo), settings)
+            let transport = SMTPTransport(
+                host: host,
+                port: smtpPort,
+                username: smtpUsername,
+                password: smtpPassword,
+                heloName: helo,
+                tls: smtpTLS,
+                caFile: smtpCAFile
+            )
+            return (transport, settings)
         case (nil, let command?):
             guard let program = command.first, program.hasPrefix("/") else {
                 throw .invalid("mail.sendmail must be a command with its full path, such as [\"/usr/bin/msmtp\", \"-t\"]")

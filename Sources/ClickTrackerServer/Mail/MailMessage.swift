@@ -8,10 +8,13 @@ struct MailMessage: Sendable {
         var name: String?
         var email: String
 
-        /// `"Name" <email>`, the name encoded when it is not plain ASCII.
+        /// `"Name" <email>`: the name quoted (so a comma or `<` in it is never read as another
+        /// address), or encoded when it is not plain ASCII.
         var header: String {
             guard let name, !name.isEmpty else { return "<\(email)>" }
-            return "\(MailMessage.encodedWord(name)) <\(email)>"
+            guard MailMessage.isPlain(name) else { return "\(MailMessage.encodedWord(name)) <\(email)>" }
+            let quoted = name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            return "\"\(quoted)\" <\(email)>"
         }
     }
 
@@ -48,8 +51,7 @@ struct MailMessage: Sendable {
 
     /// A header value: as it is when printable ASCII, else RFC 2047 base64 encoded words.
     static func encodedWord(_ text: String) -> String {
-        let plain = text.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7f } && !text.contains("=?")
-        if plain { return text.replacingOccurrences(of: "\"", with: "'") }
+        if isPlain(text) { return text }
         // Words of at most 45 bytes, cut between characters, so no line grows past 76.
         var words: [String] = []
         var current = Data()
@@ -63,6 +65,11 @@ struct MailMessage: Sendable {
         }
         if !current.isEmpty { words.append("=?UTF-8?B?\(current.base64EncodedString())?=") }
         return words.joined(separator: "\r\n ")
+    }
+
+    /// Printable ASCII without line breaks, and nothing that reads as an encoded word.
+    static func isPlain(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7f } && !text.contains("=?")
     }
 
     /// Whether `text` looks like one email address (no spaces, angle brackets or line breaks).

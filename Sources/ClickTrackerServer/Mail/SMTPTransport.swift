@@ -1,10 +1,12 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 
-/// Sends mail to an SMTP server (RFC 5321) over a plain connection, as a local relay or an
-/// organisation's internal mail server takes it, signing in with `AUTH PLAIN` when a user name is
-/// set. For a server that needs TLS, use a `sendmail` command such as `msmtp` instead.
+/// Sends mail to an SMTP server (RFC 5321). The connection is upgraded with STARTTLS (RFC 3207)
+/// whenever the server offers it, checking the server's certificate against the system's
+/// certificate authorities (or `caFile`); the password (`AUTH PLAIN`) is only ever sent encrypted,
+/// except to a server on this machine. With ``tls`` off, the connection stays plain (a local relay).
 struct SMTPTransport: MailTransport {
     let host: String
     let port: Int
@@ -12,6 +14,10 @@ struct SMTPTransport: MailTransport {
     let password: String?
     /// The name this server gives in `EHLO`.
     let heloName: String
+    /// Whether to use STARTTLS when the server offers it (`mail.smtp.tls`, on unless `false`).
+    let tls: Bool
+    /// A PEM file of the certificate authorities to trust instead of the system's (`mail.smtp.ca_file`).
+    let caFile: String?
 
     var summary: String { "through the SMTP server \(host):\(port)" }
 
@@ -39,7 +45,8 @@ struct SMTPTransport: MailTransport {
                     channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel(wrappingChannelSynchronously: channel) }
                 }
         } catch {
-            throw MailError(description: "could not connect to the SMTP server \(host):\(port): \(error)")
+            let reason = "\(error)".localizedCaseInsensitiveContains("refused") ? "nothing answers there (connection refused)" : "\(error)"
+            throw MailError(description: "could not connect to the SMTP server \(host):\(port): \(reason)")
         }
         try await channel.executeThenClose { inbound, outbound in
             var replies = SMTPReplies(inbound.makeAsyncIterator())
@@ -53,8 +60,22 @@ struct SMTPTransport: MailTransport {
                 return reply
             }
             _ = try await command("", expect: 220...220)
-            let hello = try await command("EHLO \(heloName)", expect: 250...250)
+            var hello = try await command("EHLO \(heloName)", expect: 250...250)
+            let offersTLS = hello.text.split(separator: "\n").contains { $0.uppercased().hasPrefix("STARTTLS") }
+            var encrypted = false
+            if tls, offersTLS {
+                _ = try await command("STARTTLS", expect: 220...220)
+                try await startTLS(on: channel.channel)
+                encrypted = true
+                hello = try await command("EHLO \(heloName)", expect: 250...250)
+            }
             if let username {
+                guard encrypted || Self.isLoopback(host) else {
+                    throw MailError(
+                        description:
+                            "the SMTP server \(host):\(port) does not offer encryption (STARTTLS), so the password was not sent; use a server that does, or a sendmail command"
+                    )
+                }
                 guard hello.text.uppercased().contains("AUTH") else {
                     throw MailError(
                         description:
@@ -72,6 +93,35 @@ struct SMTPTransport: MailTransport {
             _ = try await command(data + ".", expect: 250...250, shown: "the message")
             try? await outbound.write(ByteBuffer(string: "QUIT\r\n"))
         }
+    }
+}
+
+extension SMTPTransport {
+    /// Puts TLS in front of the connection, checking the server's certificate for ``host``.
+    private func startTLS(on channel: any Channel) async throws {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if let caFile {
+            do {
+                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+            } catch {
+                throw MailError(description: "cannot read the certificate authorities in \(caFile) (mail.smtp.ca_file): \(error)")
+            }
+        }
+        let context = try NIOSSLContext(configuration: configuration)
+        // A host given as an address is checked against the certificate's IP addresses.
+        let serverName = host.first?.isNumber == true || host.contains(":") ? nil : host
+        do {
+            try await channel.eventLoop.submit {
+                try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName), position: .first)
+            }.get()
+        } catch {
+            throw MailError(description: "could not start encryption with the SMTP server \(host):\(port): \(error)")
+        }
+    }
+
+    /// Whether mail to `host` stays on this machine.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 }
 

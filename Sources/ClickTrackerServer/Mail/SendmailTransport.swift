@@ -13,7 +13,8 @@ struct SendmailTransport: MailTransport {
     /// A folder for the message while the command reads it.
     let temporaryDirectory: String
 
-    var summary: String { "with the command \(command.joined(separator: " "))" }
+    /// The program's name only: its arguments may hold a password.
+    var summary: String { "with the server's mail program (\(URL(fileURLWithPath: command[0]).lastPathComponent))" }
 
     func send(_ message: MailMessage) async throws {
         let id = UUID().uuidString
@@ -43,16 +44,33 @@ struct SendmailTransport: MailTransport {
         guard spawned == 0 else {
             throw MailError(description: "could not run \(command[0]): \(String(cString: strerror(spawned)))")
         }
-        // Polled, so no thread waits; a command that hangs for a minute is stopped.
+        // Polled, so no thread waits; a command that hangs for a minute, or outlives a cancelled
+        // send, is stopped and reaped.
         var status: Int32 = 0
         let started = ContinuousClock.now
-        while waitpid(pid, &status, WNOHANG) == 0 {
+        func stop() {
+            kill(pid, SIGKILL)
+            while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        }
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid { break }
+            if reaped == -1 {
+                if errno == EINTR { continue }
+                throw MailError(
+                    description: "lost track of \(command[0]) (\(String(cString: strerror(errno)))); the mail may or may not have gone out"
+                )
+            }
             if ContinuousClock.now - started > .seconds(60) {
-                kill(pid, SIGKILL)
-                _ = waitpid(pid, &status, 0)
+                stop()
                 throw MailError(description: "\(command[0]) did not finish within 60 s")
             }
-            try await Task.sleep(for: .milliseconds(20))
+            do {
+                try await Task.sleep(for: .milliseconds(20))
+            } catch {
+                stop()
+                throw error
+            }
         }
         let said = (try? String(contentsOfFile: output, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {

@@ -404,7 +404,7 @@ enum Templates {
         <p><a href="{{trackingURL}}">{{path}}</a>{{#group}} · group {{group}}{{/group}} · deadline {{deadline}}</p>
         {{#untracked}}<p class="state error" id="untracked">Not tracked, so nothing is recorded for: {{untracked}}. Enable tracking for them on the Tracking page.</p>{{/untracked}}
         <div class="state" id="summary">
-          <p><strong>{{summary}}</strong></p>
+          <p><strong>{{summary}}</strong>{{#completed}} <span class="badge read" id="completed">everyone had read everything on {{completed}}</span>{{/completed}}</p>
           <p class="counts"><span class="opened">{{opened}}</span><span class="not-opened">{{notOpened}}</span>{{#late}}<span class="late">{{late}}</span>{{/late}}</p>
           <label for="deadline-progress">{{#passed}}The deadline has passed{{#frozen}}; the status at the deadline was frozen {{frozen}}{{/frozen}}.{{/passed}}{{^passed}}Time to the deadline used: {{percent}}%{{/passed}}</label>
           <progress id="deadline-progress" max="100" value="{{percent}}">{{percent}}%</progress>

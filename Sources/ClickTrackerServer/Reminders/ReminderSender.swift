@@ -17,24 +17,43 @@ struct ReminderSender: Sendable {
 
     /// Sends every reminder due at `now`. When several of one request are due (the server was
     /// stopped meanwhile), only the latest is sent and the others are skipped.
-    func sendDue(now: Date = Date()) async throws {
-        let due = try await storage.dueReminders(at: now)
+    func sendDue() async throws {
+        let due = try await storage.dueReminders(at: Date())
         for (requestID, reminders) in Dictionary(grouping: due, by: \.requestID) {
-            let ordered = reminders.sorted { ($0.dueAt, $0.name) < ($1.dueAt, $1.name) }
-            guard let request = try await storage.readingRequest(id: requestID), let latest = ordered.last else { continue }
-            for skipped in ordered.dropLast() where skipped.state == .pending {
-                try await storage.finishReminder(requestID: requestID, name: skipped.name, state: .skipped, at: now)
+            do {
+                try await sendLatest(of: reminders, requestID: requestID)
+            } catch {
+                logger.warning("Could not send the reminder of reading request \(requestID): \(error)")
             }
-            guard try await storage.claimReminder(requestID: requestID, name: latest.name, now: now, leaseUntil: now.addingTimeInterval(Self.lease))
-            else { continue }
-            if request.deadline <= now {
-                // The deadline passed before the reminder could go out: too late to remind.
-                try await storage.finishReminder(requestID: requestID, name: latest.name, state: .skipped, at: now)
-                continue
-            }
-            try await send(latest, of: request)
-            try await storage.finishReminder(requestID: requestID, name: latest.name, state: .sent, at: Date())
         }
+    }
+
+    /// ``sendDue()`` for a button: errors are logged, not thrown.
+    func sendDueLogged() async {
+        do {
+            try await sendDue()
+        } catch {
+            logger.warning("Could not send the reminders that are due: \(error)")
+        }
+    }
+
+    private func sendLatest(of reminders: [Reminder], requestID: Int64) async throws {
+        let ordered = reminders.sorted { ($0.dueAt, $0.name) < ($1.dueAt, $1.name) }
+        guard let request = try await storage.readingRequest(id: requestID), let latest = ordered.last else { return }
+        // The clock is read for each request: sending the one before may have taken a while.
+        let now = Date()
+        for earlier in ordered.dropLast() where earlier.state == .pending {
+            try await storage.finishReminder(requestID: requestID, name: earlier.name, state: .superseded, at: now)
+        }
+        guard try await storage.claimReminder(requestID: requestID, name: latest.name, now: now, leaseUntil: now.addingTimeInterval(Self.lease))
+        else { return }
+        if request.deadline <= now {
+            // The deadline passed before the reminder could go out: too late to remind.
+            try await storage.finishReminder(requestID: requestID, name: latest.name, state: .missed, at: now)
+            return
+        }
+        try await send(latest, of: request)
+        try await storage.finishReminder(requestID: requestID, name: latest.name, state: .sent, at: Date())
     }
 
     /// Mails every expected reader who has not read everything.

@@ -20,28 +20,32 @@ struct RequestWatcher: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                let now = Date()
                 for request in try await storage.readingRequests() {
-                    let freezes = request.frozenAt == nil && request.deadline <= now
-                    let mayComplete = request.completedAt == nil && request.deadline.addingTimeInterval(Self.completionWindow) > now
-                    guard freezes || mayComplete else { continue }
-                    let report = try await RequestReport.make(request, storage: storage, now: now)
-                    if report.froze { logger.info("Froze the status of reading request \(request.id) at its deadline") }
-                    if request.completedAt == nil, report.request.completedAt != nil {
-                        logger.info("Reading request \(request.id): everyone has read everything")
+                    // One request that fails leaves the others looked after.
+                    do {
+                        try await look(after: request, now: Date())
+                    } catch {
+                        logger.warning("Could not look after reading request \(request.id): \(error)")
                     }
                 }
             } catch {
-                logger.warning("Could not look after the reading requests: \(error)")
+                logger.warning("Could not read the reading requests: \(error)")
             }
-            if let reminders {
-                do {
-                    try await reminders.sendDue()
-                } catch {
-                    logger.warning("Could not send the reminders that are due: \(error)")
-                }
-            }
+            await reminders?.sendDueLogged()
             _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+
+    /// Freezes the request once its deadline has passed and marks it completed once everyone has
+    /// read everything (``RequestReport/make(_:storage:now:)`` does both).
+    private func look(after request: ReadingRequest, now: Date) async throws {
+        let freezes = request.frozenAt == nil && request.deadline <= now
+        let mayComplete = request.completedAt == nil && request.deadline.addingTimeInterval(Self.completionWindow) > now
+        guard freezes || mayComplete else { return }
+        let report = try await RequestReport.make(request, storage: storage, now: now)
+        if report.froze { logger.info("Froze the status of reading request \(request.id) at its deadline") }
+        if request.completedAt == nil, report.request.completedAt != nil {
+            logger.info("Reading request \(request.id): everyone has read everything")
         }
     }
 }

@@ -81,10 +81,14 @@ struct WebhookDeliveryService: Service {
         }
         switch outcome {
         case .delivered(let status, _):
-            logger.debug("Webhooks: delivered \(delivery.messageID) (\(delivery.type.rawValue)) to \(delivery.url): \(status)")
+            logger.debug(
+                "Webhooks: delivered \(delivery.messageID) (\(delivery.type.rawValue)) to \(WebhookEndpoint.site(of: delivery.url)): \(status)"
+            )
         case .failed(_, let error, _, let retryAt):
             let next = retryAt.map { "tried again at \($0)" } ?? "given up after \(delivery.attempts) attempts"
-            logger.notice("Webhooks: \(delivery.messageID) (\(delivery.type.rawValue)) to \(delivery.url) failed: \(error); \(next)")
+            logger.notice(
+                "Webhooks: \(delivery.messageID) (\(delivery.type.rawValue)) to \(WebhookEndpoint.site(of: delivery.url)) failed: \(error); \(next)"
+            )
         }
         do {
             try await storage.finishWebhookDelivery(id: delivery.id, owner: owner, outcome: outcome)
@@ -107,15 +111,11 @@ struct WebhookDeliveryService: Service {
         request.body = .bytes(ByteBuffer(bytes: delivery.payload))
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Int64(settings.timeout * 1000)), logger: logger)
-            let body = (try? await response.body.collect(upTo: 64 * 1024)).map { String(buffer: $0) } ?? ""
+            // The answer's body is read and dropped: an endpoint's answers are not shown anywhere.
+            _ = try? await response.body.collect(upTo: 64 * 1024)
             let status = Int(response.status.code)
             if (200..<300).contains(status) { return .delivered(status: status, at: Date()) }
-            let excerpt = body.prefix(200).trimmingCharacters(in: .whitespacesAndNewlines)
-            return failed(
-                delivery,
-                status: status,
-                error: "the endpoint answered \(status) \(response.status.reasonPhrase)" + (excerpt.isEmpty ? "" : ": \(excerpt)")
-            )
+            return failed(delivery, status: status, error: "the endpoint answered \(status) \(response.status.reasonPhrase)")
         } catch {
             return failed(delivery, status: nil, error: Self.describe(error, timeout: settings.timeout))
         }
