@@ -129,32 +129,44 @@ extension PostgresStore {
         }
     }
 
-    public func finishWebhookDelivery(id: Int64, owner: String, outcome: WebhookAttemptOutcome) async throws {
+    public func finishWebhookDeliveries(_ outcomes: [Int64: WebhookAttemptOutcome], owner: String) async throws {
+        guard !outcomes.isEmpty else { return }
         let (client, logger) = (client, logger)
-        try await run(.report) {
+        // The columns of the outcomes, in id order, applied by one statement; arrays hold no NULL,
+        // so none is written as the epoch, -1 and "".
+        let sorted = outcomes.sorted { $0.key < $1.key }
+        var (ids, states, times, statuses, errors): ([Int64], [String], [Date], [Int], [String]) = ([], [], [], [], [])
+        for (id, outcome) in sorted {
+            ids.append(id)
             switch outcome {
             case .delivered(let status, let at):
-                let rows = try await client.query(
-                    """
-                    UPDATE webhook_delivery SET state = 'delivered', delivered_at = \(at), last_status = \(status), last_error = NULL,
-                        leased_until = NULL, lease_owner = NULL
-                    WHERE id = \(id) AND lease_owner = \(owner)
-                    """,
-                    logger: logger
-                )
-                for try await _ in rows {}
+                states.append("delivered")
+                times.append(at)
+                statuses.append(status)
+                errors.append("")
             case .failed(let status, let error, _, let retryAt):
-                let rows = try await client.query(
-                    """
-                    UPDATE webhook_delivery SET state = \(retryAt == nil ? "failed" : "pending"),
-                        next_attempt_at = coalesce(\(retryAt), next_attempt_at), last_status = \(status), last_error = \(error),
-                        leased_until = NULL, lease_owner = NULL
-                    WHERE id = \(id) AND lease_owner = \(owner)
-                    """,
-                    logger: logger
-                )
-                for try await _ in rows {}
+                states.append(retryAt == nil ? "failed" : "pending")
+                times.append(retryAt ?? Date(timeIntervalSince1970: 0))
+                statuses.append(status ?? -1)
+                errors.append(error)
             }
+        }
+        let columns = (ids, states, times, statuses, errors)
+        try await run(.report) {
+            let (ids, states, times, statuses, errors) = columns
+            let rows = try await client.query(
+                """
+                UPDATE webhook_delivery d SET state = o.state,
+                    delivered_at = CASE WHEN o.state = 'delivered' THEN o.at ELSE d.delivered_at END,
+                    next_attempt_at = CASE WHEN o.state = 'pending' THEN o.at ELSE d.next_attempt_at END,
+                    last_status = nullif(o.status, -1), last_error = nullif(o.error, ''), leased_until = NULL, lease_owner = NULL
+                FROM unnest(\(ids)::bigint[], \(states)::text[], \(times)::timestamptz[], \(statuses)::integer[], \(errors)::text[])
+                    AS o (id, state, at, status, error)
+                WHERE d.id = o.id AND d.lease_owner = \(owner)
+                """,
+                logger: logger
+            )
+            for try await _ in rows {}
         }
     }
 

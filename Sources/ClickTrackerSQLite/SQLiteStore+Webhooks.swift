@@ -91,29 +91,35 @@ extension SQLiteStore {
         }
     }
 
-    public func finishWebhookDelivery(id: Int64, owner: String, outcome: WebhookAttemptOutcome) async throws {
-        let binds: [SQLiteData]
-        let sql: String
-        switch outcome {
-        case .delivered(let status, let at):
-            sql = """
-                UPDATE webhook_delivery SET state = 'delivered', delivered_at = ?, last_status = ?, last_error = NULL,
-                    leased_until = NULL, lease_owner = NULL
-                WHERE id = ? AND lease_owner = ?
-                """
-            binds = [.integer(Self.milliseconds(at)), .integer(status), .integer(Int(id)), .text(owner)]
-        case .failed(let status, let error, _, let retryAt):
-            sql = """
-                UPDATE webhook_delivery SET state = ?, next_attempt_at = coalesce(?, next_attempt_at), last_status = ?, last_error = ?,
-                    leased_until = NULL, lease_owner = NULL
-                WHERE id = ? AND lease_owner = ?
-                """
-            binds = [
-                .text(retryAt == nil ? "failed" : "pending"), Self.optional(retryAt.map(Self.milliseconds)), Self.optional(status), .text(error),
-                .integer(Int(id)), .text(owner),
-            ]
+    public func finishWebhookDeliveries(_ outcomes: [Int64: WebhookAttemptOutcome], owner: String) async throws {
+        guard !outcomes.isEmpty else { return }
+        try await transaction { connection in
+            for (id, outcome) in outcomes.sorted(by: { $0.key < $1.key }) {
+                switch outcome {
+                case .delivered(let status, let at):
+                    _ = try connection.query(
+                        """
+                        UPDATE webhook_delivery SET state = 'delivered', delivered_at = ?, last_status = ?, last_error = NULL,
+                            leased_until = NULL, lease_owner = NULL
+                        WHERE id = ? AND lease_owner = ?
+                        """,
+                        [.integer(Self.milliseconds(at)), .integer(status), .integer(Int(id)), .text(owner)]
+                    )
+                case .failed(let status, let error, _, let retryAt):
+                    _ = try connection.query(
+                        """
+                        UPDATE webhook_delivery SET state = ?, next_attempt_at = coalesce(?, next_attempt_at), last_status = ?, last_error = ?,
+                            leased_until = NULL, lease_owner = NULL
+                        WHERE id = ? AND lease_owner = ?
+                        """,
+                        [
+                            .text(retryAt == nil ? "failed" : "pending"), Self.optional(retryAt.map(Self.milliseconds)), Self.optional(status),
+                            .text(error), .integer(Int(id)), .text(owner),
+                        ]
+                    )
+                }
+            }
         }
-        try await transaction { connection in _ = try connection.query(sql, binds) }
     }
 
     @discardableResult

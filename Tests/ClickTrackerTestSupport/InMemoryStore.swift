@@ -288,7 +288,11 @@ public actor InMemoryStore: ClickStorage {
         return claimed
     }
 
-    public func finishWebhookDelivery(id: Int64, owner: String, outcome: WebhookAttemptOutcome) async throws {
+    public func finishWebhookDeliveries(_ outcomes: [Int64: WebhookAttemptOutcome], owner: String) async throws {
+        for (id, outcome) in outcomes { finish(id: id, owner: owner, outcome: outcome) }
+    }
+
+    private func finish(id: Int64, owner: String, outcome: WebhookAttemptOutcome) {
         guard leases[id]?.owner == owner, let index = deliveries.firstIndex(where: { $0.delivery.id == id }) else { return }
         leases[id] = nil
         switch outcome {

@@ -143,7 +143,7 @@ actor GatedStore: ClickStorage {
     func webhookDelivery(id: Int64) async throws -> WebhookDelivery? { nil }
     func nextWebhookDelivery() async throws -> Date? { nil }
     func claimWebhookDeliveries(owner: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [ClaimedDelivery] { [] }
-    func finishWebhookDelivery(id: Int64, owner: String, outcome: WebhookAttemptOutcome) async throws {}
+    func finishWebhookDeliveries(_ outcomes: [Int64: WebhookAttemptOutcome], owner: String) async throws {}
     func resendWebhookDelivery(id: Int64, now: Date) async throws -> Bool { false }
     func purgeWebhookDeliveries(before cutoff: Date) async throws -> Int { 0 }
     func reminders(requestID: Int64) async throws -> [Reminder] { [] }

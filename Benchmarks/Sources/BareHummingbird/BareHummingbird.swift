@@ -10,6 +10,8 @@ struct BareHummingbird: AsyncParsableCommand {
     func run() async throws {
         let router = Router()
         router.post("/_clicktracker/beacon") { _, _ in HTTPResponse.Status.noContent }
+        // A webhook receiver for `WEBHOOK=1 Benchmarks/run`: takes every message, checks nothing.
+        router.post("/hook") { _, _ in HTTPResponse.Status.noContent }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
         try await app.runService()
     }

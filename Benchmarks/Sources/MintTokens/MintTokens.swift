@@ -17,12 +17,16 @@ struct MintTokens: ParsableCommand {
     @Option(help: "How many tokens.")
     var count = 100_000
 
+    @Option(help: "Spread the tokens over this many documents (each token's first view of one is a new reading).")
+    var documents = 1
+
     func run() throws {
         let signer = ViewTokenSigner(secret: try SecretKey.loadOrCreate(path: keyFile))
-        let document = DocumentReference(path: path, title: "Budget 2027")
         var output = ""
         output.reserveCapacity(count * 420)
-        for _ in 0..<count {
+        for index in 0..<count {
+            let path = documents > 1 ? self.path.replacingOccurrences(of: ".html", with: "-\(index % documents).html") : self.path
+            let document = DocumentReference(path: path, title: "Budget 2027")
             output += signer.mint(member: member, document: document, url: path)
             output += "\n"
         }

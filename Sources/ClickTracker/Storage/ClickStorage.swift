@@ -236,8 +236,9 @@ public protocol ClickStorage: Sendable {
     /// each. Several instances never claim one delivery at the same time.
     func claimWebhookDeliveries(owner: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [ClaimedDelivery]
 
-    /// Records how a claimed attempt ended; nothing changes when `owner` no longer holds the claim.
-    func finishWebhookDelivery(id: Int64, owner: String, outcome: WebhookAttemptOutcome) async throws
+    /// Records how claimed attempts ended, by delivery id, in one transaction; a delivery whose
+    /// claim `owner` no longer holds is left as it is.
+    func finishWebhookDeliveries(_ outcomes: [Int64: WebhookAttemptOutcome], owner: String) async throws
 
     /// Sends a delivery again ("send again"): pending from `now`, its attempts counted afresh and
     /// retried for another day.
@@ -292,6 +293,11 @@ public protocol ClickStorage: Sendable {
 }
 
 extension ClickStorage {
+    /// Records how one claimed attempt ended; see ``finishWebhookDeliveries(_:owner:)``.
+    public func finishWebhookDelivery(id: Int64, owner: String, outcome: WebhookAttemptOutcome) async throws {
+        try await finishWebhookDeliveries([id: outcome], owner: owner)
+    }
+
     /// Freezes a request's status without telling any webhook; see
     /// ``freezeRequest(id:at:announcing:)``.
     @discardableResult

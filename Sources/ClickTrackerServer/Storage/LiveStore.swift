@@ -262,8 +262,8 @@ final class LiveStore: ClickStorage {
         try await use { try await $0.claimWebhookDeliveries(owner: owner, now: now, leaseUntil: leaseUntil, limit: limit) }
     }
 
-    func finishWebhookDelivery(id: Int64, owner: String, outcome: WebhookAttemptOutcome) async throws {
-        try await use { try await $0.finishWebhookDelivery(id: id, owner: owner, outcome: outcome) }
+    func finishWebhookDeliveries(_ outcomes: [Int64: WebhookAttemptOutcome], owner: String) async throws {
+        try await use { try await $0.finishWebhookDeliveries(outcomes, owner: owner) }
     }
 
     func resendWebhookDelivery(id: Int64, now: Date) async throws -> Bool {

@@ -45,9 +45,7 @@ struct WebhookDeliveryService: Service {
                         leaseUntil: now.addingTimeInterval(settings.timeout + 15),
                         limit: Self.batchSize
                     )
-                    await withTaskGroup(of: Void.self) { group in
-                        for delivery in claimed { group.addTask { await deliver(delivery, client: client) } }
-                    }
+                    await send(claimed, client: client)
                     more = claimed.count == Self.batchSize
                 }
                 if now.timeIntervalSince(lastPurge) > 3600 {
@@ -66,11 +64,32 @@ struct WebhookDeliveryService: Service {
     /// How long the delivery log keeps deliveries that were delivered or given up.
     static let keptFor: TimeInterval = 30 * 86_400
 
-    /// One attempt: post the message and record what the endpoint answered.
-    func deliver(_ claimed: ClaimedDelivery, client: HTTPClient) async {
-        let delivery = claimed.delivery
+    /// One attempt at each claimed delivery, all at once; what the endpoints answered is recorded
+    /// in one transaction.
+    func send(_ claimed: [ClaimedDelivery], client: HTTPClient) async {
+        // Each endpoint's secret is opened once per batch.
+        var secrets: [String: WebhookSecret] = [:]
+        for sealed in Set(claimed.map(\.sealedSecret)) { secrets[sealed] = WebhookSecret.open(sealed, with: key) }
+        let outcomes = await withTaskGroup(of: (Int64, WebhookAttemptOutcome).self) { group in
+            for delivery in claimed {
+                let secret = secrets[delivery.sealedSecret]
+                group.addTask { (delivery.delivery.id, await attempt(delivery.delivery, secret: secret, client: client)) }
+            }
+            return await group.reduce(into: [Int64: WebhookAttemptOutcome]()) { $0[$1.0] = $1.1 }
+        }
+        do {
+            try await storage.finishWebhookDeliveries(outcomes, owner: owner)
+        } catch {
+            // The claims run out and the deliveries are tried again: a receiver may see one twice,
+            // with the same webhook-id.
+            logger.warning("Webhooks: could not record \(outcomes.count) attempts: \(error)")
+        }
+    }
+
+    /// One attempt: post the message (unless its secret cannot be opened) and log what happened.
+    private func attempt(_ delivery: WebhookDelivery, secret: WebhookSecret?, client: HTTPClient) async -> WebhookAttemptOutcome {
         let outcome: WebhookAttemptOutcome
-        if let secret = WebhookSecret.open(claimed.sealedSecret, with: key) {
+        if let secret {
             outcome = await post(delivery, secret: secret, client: client)
         } else {
             outcome = failed(
@@ -90,13 +109,7 @@ struct WebhookDeliveryService: Service {
                 "Webhooks: \(delivery.messageID) (\(delivery.type.rawValue)) to \(WebhookEndpoint.site(of: delivery.url)) failed: \(error); \(next)"
             )
         }
-        do {
-            try await storage.finishWebhookDelivery(id: delivery.id, owner: owner, outcome: outcome)
-        } catch {
-            // The claim runs out and the delivery is tried again: the receiver may see it twice,
-            // with the same webhook-id.
-            logger.warning("Webhooks: could not record the attempt of \(delivery.messageID): \(error)")
-        }
+        return outcome
     }
 
     private func post(_ delivery: WebhookDelivery, secret: WebhookSecret, client: HTTPClient) async -> WebhookAttemptOutcome {
