@@ -166,6 +166,28 @@ struct APITests {
             try await api.call("GET", "/requests/\(id)", template: "/requests/{id}", expect: 404)
             try await api.call("DELETE", "/requests/\(id)", template: "/requests/{id}", expect: 404)
 
+            // Webhook endpoints: refused without a usable URL or a known event; the secret comes once.
+            let badURL = #"{"url": "ftp://hooks.example.org/in", "events": ["read.recorded"]}"#
+            try await api.call("POST", "/webhooks", template: "/webhooks", body: badURL, expect: 400)
+            let badEvent = #"{"url": "https://hooks.example.org/in", "events": ["read.opened"]}"#
+            try await api.call("POST", "/webhooks", template: "/webhooks", body: badEvent, expect: 400)
+            try await api.call("POST", "/webhooks", template: "/webhooks", body: "not json", expect: 400)
+            let (unlisted, _) = try await api.call("GET", "/webhooks", template: "/webhooks", expect: 200)
+            #expect(unlisted["webhooks"] == .array([]))
+            let good = #"{"url": "http://127.0.0.1:9/in", "events": ["request.completed", "read.recorded"]}"#
+            let (hook, _) = try await api.call("POST", "/webhooks", template: "/webhooks", body: good, expect: 201)
+            #expect(hook["secret"]?.string?.hasPrefix("whsec_") == true)
+            #expect(hook["events"] == .array([.string("read.recorded"), .string("request.completed")]))
+            let (hooks, _) = try await api.call("GET", "/webhooks", template: "/webhooks", expect: 200)
+            #expect(hooks["webhooks"]?.array?.count == 1)
+            #expect(hooks["webhooks"]?.array?.first?["secret"] == nil)
+            let (deliveries, _) = try await api.call("GET", "/webhooks/deliveries?limit=10", template: "/webhooks/deliveries", expect: 200)
+            #expect(deliveries["total"] == .integer(0) && deliveries["deliveries"] == .array([]))
+            try await api.call("POST", "/webhooks/deliveries/999/resend", template: "/webhooks/deliveries/{id}/resend", expect: 404)
+            let hookID = hook["id"]?.integer ?? 0
+            try await api.call("DELETE", "/webhooks/\(hookID)", template: "/webhooks/{id}", expect: 204)
+            try await api.call("DELETE", "/webhooks/\(hookID)", template: "/webhooks/{id}", expect: 404)
+
             // Revoked on the page, the token fails at once.
             let tokens = try await admin.get("/_clicktracker/tokens").body
             let tokenID = try #require(tokens.firstMatch(of: /name="id" value="(\d+)"/)?.1).description
