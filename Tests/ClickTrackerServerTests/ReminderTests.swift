@@ -138,6 +138,22 @@ struct ReminderTests {
 
             let shown = try await chair.get(url)
             #expect(shown.body.contains("alice@example.org") && shown.body.contains("no address"))
+            // The schedule: refused when it is not whole hours (nothing changes), saved otherwise.
+            let form = try chair.csrfToken(in: shown.body)
+            let refused = try await chair.post(
+                "/_clicktracker/requests",
+                form: [("csrf", form), ("action", "reminders"), ("id", id), ("hours", "soon")]
+            )
+            #expect(refused.status == 400 && refused.body.contains("whole hours before the deadline"))
+            #expect(try await chair.get(url).body.contains("value=\"48, 2\""))
+            let saved = try await chair.post(
+                "/_clicktracker/requests",
+                form: [("csrf", form), ("action", "reminders"), ("id", id), ("hours", "4, 24")]
+            )
+            #expect(saved.status == 302)
+            let rescheduled = try await chair.get(url).body
+            #expect(rescheduled.contains("value=\"24, 4\"") && rescheduled.contains("24 hours before the deadline"))
+            #expect(!rescheduled.contains("48 hours before the deadline"))
             let audit = try await chair.get("/_clicktracker/audit")
             #expect(audit.body.contains("reminder sent") && audit.body.contains("reminder not sent"))
             for session in [alice, bob, chair] { await session.close() }
