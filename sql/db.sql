@@ -1,4 +1,4 @@
--- ClickTracker: PostgreSQL schema, version 9.
+-- ClickTracker: PostgreSQL schema, version 10.
 --
 -- Load by hand:   psql -v ON_ERROR_STOP=1 -f sql/db.sql DBNAME
 -- Loading it again is safe: it creates only what is missing, replaces the function with the same
@@ -26,8 +26,8 @@ DECLARE
     found integer;
 BEGIN
     SELECT max(version) INTO found FROM clicktracker_schema;
-    IF found > 9 THEN
-        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 9); upgrade clicktracker', found;
+    IF found > 10 THEN
+        RAISE EXCEPTION 'ClickTracker schema version % is newer than this sql/db.sql (version 10); upgrade clicktracker', found;
     END IF;
 END
 $$;
@@ -434,6 +434,9 @@ DECLARE
     new_active bigint;
     new_scroll integer;
     credit     bigint;
+    -- The evidence log's entry of this batch: the views it wrote, the acknowledgements it kept.
+    touched    bigint[];
+    acknowledged text := '';
 BEGIN
     IF coalesce(cardinality(p_members), 0) <> n OR coalesce(cardinality(p_keys), 0) <> n
         OR coalesce(cardinality(p_paths), 0) <> n OR coalesce(cardinality(p_titles), 0) <> n
@@ -506,7 +509,7 @@ BEGIN
         FROM batch b JOIN document d ON d.key = b.key
         ORDER BY b.render_id, b.i
         ON CONFLICT (render_id) DO NOTHING
-        RETURNING render_id, document_id
+        RETURNING id, render_id, document_id
     ),
     recorded_views AS (
         -- The events whose views were inserted (the first event of each render).
@@ -584,8 +587,9 @@ BEGIN
            (SELECT coalesce(array_agg(g.member), '{}') FROM readings g),
            (SELECT coalesce(array_agg(g.document_id), '{}') FROM readings g),
            (SELECT coalesce(array_agg(g.version), '{}') FROM readings g),
-           (SELECT coalesce(array_agg(g.last_view), '{}') FROM readings g)
-    INTO recorded, added_clicks, added_readers, read_members, read_documents, read_versions, read_times;
+           (SELECT coalesce(array_agg(g.last_view), '{}') FROM readings g),
+           (SELECT coalesce(array_agg(ins.id), '{}') FROM inserted ins)
+    INTO recorded, added_clicks, added_readers, read_members, read_documents, read_versions, read_times, touched;
 
     -- The readings of this batch's views that now meet their reading time are dated.
     UPDATE reading r SET read_at = t.at
@@ -620,7 +624,13 @@ BEGIN
             UPDATE reading r SET acknowledged_at = p_received[e], acknowledged_render = p_render_ids[e]
             WHERE r.member = v.member AND r.document_id = v.document_id AND r.version = coalesce(v.version, '')
                 AND r.acknowledged_at IS NULL;
-            outcomes[e] := CASE WHEN FOUND THEN 'recorded' ELSE 'unchanged' END;
+            IF FOUND THEN
+                outcomes[e] := 'recorded';
+                acknowledged := acknowledged
+                    || clicktracker_acknowledgement_leaf(p_render_ids[e], v.member, v.document_id, coalesce(v.version, ''), p_received[e]);
+            ELSE
+                outcomes[e] := 'unchanged';
+            END IF;
         ELSIF v.finished THEN
             outcomes[e] := 'finished';
         ELSIF p_sequences[e] <= v.report_seq THEN
@@ -644,6 +654,7 @@ BEGIN
                 reported_at = greatest(v.reported_at, p_received[e]),
                 finished    = (p_kinds[e] = 'end')
             WHERE id = v.id;
+            touched := touched || v.id;
             -- The member's reading of this version is credited no more than the time since it was
             -- last credited, so renders open side by side never add up to more than time passed.
             SELECT least(new_active - v.active_ms,
@@ -664,6 +675,13 @@ BEGIN
             outcomes[e] := 'recorded';
         END IF;
     END LOOP;
+    -- What this batch wrote, appended to the evidence log in its transaction.
+    IF cardinality(touched) > 0 OR acknowledged <> '' THEN
+        INSERT INTO evidence_entry (at, kind, leaves)
+        SELECT floor(extract(epoch FROM now()) * 1000)::bigint, 'record',
+               coalesce((SELECT string_agg(clicktracker_view_leaf(w), '' ORDER BY w.id) FROM view w WHERE w.id = ANY (touched)), '')
+               || acknowledged;
+    END IF;
     -- Rebuilt so the array carries no null bitmap (binary clients may refuse one).
     RETURN ARRAY(SELECT o FROM unnest(outcomes) WITH ORDINALITY AS x (o, i) ORDER BY i);
 END
@@ -1083,6 +1101,94 @@ CREATE TABLE IF NOT EXISTS reminder_mail (
 );
 CREATE INDEX IF NOT EXISTS reminder_mail_member ON reminder_mail (member);
 
-INSERT INTO clicktracker_schema (version) VALUES (9) ON CONFLICT (version) DO NOTHING;
+-- Version 9 to 10: the evidence log. Every batch clicktracker_record commits appends an entry in
+-- its transaction: one line per view row it wrote and acknowledgement it kept, `v <id> <digest>`
+-- or `a <render id> <digest>`, the digest being the SHA-256 of the row's canonical text (below;
+-- ClickTracker computes the same text to verify). Retention and purges append the keys of what
+-- they removed (`-` for the digest), never personal data. A server then seals waiting entries
+-- into one SHA-256 chain (position, chain) and signs checkpoints of its head with Ed25519
+-- (evidence_checkpoint); several instances seal one chain, the first to commit wins. Receipts
+-- of reading requests are kept signed as issued.
+CREATE TABLE IF NOT EXISTS evidence_entry (
+    id       bigserial PRIMARY KEY,
+    at       bigint    NOT NULL, -- milliseconds since 1970, hashed as written
+    kind     text      NOT NULL, -- record, retention, purge or adopted
+    leaves   text      NOT NULL,
+    position bigint    UNIQUE,
+    chain    text
+);
+CREATE INDEX IF NOT EXISTS evidence_entry_waiting ON evidence_entry (id) WHERE position IS NULL;
+CREATE TABLE IF NOT EXISTS evidence_checkpoint (
+    size      bigint PRIMARY KEY,
+    head      text   NOT NULL,
+    at        bigint NOT NULL,
+    key_id    text   NOT NULL,
+    signature text   NOT NULL
+);
+CREATE TABLE IF NOT EXISTS request_receipt (
+    id         bigserial   PRIMARY KEY,
+    request_id bigint      NOT NULL REFERENCES reading_request (id) ON DELETE CASCADE,
+    reason     text        NOT NULL, -- deadline or on demand
+    issued_at  timestamptz NOT NULL,
+    issued_by  text        NOT NULL,
+    members    text        NOT NULL, -- the readers it names, each between newlines (for purges)
+    body       text        NOT NULL
+);
+CREATE INDEX IF NOT EXISTS request_receipt_request ON request_receipt (request_id);
+CREATE UNIQUE INDEX IF NOT EXISTS request_receipt_deadline ON request_receipt (request_id) WHERE reason = 'deadline';
+
+-- One field of a canonical text: its UTF-8 length in bytes, a colon, the value and a newline;
+-- a missing value is '-' and a newline.
+CREATE OR REPLACE FUNCTION clicktracker_evidence_field(value text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$ SELECT coalesce(octet_length(value)::text || ':' || value, '-') || E'\n' $$;
+
+-- A time as milliseconds since 1970, as the SQLite store keeps it.
+CREATE OR REPLACE FUNCTION clicktracker_evidence_ms(t timestamptz) RETURNS text
+LANGUAGE sql STABLE AS $$ SELECT floor(extract(epoch FROM t) * 1000)::bigint::text $$;
+
+CREATE OR REPLACE FUNCTION clicktracker_evidence_flag(b boolean) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN b THEN '1' ELSE '0' END $$;
+
+-- The evidence log line of a view row as it is.
+CREATE OR REPLACE FUNCTION clicktracker_view_leaf(w view) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT 'v ' || w.id || ' ' || encode(sha256(convert_to(
+        E'view\n' || clicktracker_evidence_field(w.id::text) || clicktracker_evidence_field(w.render_id)
+        || clicktracker_evidence_field(w.member) || clicktracker_evidence_field(w.document_id::text)
+        || clicktracker_evidence_field(w.url) || clicktracker_evidence_field(clicktracker_evidence_ms(w.issued_at))
+        || clicktracker_evidence_field(clicktracker_evidence_ms(w.viewed_at)) || clicktracker_evidence_field(w.version)
+        || clicktracker_evidence_field(w.words::text) || clicktracker_evidence_field(w.active_ms::text)
+        || clicktracker_evidence_field(w.max_scroll::text) || clicktracker_evidence_field(clicktracker_evidence_flag(w.reached_end))
+        || clicktracker_evidence_field(clicktracker_evidence_flag(w.automated)) || clicktracker_evidence_field(w.report_seq::text)
+        || clicktracker_evidence_field(clicktracker_evidence_ms(w.reported_at)) || clicktracker_evidence_field(clicktracker_evidence_flag(w.finished)),
+        'UTF8')), 'hex') || E'\n'
+$$;
+
+-- The evidence log line of an acknowledgement.
+CREATE OR REPLACE FUNCTION clicktracker_acknowledgement_leaf(p_render text, p_member text, p_document_id bigint, p_version text, p_at timestamptz)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT 'a ' || p_render || ' ' || encode(sha256(convert_to(
+        E'acknowledgement\n' || clicktracker_evidence_field(p_render) || clicktracker_evidence_field(p_member)
+        || clicktracker_evidence_field(p_document_id::text) || clicktracker_evidence_field(p_version)
+        || clicktracker_evidence_field(clicktracker_evidence_ms(p_at)),
+        'UTF8')), 'hex') || E'\n'
+$$;
+
+-- An upgraded database's log begins with the rows it held (one entry), so they verify too.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM clicktracker_schema WHERE version = 10) AND NOT EXISTS (SELECT 1 FROM evidence_entry)
+        AND (EXISTS (SELECT 1 FROM view) OR EXISTS (SELECT 1 FROM reading WHERE acknowledged_at IS NOT NULL)) THEN
+        INSERT INTO evidence_entry (at, kind, leaves)
+        SELECT floor(extract(epoch FROM now()) * 1000)::bigint, 'adopted',
+               coalesce((SELECT string_agg(clicktracker_view_leaf(w), '' ORDER BY w.id) FROM view w), '')
+               || coalesce((SELECT string_agg(clicktracker_acknowledgement_leaf(r.acknowledged_render, r.member, r.document_id, r.version,
+                                                                                r.acknowledged_at), '' ORDER BY r.acknowledged_render)
+                            FROM reading r WHERE r.acknowledged_at IS NOT NULL), '');
+    END IF;
+END
+$$;
+
+INSERT INTO clicktracker_schema (version) VALUES (10) ON CONFLICT (version) DO NOTHING;
 
 COMMIT;

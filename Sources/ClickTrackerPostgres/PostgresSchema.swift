@@ -26,6 +26,7 @@ public enum PostgresSchema {
                     + (from < 7 ? "; reading requests keep each reader's progress, summed up when a request is first shown" : "")
                     + (from < 9
                         ? "; webhooks and reminders were added (existing reading requests get reminders once they are set on their pages)" : "")
+                    + (from < 10 ? "; " + PostgresSchema.evidenceUpgrade : "")
             case .current: "the ClickTracker schema is current (version \(PostgresSchema.version)); nothing to do"
             }
         }
@@ -44,8 +45,12 @@ public enum PostgresSchema {
         }
     }
 
+    /// What the upgrade to version 10 did, for operators.
+    static let evidenceUpgrade =
+        "the evidence log was added: the views and acknowledgements already recorded are its first entry, and everything recorded from now on is sealed into it"
+
     /// The schema version `sql/db.sql` creates.
-    public static let version = 9
+    public static let version = 10
 
     /// The text of `sql/db.sql`.
     public static let sql = String(decoding: PackageResources.db_sql, as: UTF8.self)

@@ -95,9 +95,11 @@ extension PostgresStore {
             try await client.withTransaction(logger: logger) { connection in
                 let rows = try await connection.query(
                     """
-                    WITH views AS (DELETE FROM view WHERE member = \(member) RETURNING 1),
+                    WITH views AS (DELETE FROM view WHERE member = \(member) RETURNING id),
                          clicks AS (DELETE FROM click WHERE member = \(member) RETURNING document_id),
-                         readings AS (DELETE FROM reading WHERE member = \(member)),
+                         readings AS (DELETE FROM reading WHERE member = \(member) RETURNING acknowledged_render),
+                         removal AS (\(unescaped: Self.acknowledgementRemoval(.purge, views: "views"))),
+                         receipts AS (DELETE FROM request_receipt WHERE position(\("\n\(member)\n") IN members) > 0),
                          readers AS (DELETE FROM document_reader WHERE member = \(member) RETURNING document_id),
                          totals AS (\(unescaped: Self.lowerTotals)),
                          groups AS (DELETE FROM group_member WHERE member = \(member)),

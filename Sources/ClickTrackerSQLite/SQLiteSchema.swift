@@ -393,6 +393,45 @@ enum SQLiteSchema {
             """,
             "CREATE INDEX reminder_mail_member ON reminder_mail(member)",
         ],
+        // Version 10: the evidence log (entries appended in each batch's transaction, sealed into a
+        // SHA-256 chain and checkpointed by the server; see sql/db.sql), and the signed receipts of
+        // reading requests. The rows already recorded become the log's first entry (see
+        // `SQLiteStore.adoptEvidence`).
+        [
+            """
+            CREATE TABLE evidence_entry (
+                id INTEGER PRIMARY KEY,
+                at INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                leaves TEXT NOT NULL,
+                position INTEGER UNIQUE,
+                chain TEXT
+            )
+            """,
+            "CREATE INDEX evidence_entry_waiting ON evidence_entry(id) WHERE position IS NULL",
+            """
+            CREATE TABLE evidence_checkpoint (
+                size INTEGER PRIMARY KEY,
+                head TEXT NOT NULL,
+                at INTEGER NOT NULL,
+                key_id TEXT NOT NULL,
+                signature TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE request_receipt (
+                id INTEGER PRIMARY KEY,
+                request_id INTEGER NOT NULL REFERENCES reading_request(id) ON DELETE CASCADE,
+                reason TEXT NOT NULL,
+                issued_at INTEGER NOT NULL,
+                issued_by TEXT NOT NULL,
+                members TEXT NOT NULL,
+                body TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX request_receipt_request ON request_receipt(request_id)",
+            "CREATE UNIQUE INDEX request_receipt_deadline ON request_receipt(request_id) WHERE reason = 'deadline'",
+        ],
     ]
 
     /// The version this binary writes.
@@ -410,6 +449,10 @@ enum SQLiteSchema {
         }
         if version < 9 {
             summary += "; webhooks and reminders were added (existing reading requests get reminders once they are set on their pages)"
+        }
+        if version < 10 {
+            summary +=
+                "; the evidence log was added: the views and acknowledgements already recorded are its first entry, and everything recorded from now on is sealed into it"
         }
         return summary
     }

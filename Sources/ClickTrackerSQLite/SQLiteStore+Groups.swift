@@ -83,8 +83,14 @@ extension SQLiteStore {
     @discardableResult
     public func purge(member: String) async throws -> Int {
         try await transaction { connection in
-            let views = try connection.query("DELETE FROM view WHERE member = ? RETURNING id", [.text(member)]).count
-            for table in ["click", "reading", "document_reader", "group_member", "request_member", "request_cell", "reminder_mail", "person"] {
+            let views = try connection.query("DELETE FROM view WHERE member = ? RETURNING id", [.text(member)]).compactMap {
+                $0.column("id")?.integer
+            }
+            let acknowledged = try connection.query("DELETE FROM reading WHERE member = ? RETURNING acknowledged_render", [.text(member)])
+                .compactMap { $0.column("acknowledged_render")?.string }
+            try Self.appendRemoval(.purge, views: views, acknowledged: acknowledged, on: connection)
+            _ = try connection.query("DELETE FROM request_receipt WHERE instr(members, ?) > 0", [.text("\n\(member)\n")])
+            for table in ["click", "document_reader", "group_member", "request_member", "request_cell", "reminder_mail", "person"] {
                 _ = try connection.query("DELETE FROM \(table) WHERE member = ?", [.text(member)])
             }
             _ = try connection.query(
@@ -96,7 +102,7 @@ extension SQLiteStore {
                 [.text(member), .text(member)]
             )
             try Self.setProgressAside(requestID: nil, on: connection)
-            return views
+            return views.count
         }
     }
 

@@ -12,10 +12,11 @@ extension SQLiteStore {
     static func applyReports(
         _ events: [ViewEvent],
         on connection: SQLiteWriteConnection
-    ) throws -> (outcomes: [RecordOutcome], credited: [ReadingKey: Int]) {
+    ) throws -> (outcomes: [RecordOutcome], credited: [ReadingKey: Int], changedRenders: Set<String>, acknowledged: [String]) {
         var renders = try progress(of: Set(events.map(\.renderID)), on: connection)
         var readings = try readings(of: Set(renders.values.map(\.reading)), on: connection)
         var changedRenders: Set<String> = []
+        var acknowledged: [String] = []
         var outcomes: [RecordOutcome] = []
         for event in events {
             guard var render = renders[event.renderID], var reading = readings[render.reading] else {
@@ -32,6 +33,7 @@ extension SQLiteStore {
                     [.integer(milliseconds(event.viewedAt)), .text(event.renderID)] + render.reading.bindings
                 )
                 outcomes.append(rows.isEmpty ? .unchanged : .recorded)
+                if !rows.isEmpty { acknowledged.append(event.renderID) }
                 continue
             }
             let (outcome, added) = render.progress.apply(event.attention ?? .none, final: event.kind == .end, receivedAt: event.viewedAt)
@@ -70,7 +72,7 @@ extension SQLiteStore {
             )
         }
         let credited = readings.compactMap { key, reading in reading.changed ? (key, milliseconds(reading.lastEventAt)) : nil }
-        return (outcomes, Dictionary(credited, uniquingKeysWith: max))
+        return (outcomes, Dictionary(credited, uniquingKeysWith: max), changedRenders, acknowledged)
     }
 
     /// The reading row (member, document, version) a render adds to.

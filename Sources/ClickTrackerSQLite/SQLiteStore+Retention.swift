@@ -12,18 +12,21 @@ extension SQLiteStore {
         var removed = 0
         while true {
             let batch = try await transaction { connection in
-                _ = try connection.query(
-                    "DELETE FROM view WHERE id IN (SELECT id FROM view WHERE viewed_at < ? LIMIT ?)",
+                let removed = try connection.query(
+                    "DELETE FROM view WHERE id IN (SELECT id FROM view WHERE viewed_at < ? LIMIT ?) RETURNING id",
                     [limit, .integer(Self.purgeBatch)]
-                )
-                return try connection.query("SELECT changes() AS removed").first?.column("removed")?.integer ?? 0
+                ).compactMap { $0.column("id")?.integer }
+                try Self.appendRemoval(.retention, views: removed, acknowledged: [], on: connection)
+                return removed.count
             }
             removed += batch
             if batch < Self.purgeBatch { break }
         }
         if everything {
             try await transaction { connection in
-                _ = try connection.query("DELETE FROM reading WHERE last_view < ?", [limit])
+                let acknowledged = try connection.query("DELETE FROM reading WHERE last_view < ? RETURNING acknowledged_render", [limit])
+                    .compactMap { $0.column("acknowledged_render")?.string }
+                try Self.appendRemoval(.retention, views: [], acknowledged: acknowledged, on: connection)
                 _ = try connection.query("DELETE FROM click WHERE last_access < ?", [limit])
                 // A reader's row goes with their last version; one that lost some versions is summed again.
                 _ = try connection.query("DELETE FROM document_reader WHERE last_view < ?", [limit])

@@ -106,6 +106,7 @@ public final class SQLiteStore: ClickStorage {
                     _ = try connection.query(statement)
                 }
             }
+            if version > 0, version < 10 { try SQLiteStore.adoptEvidence(on: connection) }
             _ = try connection.query("PRAGMA user_version = \(SQLiteSchema.currentVersion)")
             return version == 0 ? nil : version
         }
@@ -138,16 +139,21 @@ public final class SQLiteStore: ClickStorage {
             let views = events.indices.filter { events[$0].kind == .view }
             // A render inserted by this batch is recorded once; a repeat of it within the batch is unchanged.
             var (recorded, changed) = try Self.recordViews(views.map { events[$0] }, on: connection)
+            var written = recorded
+            var acknowledged: [String] = []
             for index in views where recorded.remove(events[index].renderID) != nil {
                 outcomes[index] = .recorded
             }
             let others = events.indices.filter { events[$0].kind != .view }
             if !others.isEmpty {
-                let (applied, credited) = try Self.applyReports(others.map { events[$0] }, on: connection)
+                let (applied, credited, renders, acknowledgements) = try Self.applyReports(others.map { events[$0] }, on: connection)
                 for (index, outcome) in zip(others, applied) { outcomes[index] = outcome }
                 changed.merge(credited, uniquingKeysWith: max)
+                written.formUnion(renders)
+                acknowledged = acknowledgements
             }
             try Self.dateReadings(changed, on: connection)
+            try Self.appendEvidence(renders: written, acknowledged: acknowledged, on: connection)
             return outcomes
         }
     }

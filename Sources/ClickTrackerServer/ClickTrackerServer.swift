@@ -75,6 +75,9 @@ public enum ClickTrackerServer {
         )
         let proxied = configuration.upstream != nil
         router.middlewares.add(ClickTrackerMiddleware(tracker: tracker, trustsResponseMember: proxied && configuration.upstreamIdentity))
+        let evidenceKey = EvidenceSigningKey(secret: key)
+        let sealer = EvidenceSealer(log: store, key: evidenceKey)
+        let receipts = RequestReceipts(storage: tracker.storage, sealer: sealer, prefix: configuration.collectorPath)
         let mail = try? configuration.mail()
         let reminders = mail.map { ReminderSender(storage: tracker.storage, transport: $0.transport, settings: $0.settings, logger: logger) }
         var services: [any Service] = [
@@ -82,10 +85,12 @@ public enum ClickTrackerServer {
             RequestWatcher(
                 storage: tracker.storage,
                 reminders: reminders,
+                receipts: receipts,
                 interval: .milliseconds(Int64(configuration.requestCheckInterval * 1000)),
                 logger: logger
             ),
             WebhookDeliveryService(storage: tracker.storage, key: key, settings: configuration.webhooks, logger: logger),
+            EvidenceService(sealer: sealer, interval: .seconds(5), logger: logger),
         ]
         if let days = configuration.retentionDays {
             services.append(RetentionService(storage: tracker.storage, days: days, everything: configuration.retentionEverything, logger: logger))
@@ -138,7 +143,9 @@ public enum ClickTrackerServer {
         TrackingController(tracker: tracker, folder: folder, documents: requestDocuments, admin: admin, pages: pages).addRoutes(to: router)
         StorageController(storage: storage, admin: admin, pages: pages).addRoutes(to: router)
         GroupsController(storage: tracker.storage, admin: admin, pages: pages).addRoutes(to: router)
-        RequestsController(tracker: tracker, documents: requestDocuments, admin: admin, pages: pages, reminders: reminders).addRoutes(to: router)
+        RequestsController(tracker: tracker, documents: requestDocuments, admin: admin, pages: pages, reminders: reminders, receipts: receipts)
+            .addRoutes(to: router)
+        EvidenceController(log: store, key: evidenceKey.publicKey, prefix: configuration.collectorPath).addRoutes(to: router)
         ReadsController(tracker: tracker, admin: admin, pages: pages).addRoutes(to: router)
         APITokensController(storage: tracker.storage, admin: admin, pages: pages).addRoutes(to: router)
         AuditController(storage: tracker.storage, admin: admin, pages: pages).addRoutes(to: router)

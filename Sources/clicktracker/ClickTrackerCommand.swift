@@ -7,6 +7,7 @@ struct ClickTrackerCommand: AsyncParsableCommand {
         abstract: "Evidence that signed-in people actually read your pages.",
         subcommands: [
             ServeCommand.self, UserCommand.self, GroupCommand.self, ReportCommand.self, PurgeCommand.self, DatabaseCommand.self, SpoolCommand.self,
+            VerifyCommand.self, ReceiptCommand.self,
         ]
     )
 }

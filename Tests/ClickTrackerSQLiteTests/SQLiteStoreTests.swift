@@ -25,6 +25,58 @@ struct SQLiteStoreTests {
         try await store.close()
     }
 
+    @Test("Evidence log: one chain from two instances; retention and purges keep it verifiable; rows edited, deleted or added in SQL are caught")
+    func evidenceLog() async throws {
+        let directory = try TemporaryDirectory("sqlite-evidence")
+        defer { directory.remove() }
+        let path = directory.file("ct.sqlite")
+        try await withStore(path) { store in
+            try await withStore(path) { second in
+                try await EvidenceLogCheck.run(store, second: second) { sql in
+                    let raw = try await SQLiteConnection.open(storage: .file(path: path))
+                    do {
+                        _ = try await raw.query(sql)
+                    } catch {
+                        try? await raw.close()
+                        throw error
+                    }
+                    try await raw.close()
+                }
+            }
+        }
+    }
+
+    @Test("A database upgraded to schema version 10 begins its evidence log with the rows it held, which verify")
+    func evidenceAdopted() async throws {
+        let directory = try TemporaryDirectory("sqlite-adopt")
+        defer { directory.remove() }
+        let path = directory.file("ct.sqlite")
+        let alice = StorageConformance.event("alice", "/p/a.html")
+        try await withStore(path) { store in
+            try await store.record([alice, StorageConformance.event("bob", "/p/a.html")])
+            try await store.record([StorageConformance.report(alice, .acknowledgement, at: 5)])
+        }
+        // As a version 9 file was: no log.
+        let raw = try await SQLiteConnection.open(storage: .file(path: path))
+        for statement in ["DROP TABLE evidence_entry", "DROP TABLE evidence_checkpoint", "DROP TABLE request_receipt", "PRAGMA user_version = 9"] {
+            _ = try await raw.query(statement)
+        }
+        try await raw.close()
+        let store = try await SQLiteStore.open(path: path)
+        do {
+            #expect(store.upgrade?.contains("the evidence log was added") == true)
+            let entries = try await store.evidenceEntries(sealed: false, after: 0, limit: 10)
+            #expect(entries.map(\.kind) == ["adopted"] && entries.first?.leaves.split(separator: "\n").count == 3)
+            try await EvidenceSealer(log: store, key: EvidenceLogCheck.key).seal()
+            let report = try await EvidenceVerifier(log: store, key: EvidenceLogCheck.key.publicKey).verify()
+            #expect(report.isIntact && report.viewsChecked == 2 && report.acknowledgementsChecked == 1, "\(report.problems)")
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+    }
+
     func log(_ store: SQLiteStore, _ section: String) async throws -> AccessLogPage {
         try await store.accessLog(AccessLogQuery(section: try SectionPath(section)))
     }

@@ -204,7 +204,7 @@ struct CommandLineTests {
         let dsn = "host=127.0.0.1 port=\(port) user=postgres password=hunter2 dbname=\(database) sslmode=disable"
         let first = try await Self.run(["db", "init", "--dsn", dsn])
         #expect(first.status == 0)
-        #expect(first.output.contains("created the ClickTracker schema (version 9)"))
+        #expect(first.output.contains("created the ClickTracker schema (version 10)"))
         #expect(!first.output.contains("hunter2"))
         let second = try await Self.run(["db", "init", "--dsn", "postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable"])
         #expect(second.status == 0)
@@ -290,7 +290,7 @@ struct CommandLineTests {
         let dsn = "postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable"
         let migrated = try await Self.run(["db", "init", "--dsn", dsn])
         #expect(migrated.status == 0)
-        #expect(migrated.output.contains("migrated the tables of slc.clicktracker to the ClickTracker schema (version 9)"))
+        #expect(migrated.output.contains("migrated the tables of slc.clicktracker to the ClickTracker schema (version 10)"))
         let again = try await Self.run(["db", "init", "--dsn", dsn])
         #expect(again.output.contains("is current"))
 

@@ -26,6 +26,7 @@ public actor InMemoryStore: ClickStorage {
     private var leases: [Int64: (owner: String, until: Date)] = [:]
     private var reminderList: [Reminder] = []
     private var mails: [ReminderMail] = []
+    private var receiptList: [StoredReceipt] = []
 
     public init() {}
 
@@ -429,6 +430,7 @@ public actor InMemoryStore: ClickStorage {
         batches = batches.map { $0.filter { $0.member != member } }
         people[member] = nil
         for name in groupMembers.keys { groupMembers[name]?.remove(member) }
+        receiptList.removeAll { $0.members.contains(member) }
         return removed
     }
 
@@ -488,6 +490,28 @@ public actor InMemoryStore: ClickStorage {
 
     public func countRecorded(renderIDs: [String]) async throws -> Int {
         renderIDs.filter(self.renderIDs.contains).count
+    }
+
+    public func addReceipt(_ receipt: StoredReceipt) async throws -> Int64? {
+        guard requests.contains(where: { $0.id == receipt.requestID }),
+            receipt.reason == .onDemand || !receiptList.contains(where: { $0.requestID == receipt.requestID && $0.reason == .deadline })
+        else { return nil }
+        var stored = receipt
+        stored.id = Int64(receiptList.count + 1)
+        receiptList.append(stored)
+        return stored.id
+    }
+
+    public func receipts(requestID: Int64) async throws -> [StoredReceipt] {
+        receiptList.filter { $0.requestID == requestID }.reversed().map { receipt in
+            var listed = receipt
+            listed.body = ""
+            return listed
+        }
+    }
+
+    public func receipt(id: Int64) async throws -> StoredReceipt? {
+        receiptList.first { $0.id == id }
     }
 
     public func close() async throws {}

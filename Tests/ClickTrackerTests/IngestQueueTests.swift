@@ -155,6 +155,9 @@ actor GatedStore: ClickStorage {
     func claimReminderMail(_ mail: ReminderMail) async throws -> Bool { false }
     func finishReminderMail(_ mail: ReminderMail) async throws {}
     func reminderMails(requestID: Int64) async throws -> [ReminderMail] { [] }
+    func addReceipt(_ receipt: StoredReceipt) async throws -> Int64? { nil }
+    func receipts(requestID: Int64) async throws -> [StoredReceipt] { [] }
+    func receipt(id: Int64) async throws -> StoredReceipt? { nil }
     func close() async throws {}
 }
 

@@ -148,7 +148,8 @@ public protocol ClickStorage: Sendable {
 
     /// Removes everything kept about one member — views, access log, reading summaries and
     /// acknowledgements, name and email, group and request memberships, frozen request status,
-    /// reminder mails, and the webhook messages that name them — in one transaction.
+    /// reminder mails, the webhook messages and request receipts that name them — in one
+    /// transaction, which also records in the evidence log the keys of the rows removed.
     /// - Returns: How many views were removed.
     @discardableResult
     func purge(member: String) async throws -> Int
@@ -287,6 +288,19 @@ public protocol ClickStorage: Sendable {
 
     /// The mails of a request's reminders, latest first.
     func reminderMails(requestID: Int64) async throws -> [ReminderMail]
+
+    // MARK: Receipts
+
+    /// Keeps a signed receipt of a request; returns its id, or `nil` when there is no such request
+    /// or the receipt is of the deadline and the request has one already (another instance's).
+    @discardableResult
+    func addReceipt(_ receipt: StoredReceipt) async throws -> Int64?
+
+    /// A request's receipts, newest first, without their bodies.
+    func receipts(requestID: Int64) async throws -> [StoredReceipt]
+
+    /// One receipt with its body, or `nil` when there is none with that id.
+    func receipt(id: Int64) async throws -> StoredReceipt?
 
     /// Closes the store; no calls may follow.
     func close() async throws

@@ -20,6 +20,7 @@ enum DoneNotice: String {
     case deliveryQueued = "delivery-queued"
     case remindersSaved = "reminders-saved"
     case reminderQueued = "reminder-queued"
+    case receiptIssued = "receipt-issued"
 
     var text: String {
         switch self {
@@ -40,6 +41,7 @@ enum DoneNotice: String {
         case .deliveryQueued: "The message will be sent again within a few seconds."
         case .remindersSaved: "Saved: reminders go out at the times below."
         case .reminderQueued: "The reminder is on its way to everyone who has not read everything; what became of each mail is listed below."
+        case .receiptIssued: "The signed receipt was issued: download it below."
         }
     }
 

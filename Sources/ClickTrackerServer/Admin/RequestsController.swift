@@ -15,6 +15,7 @@ struct RequestsController: Sendable {
     let pages: PageRenderer
     /// Sends reminders; `nil` when no mail is configured.
     let reminders: ReminderSender?
+    let receipts: RequestReceipts
 
     var prefix: String { pages.collectorPath }
 
@@ -27,6 +28,9 @@ struct RequestsController: Sendable {
         }
         router.get(RouterPath("\(prefix)/requests/:id")) { request, context in
             try await admin.handle(request, context) { try await show(request, context: context) }
+        }
+        router.get(RouterPath("\(prefix)/requests/:id/receipts/:receipt")) { request, context in
+            try await admin.handle(request, context) { try await receipt(context: context) }
         }
     }
 
@@ -113,6 +117,16 @@ struct RequestsController: Sendable {
                 Task { await reminders.sendDueLogged() }
             }
             return .redirect(to: DoneNotice.reminderQueued.url("\(prefix)/requests/\(id)#reminders"), type: .found)
+        case "receipt":
+            do {
+                guard try await receipts.issue(stored, reason: .onDemand, by: actor) != nil else {
+                    return admin.message("No such request", "The reading request was deleted meanwhile.", context: context, status: .notFound)
+                }
+            } catch let error as RequestReceipts.NoEvidence {
+                return admin.message("No receipt yet", "No receipt was issued: \(error).", context: context, status: .conflict)
+            }
+            try await admin.audit(context, "receipt issued", "\(id) \(stored.title)")
+            return .redirect(to: DoneNotice.receiptIssued.url("\(prefix)/requests/\(id)#receipts"), type: .found)
         case "delete":
             guard form["confirmed"] == "yes" else {
                 return admin.confirmation(
@@ -142,7 +156,10 @@ struct RequestsController: Sendable {
             paths.removeAll { $0 == form["path"] }
             done = .documentRemoved
         default:
-            return admin.badRequest("The action must be create, delete, add-documents, find-documents or remove-document.", context: context)
+            return admin.badRequest(
+                "The action must be create, delete, add-documents, find-documents, remove-document, reminders, remind-now or receipt.",
+                context: context
+            )
         }
         try await tracker.storage.setRequestDocuments(paths, requestID: id)
         return .redirect(to: done.url("\(prefix)/requests/\(id)#documents"), type: .found)
@@ -189,7 +206,31 @@ struct RequestsController: Sendable {
         var values = RequestPage(report: report, rows: rows, selection: selection, window: window, cells: cells, prefix: prefix).values()
         values["doneNotice"] = DoneNotice.text(request)
         values.merge(try await reminderValues(report)) { _, new in new }
+        let formatter = ShortDate(timeZone: TimeZone(identifier: stored.timeZone) ?? .gmt)
+        values["receipts"] = try await tracker.storage.receipts(requestID: id).map { receipt -> [String: Any] in
+            [
+                "issued": formatter.string(receipt.issuedAt),
+                "reason": receipt.reason == .deadline ? "the deadline passed" : "asked for",
+                "by": receipt.issuedBy,
+                "url": "\(prefix)/requests/\(id)/receipts/\(receipt.id)",
+            ]
+        }
         return pages.page("request", values, context: context)
+    }
+
+    /// A receipt's file, as issued.
+    func receipt(context: ServerRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self), let receiptID = context.parameters.get("receipt", as: Int64.self),
+            let receipt = try await tracker.storage.receipt(id: receiptID), receipt.requestID == id
+        else {
+            return admin.message("No such receipt", "There is no receipt with that number for this request.", context: context, status: .notFound)
+        }
+        try await admin.audit(context, "receipt downloaded", "\(id) receipt \(receiptID)")
+        let day = receipt.issuedAt.formatted(.iso8601.year().month().day())
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.contentDisposition] = "attachment; filename=\"receipt-request-\(id)-\(receiptID)-\(day).json\""
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: receipt.body)))
     }
 
     /// The reminders section: the schedule, each reminder's state, each mail, and who cannot be

@@ -470,6 +470,19 @@ enum Templates {
           {{^mails}}<tr><td colspan="5" class="muted">No reminder has been mailed yet.</td></tr>{{/mails}}
           </tbody>
         </table></div>
+        <h2 id="receipts">Signed receipts</h2>
+        <p>A receipt is this request's status — every expected reader, each document, how far they got and the evidence for it — signed with this server's key, so that anyone can check later, without ClickTracker, that it was not changed. One is issued when the deadline passes; you can ask for one at any time. <a href="{{prefix}}/evidence/key" id="evidence-key">The server's public key</a> checks them (see the README).</p>
+        <div class="table-box"><table id="request-receipts">
+          <thead><tr><th>Issued</th><th>Why</th><th>By</th><th>File</th></tr></thead>
+          <tbody>
+          {{#receipts}}<tr><td>{{issued}}</td><td>{{reason}}</td><td>{{by}}</td><td><a href="{{url}}" download>Download</a></td></tr>{{/receipts}}
+          {{^receipts}}<tr><td colspan="4" class="muted">No receipt has been issued yet.{{^passed}} One is issued when the deadline passes.{{/passed}}</td></tr>{{/receipts}}
+          </tbody>
+        </table></div>
+        <form method="post" action="{{prefix}}/requests">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="receipt"><input type="hidden" name="id" value="{{id}}">
+          <button id="issue-receipt">Issue a signed receipt now</button>
+        </form>
         <form method="post" action="{{prefix}}/requests">
           <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="delete"><input type="hidden" name="id" value="{{id}}">
           <button class="danger" id="delete-request">Delete this request…</button>

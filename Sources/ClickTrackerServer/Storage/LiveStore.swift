@@ -310,8 +310,68 @@ final class LiveStore: ClickStorage {
         try await use { try await $0.reminderMails(requestID: requestID) }
     }
 
+    @discardableResult
+    func addReceipt(_ receipt: StoredReceipt) async throws -> Int64? {
+        try await use { try await $0.addReceipt(receipt) }
+    }
+
+    func receipts(requestID: Int64) async throws -> [StoredReceipt] {
+        try await use { try await $0.receipts(requestID: requestID) }
+    }
+
+    func receipt(id: Int64) async throws -> StoredReceipt? {
+        try await use { try await $0.receipt(id: id) }
+    }
+
     /// Closes the current store (at shutdown, after the ingest queue has drained).
     func close() async throws {
         await Self.retire(active)
+    }
+}
+
+/// The evidence log of the store in use; every store the server runs on keeps one.
+extension LiveStore: EvidenceLog {
+    /// The store in use offers no evidence log (a test's store).
+    struct NoEvidenceLog: Error, CustomStringConvertible {
+        var description: String { "this store keeps no evidence log" }
+    }
+
+    private func log<T>(_ body: (any EvidenceLog) async throws -> T) async throws -> T {
+        try await use { store in
+            guard let log = store as? any EvidenceLog else { throw NoEvidenceLog() }
+            return try await body(log)
+        }
+    }
+
+    func evidenceHead() async throws -> EvidenceHead {
+        try await log { try await $0.evidenceHead() }
+    }
+
+    func evidenceEntries(sealed: Bool, after: Int64, limit: Int) async throws -> [EvidenceEntry] {
+        try await log { try await $0.evidenceEntries(sealed: sealed, after: after, limit: limit) }
+    }
+
+    func sealEvidence(_ entries: [EvidenceEntry], after head: EvidenceHead) async throws -> Bool {
+        try await log { try await $0.sealEvidence(entries, after: head) }
+    }
+
+    func evidenceCheckpoints() async throws -> [EvidenceCheckpoint] {
+        try await log { try await $0.evidenceCheckpoints() }
+    }
+
+    func latestEvidenceCheckpoint() async throws -> EvidenceCheckpoint? {
+        try await log { try await $0.latestEvidenceCheckpoint() }
+    }
+
+    func addEvidenceCheckpoint(_ checkpoint: EvidenceCheckpoint) async throws {
+        try await log { try await $0.addEvidenceCheckpoint(checkpoint) }
+    }
+
+    func viewEvidence(after id: Int64, limit: Int) async throws -> [(id: Int64, row: EvidenceRow)] {
+        try await log { try await $0.viewEvidence(after: id, limit: limit) }
+    }
+
+    func acknowledgementEvidence(after renderID: String, limit: Int) async throws -> [EvidenceRow] {
+        try await log { try await $0.acknowledgementEvidence(after: renderID, limit: limit) }
     }
 }

@@ -1,0 +1,207 @@
+import ClickTracker
+import Foundation
+import SQLiteNIO
+
+/// The evidence log (see ``EvidenceLog``): entries appended by the writer in each batch's
+/// transaction, with digests computed here from the rows as written.
+extension SQLiteStore: EvidenceLog {
+    /// The columns a view row's evidence is computed from.
+    static let viewEvidenceColumns = """
+        id, render_id, member, document_id, url, issued_at, viewed_at, version, words, active_ms, max_scroll, reached_end,
+        automated, report_seq, reported_at, finished
+        """
+
+    static func viewEvidence(_ row: some SQLiteNamedColumns) -> EvidenceRow {
+        func integer(_ name: String) -> Int64 { Int64(row.column(name)?.integer ?? 0) }
+        return EvidenceRow.view(
+            id: integer("id"),
+            renderID: row.column("render_id")?.string ?? "",
+            member: row.column("member")?.string ?? "",
+            documentID: integer("document_id"),
+            url: row.column("url")?.string ?? "",
+            issuedAt: integer("issued_at"),
+            viewedAt: integer("viewed_at"),
+            version: row.column("version")?.string,
+            words: row.column("words")?.integer,
+            activeMilliseconds: integer("active_ms"),
+            maximumScroll: Int(integer("max_scroll")),
+            reachedEnd: integer("reached_end") != 0,
+            automated: integer("automated") != 0,
+            reportSequence: integer("report_seq"),
+            reportedAt: integer("reported_at"),
+            finished: integer("finished") != 0
+        )
+    }
+
+    static func acknowledgementEvidence(_ row: some SQLiteNamedColumns) -> EvidenceRow {
+        EvidenceRow.acknowledgement(
+            renderID: row.column("acknowledged_render")?.string ?? "",
+            member: row.column("member")?.string ?? "",
+            documentID: Int64(row.column("document_id")?.integer ?? 0),
+            version: row.column("version")?.string ?? "",
+            at: Int64(row.column("acknowledged_at")?.integer ?? 0)
+        )
+    }
+
+    /// Appends the entry of a batch: the view rows of `renders` and the acknowledgements made
+    /// from `acknowledged`, as they are now (inside the batch's transaction).
+    static func appendEvidence(renders: Set<String>, acknowledged: [String], on connection: SQLiteWriteConnection) throws {
+        guard !renders.isEmpty || !acknowledged.isEmpty else { return }
+        var rows: [EvidenceRow] = []
+        for chunk in renders.sorted().chunks(of: rowsPerStatement) {
+            let found = try connection.query(
+                "SELECT \(viewEvidenceColumns) FROM view WHERE render_id IN \(placeholders(rows: 1, columns: chunk.count))",
+                chunk.map { .text($0) }
+            )
+            rows += found.map(viewEvidence).sorted { Int64($0.key) ?? 0 < Int64($1.key) ?? 0 }
+        }
+        for chunk in acknowledged.chunks(of: rowsPerStatement) {
+            let found = try connection.query(
+                """
+                SELECT r.acknowledged_render, r.member, r.document_id, r.version, r.acknowledged_at
+                FROM view v JOIN reading r ON r.member = v.member AND r.document_id = v.document_id AND r.version = coalesce(v.version, '')
+                WHERE v.render_id IN \(placeholders(rows: 1, columns: chunk.count)) AND r.acknowledged_render = v.render_id
+                """,
+                chunk.map { .text($0) }
+            )
+            rows += found.map(acknowledgementEvidence)
+        }
+        try appendEntry(.record, leaves: rows.map(EvidenceLeaf.init), on: connection)
+    }
+
+    /// Appends the entry of a removal: the keys of the view rows and acknowledgements removed.
+    static func appendRemoval(_ kind: EvidenceEntry.Kind, views: [Int], acknowledged: [String], on connection: SQLiteWriteConnection) throws {
+        let leaves =
+            views.sorted().map { EvidenceLeaf(kind: .view, key: String($0), digest: nil) }
+            + acknowledged.sorted().map { EvidenceLeaf(kind: .acknowledgement, key: $0, digest: nil) }
+        guard !leaves.isEmpty else { return }
+        try appendEntry(kind, leaves: leaves, on: connection)
+    }
+
+    /// The first entry of a database upgraded to version 10: every view and acknowledgement it held.
+    static func adoptEvidence(on connection: SQLiteWriteConnection) throws {
+        let views = try connection.query("SELECT \(viewEvidenceColumns) FROM view ORDER BY id").map(viewEvidence)
+        let acknowledgements = try connection.query(
+            """
+            SELECT acknowledged_render, member, document_id, version, acknowledged_at FROM reading
+            WHERE acknowledged_at IS NOT NULL ORDER BY acknowledged_render
+            """
+        ).map(acknowledgementEvidence)
+        let leaves = (views + acknowledgements).map(EvidenceLeaf.init)
+        guard !leaves.isEmpty else { return }
+        try appendEntry(.adopted, leaves: leaves, on: connection)
+    }
+
+    private static func appendEntry(_ kind: EvidenceEntry.Kind, leaves: [EvidenceLeaf], on connection: SQLiteWriteConnection) throws {
+        _ = try connection.query(
+            "INSERT INTO evidence_entry (at, kind, leaves) VALUES (?, ?, ?)",
+            [.integer(milliseconds(Date())), .text(kind.rawValue), .text(EvidenceLeaf.lines(leaves))]
+        )
+    }
+
+    public func evidenceHead() async throws -> EvidenceHead {
+        let row = try await reader.query("SELECT position, chain FROM evidence_entry WHERE position IS NOT NULL ORDER BY position DESC LIMIT 1").first
+        guard let row, let size = row.column("position")?.integer, let chain = row.column("chain")?.string else { return .empty }
+        return EvidenceHead(size: Int64(size), chain: chain)
+    }
+
+    public func evidenceEntries(sealed: Bool, after: Int64, limit: Int) async throws -> [EvidenceEntry] {
+        let rows =
+            sealed
+            ? try await reader.query(
+                "SELECT * FROM evidence_entry WHERE position > ? ORDER BY position LIMIT ?",
+                [.integer(Int(after)), .integer(limit)]
+            )
+            : try await reader.query(
+                "SELECT * FROM evidence_entry WHERE position IS NULL AND id > ? ORDER BY id LIMIT ?",
+                [.integer(Int(after)), .integer(limit)]
+            )
+        return rows.map { row in
+            EvidenceEntry(
+                id: Int64(row.column("id")?.integer ?? 0),
+                at: Int64(row.column("at")?.integer ?? 0),
+                kind: row.column("kind")?.string ?? "",
+                leaves: row.column("leaves")?.string ?? "",
+                position: row.column("position")?.integer.map(Int64.init),
+                chain: row.column("chain")?.string
+            )
+        }
+    }
+
+    public func sealEvidence(_ entries: [EvidenceEntry], after head: EvidenceHead) async throws -> Bool {
+        do {
+            return try await seal(entries, after: head)
+        } catch is SealLost {
+            return false
+        }
+    }
+
+    private func seal(_ entries: [EvidenceEntry], after head: EvidenceHead) async throws -> Bool {
+        try await transaction { connection in
+            let last = try connection.query("SELECT position, chain FROM evidence_entry WHERE position IS NOT NULL ORDER BY position DESC LIMIT 1")
+                .first
+            let current =
+                last.map { EvidenceHead(size: Int64($0.column("position")?.integer ?? 0), chain: $0.column("chain")?.string ?? "") } ?? .empty
+            guard current == head else { return false }
+            for entry in entries {
+                guard let position = entry.position, let chain = entry.chain else { continue }
+                let updated = try connection.query(
+                    "UPDATE evidence_entry SET position = ?, chain = ? WHERE id = ? AND position IS NULL RETURNING id",
+                    [.integer(Int(position)), .text(chain), .integer(Int(entry.id))]
+                )
+                guard !updated.isEmpty else { throw SealLost() }
+            }
+            return true
+        }
+    }
+
+    /// An entry was sealed by someone else meanwhile; the transaction is rolled back.
+    private struct SealLost: Error {}
+
+    public func evidenceCheckpoints() async throws -> [EvidenceCheckpoint] {
+        try await reader.query("SELECT * FROM evidence_checkpoint ORDER BY size").map(Self.checkpoint)
+    }
+
+    public func latestEvidenceCheckpoint() async throws -> EvidenceCheckpoint? {
+        try await reader.query("SELECT * FROM evidence_checkpoint ORDER BY size DESC LIMIT 1").first.map(Self.checkpoint)
+    }
+
+    public func addEvidenceCheckpoint(_ checkpoint: EvidenceCheckpoint) async throws {
+        try await transaction { connection in
+            _ = try connection.query(
+                "INSERT INTO evidence_checkpoint (size, head, at, key_id, signature) VALUES (?, ?, ?, ?, ?) ON CONFLICT (size) DO NOTHING",
+                [
+                    .integer(Int(checkpoint.size)), .text(checkpoint.head), .integer(Int(checkpoint.at)), .text(checkpoint.keyID),
+                    .text(checkpoint.signature),
+                ]
+            )
+        }
+    }
+
+    private static func checkpoint(_ row: SQLiteRow) -> EvidenceCheckpoint {
+        EvidenceCheckpoint(
+            size: Int64(row.column("size")?.integer ?? 0),
+            head: row.column("head")?.string ?? "",
+            at: Int64(row.column("at")?.integer ?? 0),
+            keyID: row.column("key_id")?.string ?? "",
+            signature: row.column("signature")?.string ?? ""
+        )
+    }
+
+    public func viewEvidence(after id: Int64, limit: Int) async throws -> [(id: Int64, row: EvidenceRow)] {
+        try await reader.query(
+            "SELECT \(Self.viewEvidenceColumns) FROM view WHERE id > ? ORDER BY id LIMIT ?",
+            [.integer(Int(id)), .integer(limit)]
+        ).map { (Int64($0.column("id")?.integer ?? 0), Self.viewEvidence($0)) }
+    }
+
+    public func acknowledgementEvidence(after renderID: String, limit: Int) async throws -> [EvidenceRow] {
+        try await reader.query(
+            """
+            SELECT acknowledged_render, member, document_id, version, acknowledged_at FROM reading
+            WHERE acknowledged_at IS NOT NULL AND acknowledged_render > ? ORDER BY acknowledged_render LIMIT ?
+            """,
+            [.text(renderID), .integer(limit)]
+        ).map(Self.acknowledgementEvidence)
+    }
+}
