@@ -57,7 +57,7 @@ struct ReceiptCommand: AsyncParsableCommand {
             print("Reading request \(request["id"] ?? "?"): \(request["title"] ?? "?"), deadline \(request["deadline"] ?? "?").")
             print("Status as of \(document["status_as_of"] ?? "?"): \(counts["read"] ?? "?") of \(counts["expected"] ?? "?") had read everything.")
             print(
-                "Issued \(document["issued_at"] ?? "?") (\(document["reason"] ?? "?")), resting on the evidence log's checkpoint of \(checkpoint["size"] ?? "?") entries."
+                "Issued \(document["issued_at"] ?? "?") (\(document["reason"] ?? "?")), resting on the evidence log's checkpoint of \(VerifyCommand.count(checkpoint["size"] as? Int ?? 0, "entry", "entries"))."
             )
         }
     }

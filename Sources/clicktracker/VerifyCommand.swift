@@ -54,10 +54,12 @@ struct VerifyCommand: AsyncParsableCommand {
         var lines: [String] = []
         let waiting = report.waitingEntries > 0 ? " (and \(report.waitingEntries) waiting to be sealed)" : ""
         lines.append(
-            "Checked \(report.sealedEntries) sealed entries\(waiting) against \(report.viewsChecked) view rows and \(report.acknowledgementsChecked) acknowledgements."
+            "Checked \(count(report.sealedEntries, "sealed entry", "sealed entries"))\(waiting) against \(count(report.viewsChecked, "view row", "view rows")) and \(count(report.acknowledgementsChecked, "acknowledgement", "acknowledgements"))."
         )
         if let checkpoint = report.latestCheckpoint {
-            lines.append("Latest checkpoint: \(checkpoint.size) entries, signed \(checkpoint.date.formatted(.iso8601)) with key \(key.id).")
+            lines.append(
+                "Latest checkpoint: \(count(Int(checkpoint.size), "entry", "entries")), signed \(checkpoint.date.formatted(.iso8601)) with key \(key.id)."
+            )
         } else {
             lines.append("No checkpoint signed with key \(key.id) yet.")
         }
@@ -65,7 +67,7 @@ struct VerifyCommand: AsyncParsableCommand {
             lines.append("Everything matches: nothing recorded was changed, removed or added outside ClickTracker.")
             return lines.joined(separator: "\n")
         }
-        lines.append("DOES NOT MATCH: \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s").")
+        lines.append("DOES NOT MATCH: \(count(report.problems.count, "problem", "problems")).")
         if let first = report.firstBadEntry {
             let rows = report.firstBadEntryRows
             let shown = rows.prefix(20).joined(separator: ", ") + (rows.count > 20 ? " and \(rows.count - 20) more" : "")
@@ -76,5 +78,10 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         if report.problems.count > 50 { lines.append("  … and \(report.problems.count - 50) more") }
         return lines.joined(separator: "\n")
+    }
+
+    /// "1 entry", "2 entries".
+    static func count(_ number: Int, _ one: String, _ many: String) -> String {
+        "\(number) \(number == 1 ? one : many)"
     }
 }

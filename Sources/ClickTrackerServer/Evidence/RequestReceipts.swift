@@ -126,7 +126,7 @@ struct RequestReceipts: Sendable {
         document["evidence"] = (cell.evidence?.versions ?? []).map { version -> [String: Any] in
             var evidence: [String: Any] = [
                 "views": version.views, "first_view": iso(version.firstView), "last_view": iso(version.lastView),
-                "active_seconds": version.activeMilliseconds / 1000, "max_scroll_percent": version.maximumScroll,
+                "active_ms": version.activeMilliseconds, "max_scroll_percent": version.maximumScroll,
                 "reached_end": version.reachedEnd, "automated": version.automated,
             ]
             if let id = version.version { evidence["version"] = id }
