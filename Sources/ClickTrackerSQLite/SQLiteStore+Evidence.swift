@@ -43,30 +43,18 @@ extension SQLiteStore: EvidenceLog {
         )
     }
 
-    /// Appends the entry of a batch: the view rows of `renders` and the acknowledgements made
-    /// from `acknowledged`, as they are now (inside the batch's transaction).
-    static func appendEvidence(renders: Set<String>, acknowledged: [String], on connection: SQLiteWriteConnection) throws {
-        guard !renders.isEmpty || !acknowledged.isEmpty else { return }
-        var rows: [EvidenceRow] = []
-        for chunk in renders.sorted().chunks(of: rowsPerStatement) {
-            let found = try connection.query(
-                "SELECT \(viewEvidenceColumns) FROM view WHERE render_id IN \(placeholders(rows: 1, columns: chunk.count))",
-                chunk.map { .text($0) }
-            )
-            rows += found.map(viewEvidence).sorted { Int64($0.key) ?? 0 < Int64($1.key) ?? 0 }
-        }
-        for chunk in acknowledged.chunks(of: rowsPerStatement) {
-            let found = try connection.query(
-                """
-                SELECT r.acknowledged_render, r.member, r.document_id, r.version, r.acknowledged_at
-                FROM view v JOIN reading r ON r.member = v.member AND r.document_id = v.document_id AND r.version = coalesce(v.version, '')
-                WHERE v.render_id IN \(placeholders(rows: 1, columns: chunk.count)) AND r.acknowledged_render = v.render_id
-                """,
-                chunk.map { .text($0) }
-            )
-            rows += found.map(acknowledgementEvidence)
-        }
-        try appendEntry(.record, leaves: rows.map(EvidenceLeaf.init), on: connection)
+    /// The columns an acknowledgement's evidence is computed from (of `reading`).
+    static let acknowledgementEvidenceColumns = "acknowledged_render, member, document_id, version, acknowledged_at"
+
+    /// Appends the entry of a batch: the rows it wrote, as its statements returned them (a row
+    /// written twice counts as last written), inside the batch's transaction.
+    static func appendRecord(_ rows: [EvidenceRow], on connection: SQLiteWriteConnection) throws {
+        guard !rows.isEmpty else { return }
+        var latest: [EvidenceRow.Kind: [String: EvidenceRow]] = [:]
+        for row in rows { latest[row.kind, default: [:]][row.key] = row }
+        let views = (latest[.view] ?? [:]).values.sorted { (Int64($0.key) ?? 0) < (Int64($1.key) ?? 0) }
+        let acknowledgements = (latest[.acknowledgement] ?? [:]).values.sorted { $0.key < $1.key }
+        try appendEntry(.record, leaves: (views + acknowledgements).map(EvidenceLeaf.init), on: connection)
     }
 
     /// Appends the entry of a removal: the keys of the view rows and acknowledgements removed.
@@ -82,10 +70,7 @@ extension SQLiteStore: EvidenceLog {
     static func adoptEvidence(on connection: SQLiteWriteConnection) throws {
         let views = try connection.query("SELECT \(viewEvidenceColumns) FROM view ORDER BY id").map(viewEvidence)
         let acknowledgements = try connection.query(
-            """
-            SELECT acknowledged_render, member, document_id, version, acknowledged_at FROM reading
-            WHERE acknowledged_at IS NOT NULL ORDER BY acknowledged_render
-            """
+            "SELECT \(acknowledgementEvidenceColumns) FROM reading WHERE acknowledged_at IS NOT NULL ORDER BY acknowledged_render"
         ).map(acknowledgementEvidence)
         let leaves = (views + acknowledgements).map(EvidenceLeaf.init)
         guard !leaves.isEmpty else { return }
@@ -198,7 +183,7 @@ extension SQLiteStore: EvidenceLog {
     public func acknowledgementEvidence(after renderID: String, limit: Int) async throws -> [EvidenceRow] {
         try await reader.query(
             """
-            SELECT acknowledged_render, member, document_id, version, acknowledged_at FROM reading
+            SELECT \(Self.acknowledgementEvidenceColumns) FROM reading
             WHERE acknowledged_at IS NOT NULL AND acknowledged_render > ? ORDER BY acknowledged_render LIMIT ?
             """,
             [.text(renderID), .integer(limit)]

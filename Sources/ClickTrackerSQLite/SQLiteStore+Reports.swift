@@ -12,11 +12,11 @@ extension SQLiteStore {
     static func applyReports(
         _ events: [ViewEvent],
         on connection: SQLiteWriteConnection
-    ) throws -> (outcomes: [RecordOutcome], credited: [ReadingKey: Int], changedRenders: Set<String>, acknowledged: [String]) {
+    ) throws -> (outcomes: [RecordOutcome], credited: [ReadingKey: Int], evidence: [EvidenceRow]) {
         var renders = try progress(of: Set(events.map(\.renderID)), on: connection)
         var readings = try readings(of: Set(renders.values.map(\.reading)), on: connection)
         var changedRenders: Set<String> = []
-        var acknowledged: [String] = []
+        var evidence: [EvidenceRow] = []
         var outcomes: [RecordOutcome] = []
         for event in events {
             guard var render = renders[event.renderID], var reading = readings[render.reading] else {
@@ -28,12 +28,12 @@ extension SQLiteStore {
                     """
                     UPDATE reading SET acknowledged_at = ?, acknowledged_render = ?
                     WHERE member = ? AND document_id = ? AND version = ? AND acknowledged_at IS NULL
-                    RETURNING 1 AS updated
+                    RETURNING \(acknowledgementEvidenceColumns)
                     """,
                     [.integer(milliseconds(event.viewedAt)), .text(event.renderID)] + render.reading.bindings
                 )
                 outcomes.append(rows.isEmpty ? .unchanged : .recorded)
-                if !rows.isEmpty { acknowledged.append(event.renderID) }
+                evidence += rows.map(acknowledgementEvidence)
                 continue
             }
             let (outcome, added) = render.progress.apply(event.attention ?? .none, final: event.kind == .end, receivedAt: event.viewedAt)
@@ -46,17 +46,18 @@ extension SQLiteStore {
         }
         for renderID in changedRenders.sorted() {
             guard let progress = renders[renderID]?.progress else { continue }
-            _ = try connection.query(
+            evidence += try connection.query(
                 """
                 UPDATE view SET active_ms = ?, max_scroll = ?, reached_end = ?, automated = ?, report_seq = ?, reported_at = ?, finished = ?
                 WHERE render_id = ?
+                RETURNING \(viewEvidenceColumns)
                 """,
                 [
                     .integer(progress.activeMilliseconds), .integer(progress.maximumScroll), .integer(progress.reachedEnd ? 1 : 0),
                     .integer(progress.automated ? 1 : 0), .integer(progress.sequence), .integer(milliseconds(progress.reportedAt)),
                     .integer(progress.finished ? 1 : 0), .text(renderID),
                 ]
-            )
+            ).map(viewEvidence)
         }
         for (key, reading) in readings where reading.changed {
             _ = try connection.query(
@@ -72,7 +73,7 @@ extension SQLiteStore {
             )
         }
         let credited = readings.compactMap { key, reading in reading.changed ? (key, milliseconds(reading.lastEventAt)) : nil }
-        return (outcomes, Dictionary(credited, uniquingKeysWith: max), changedRenders, acknowledged)
+        return (outcomes, Dictionary(credited, uniquingKeysWith: max), evidence)
     }
 
     /// The reading row (member, document, version) a render adds to.

@@ -138,35 +138,33 @@ public final class SQLiteStore: ClickStorage {
             var outcomes = Array(repeating: RecordOutcome.unchanged, count: events.count)
             let views = events.indices.filter { events[$0].kind == .view }
             // A render inserted by this batch is recorded once; a repeat of it within the batch is unchanged.
-            var (recorded, changed) = try Self.recordViews(views.map { events[$0] }, on: connection)
-            var written = recorded
-            var acknowledged: [String] = []
+            let written = try Self.recordViews(views.map { events[$0] }, on: connection)
+            var (recorded, changed, evidence) = (written.inserted, written.readings, written.evidence)
             for index in views where recorded.remove(events[index].renderID) != nil {
                 outcomes[index] = .recorded
             }
             let others = events.indices.filter { events[$0].kind != .view }
             if !others.isEmpty {
-                let (applied, credited, renders, acknowledgements) = try Self.applyReports(others.map { events[$0] }, on: connection)
+                let (applied, credited, reported) = try Self.applyReports(others.map { events[$0] }, on: connection)
                 for (index, outcome) in zip(others, applied) { outcomes[index] = outcome }
                 changed.merge(credited, uniquingKeysWith: max)
-                written.formUnion(renders)
-                acknowledged = acknowledgements
+                evidence += reported
             }
             try Self.dateReadings(changed, on: connection)
-            try Self.appendEvidence(renders: written, acknowledged: acknowledged, on: connection)
+            try Self.appendRecord(evidence, on: connection)
             return outcomes
         }
     }
 
     /// Inserts documents, then views (render ids that already exist are skipped), then the
     /// access-log and reading summaries, then the path, title and version of documents whose
-    /// newest render this batch holds. Returns the render ids inserted and the reading rows they
-    /// changed, each with the time of its newest view.
+    /// newest render this batch holds. Returns the render ids inserted, the reading rows they
+    /// changed (each with the time of its newest view), and the evidence of the rows inserted.
     private static func recordViews(
         _ events: [ViewEvent],
         on connection: SQLiteWriteConnection
-    ) throws -> (inserted: Set<String>, readings: [ReadingKey: Int]) {
-        guard !events.isEmpty else { return ([], [:]) }
+    ) throws -> (inserted: Set<String>, readings: [ReadingKey: Int], evidence: [EvidenceRow]) {
+        guard !events.isEmpty else { return ([], [:], []) }
         var documentIDs: [String: Int] = [:]
         for chunk in latestDocuments(events).chunks(of: rowsPerStatement) {
             let rows = try connection.query(
@@ -188,6 +186,7 @@ public final class SQLiteStore: ClickStorage {
         }
 
         var inserted: Set<String> = []
+        var evidence: [EvidenceRow] = []
         for chunk in events.chunks(of: rowsPerStatement) {
             let rows = try connection.query(
                 """
@@ -195,7 +194,7 @@ public final class SQLiteStore: ClickStorage {
                                   active_ms, max_scroll, reached_end, automated, report_seq, reported_at)
                 VALUES \(placeholders(rows: chunk.count, columns: 14))
                 ON CONFLICT (render_id) DO NOTHING
-                RETURNING render_id
+                RETURNING \(viewEvidenceColumns)
                 """,
                 chunk.flatMap { event -> [SQLiteData] in
                     let attention = event.attention ?? .none
@@ -209,6 +208,7 @@ public final class SQLiteStore: ClickStorage {
                 }
             )
             inserted.formUnion(rows.compactMap { $0.column("render_id")?.string })
+            evidence += rows.map(viewEvidence)
         }
         var remaining = inserted
         let recorded = events.filter { remaining.remove($0.renderID) != nil }
@@ -305,7 +305,7 @@ public final class SQLiteStore: ClickStorage {
             )
         }
         let changed = readings.map { (ReadingKey(member: $0.member, documentID: $0.documentID, version: $0.version), $0.lastView) }
-        return (inserted, Dictionary(changed, uniquingKeysWith: max))
+        return (inserted, Dictionary(changed, uniquingKeysWith: max), evidence)
     }
 
     public func accessLog(_ query: AccessLogQuery) async throws -> AccessLogPage {

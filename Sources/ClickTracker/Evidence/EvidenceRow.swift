@@ -44,42 +44,105 @@ public struct EvidenceRow: Sendable, Hashable {
         reportedAt: Int64,
         finished: Bool
     ) -> EvidenceRow {
-        let fields: [String?] = [
-            String(id), renderID, member, String(documentID), url, String(issuedAt), String(viewedAt), version, words.map(String.init),
-            String(activeMilliseconds), String(maximumScroll), reachedEnd ? "1" : "0", automated ? "1" : "0", String(reportSequence),
-            String(reportedAt), finished ? "1" : "0",
-        ]
-        return EvidenceRow(kind: .view, key: String(id), digest: digest(tag: "view", fields))
+        var text = CanonicalText(tag: "view")
+        text.append(id)
+        text.append(renderID)
+        text.append(member)
+        text.append(documentID)
+        text.append(url)
+        text.append(issuedAt)
+        text.append(viewedAt)
+        text.append(version)
+        text.append(words.map(Int64.init))
+        text.append(activeMilliseconds)
+        text.append(Int64(maximumScroll))
+        text.append(reachedEnd)
+        text.append(automated)
+        text.append(reportSequence)
+        text.append(reportedAt)
+        text.append(finished)
+        return EvidenceRow(kind: .view, key: String(id), digest: text.digest)
     }
 
     /// An acknowledgement's evidence: who confirmed reading which version of which document,
     /// when, from which render.
     public static func acknowledgement(renderID: String, member: String, documentID: Int64, version: String, at: Int64) -> EvidenceRow {
-        let fields: [String?] = [renderID, member, String(documentID), version, String(at)]
-        return EvidenceRow(kind: .acknowledgement, key: renderID, digest: digest(tag: "acknowledgement", fields))
+        var text = CanonicalText(tag: "acknowledgement")
+        text.append(renderID)
+        text.append(member)
+        text.append(documentID)
+        text.append(version)
+        text.append(at)
+        return EvidenceRow(kind: .acknowledgement, key: renderID, digest: text.digest)
+    }
+}
+
+/// A canonical text being written (see ``EvidenceRow``), as UTF-8 bytes.
+struct CanonicalText {
+    private(set) var bytes: [UInt8] = []
+
+    init(tag: String) {
+        bytes.reserveCapacity(256)
+        bytes += tag.utf8
+        bytes.append(UInt8(ascii: "\n"))
     }
 
-    /// The canonical text of `fields` under `tag`.
-    static func canonical(tag: String, _ fields: [String?]) -> String {
-        var text = tag + "\n"
-        for field in fields {
-            if let field { text += "\(field.utf8.count):\(field)\n" } else { text += "-\n" }
+    mutating func append(_ value: String?) {
+        guard let value else {
+            bytes += [UInt8(ascii: "-"), UInt8(ascii: "\n")]
+            return
         }
-        return text
+        appendDecimal(Int64(value.utf8.count))
+        bytes.append(UInt8(ascii: ":"))
+        bytes += value.utf8
+        bytes.append(UInt8(ascii: "\n"))
     }
 
-    private static func digest(tag: String, _ fields: [String?]) -> String {
-        SHA256.hash(data: Data(canonical(tag: tag, fields).utf8)).hexString
+    mutating func append(_ value: Int64?) {
+        guard let value else { return append(nil as String?) }
+        var digits: [UInt8] = []
+        appendDecimal(value, into: &digits)
+        appendDecimal(Int64(digits.count))
+        bytes.append(UInt8(ascii: ":"))
+        bytes += digits
+        bytes.append(UInt8(ascii: "\n"))
     }
+
+    mutating func append(_ flag: Bool) {
+        bytes += [UInt8(ascii: "1"), UInt8(ascii: ":"), UInt8(ascii: flag ? "1" : "0"), UInt8(ascii: "\n")]
+    }
+
+    private mutating func appendDecimal(_ value: Int64) {
+        appendDecimal(value, into: &bytes)
+    }
+
+    private func appendDecimal(_ value: Int64, into target: inout [UInt8]) {
+        if value < 0 { target.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var reversed: [UInt8] = []
+        repeat {
+            reversed.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        target += reversed.reversed()
+    }
+
+    /// The SHA-256 of the text, lowercase hex.
+    var digest: String { SHA256.hash(data: bytes).hexString }
 }
 
 extension Sequence where Element == UInt8 {
     /// The bytes as lowercase hex.
     public var hexString: String {
-        var text = ""
-        for byte in self {
-            text += String(byte >> 4, radix: 16) + String(byte & 0x0F, radix: 16)
+        let digits: StaticString = "0123456789abcdef"
+        var text: [UInt8] = []
+        text.reserveCapacity(underestimatedCount * 2)
+        digits.withUTF8Buffer { digits in
+            for byte in self {
+                text.append(digits[Int(byte >> 4)])
+                text.append(digits[Int(byte & 0x0F)])
+            }
         }
-        return text
+        return String(decoding: text, as: UTF8.self)
     }
 }
