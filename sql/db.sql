@@ -434,8 +434,10 @@ DECLARE
     new_active bigint;
     new_scroll integer;
     credit     bigint;
-    -- The evidence log's entry of this batch: the views it wrote, the acknowledgements it kept.
-    touched    bigint[];
+    -- The evidence log's entry of this batch: the lines of the views it wrote (as each statement
+    -- returned them; a row written twice counts as last written) and the acknowledgements it kept.
+    leaves       text;
+    leaf         text;
     acknowledged text := '';
 BEGIN
     IF coalesce(cardinality(p_members), 0) <> n OR coalesce(cardinality(p_keys), 0) <> n
@@ -509,7 +511,7 @@ BEGIN
         FROM batch b JOIN document d ON d.key = b.key
         ORDER BY b.render_id, b.i
         ON CONFLICT (render_id) DO NOTHING
-        RETURNING id, render_id, document_id
+        RETURNING id, render_id, document_id, clicktracker_view_leaf(view.*) AS leaf
     ),
     recorded_views AS (
         -- The events whose views were inserted (the first event of each render).
@@ -588,8 +590,8 @@ BEGIN
            (SELECT coalesce(array_agg(g.document_id), '{}') FROM readings g),
            (SELECT coalesce(array_agg(g.version), '{}') FROM readings g),
            (SELECT coalesce(array_agg(g.last_view), '{}') FROM readings g),
-           (SELECT coalesce(array_agg(ins.id), '{}') FROM inserted ins)
-    INTO recorded, added_clicks, added_readers, read_members, read_documents, read_versions, read_times, touched;
+           (SELECT coalesce(string_agg(ins.leaf, '' ORDER BY ins.id), '') FROM inserted ins)
+    INTO recorded, added_clicks, added_readers, read_members, read_documents, read_versions, read_times, leaves;
 
     -- The readings of this batch's views that now meet their reading time are dated.
     UPDATE reading r SET read_at = t.at
@@ -653,8 +655,9 @@ BEGIN
                 report_seq  = p_sequences[e],
                 reported_at = greatest(v.reported_at, p_received[e]),
                 finished    = (p_kinds[e] = 'end')
-            WHERE id = v.id;
-            touched := touched || v.id;
+            WHERE id = v.id
+            RETURNING clicktracker_view_leaf(view.*) INTO leaf;
+            leaves := leaves || leaf;
             -- The member's reading of this version is credited no more than the time since it was
             -- last credited, so renders open side by side never add up to more than time passed.
             SELECT least(new_active - v.active_ms,
@@ -676,11 +679,8 @@ BEGIN
         END IF;
     END LOOP;
     -- What this batch wrote, appended to the evidence log in its transaction.
-    IF cardinality(touched) > 0 OR acknowledged <> '' THEN
-        INSERT INTO evidence_entry (at, kind, leaves)
-        SELECT floor(extract(epoch FROM now()) * 1000)::bigint, 'record',
-               coalesce((SELECT string_agg(clicktracker_view_leaf(w), '' ORDER BY w.id) FROM view w WHERE w.id = ANY (touched)), '')
-               || acknowledged;
+    IF leaves <> '' OR acknowledged <> '' THEN
+        INSERT INTO evidence_entry (at, kind, leaves) VALUES (floor(extract(epoch FROM now()) * 1000)::bigint, 'record', leaves || acknowledged);
     END IF;
     -- Rebuilt so the array carries no null bitmap (binary clients may refuse one).
     RETURN ARRAY(SELECT o FROM unnest(outcomes) WITH ORDINALITY AS x (o, i) ORDER BY i);

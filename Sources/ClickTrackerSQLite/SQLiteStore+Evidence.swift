@@ -11,37 +11,45 @@ extension SQLiteStore: EvidenceLog {
         automated, report_seq, reported_at, finished
         """
 
-    static func viewEvidence(_ row: some SQLiteNamedColumns) -> EvidenceRow {
-        func integer(_ name: String) -> Int64 { Int64(row.column(name)?.integer ?? 0) }
+    /// A view row's evidence, from the values of ``viewEvidenceColumns`` in that order.
+    static func viewEvidence(_ values: [SQLiteData]) -> EvidenceRow {
+        func integer(_ index: Int) -> Int64 { Int64(values[index].integer ?? 0) }
         return EvidenceRow.view(
-            id: integer("id"),
-            renderID: row.column("render_id")?.string ?? "",
-            member: row.column("member")?.string ?? "",
-            documentID: integer("document_id"),
-            url: row.column("url")?.string ?? "",
-            issuedAt: integer("issued_at"),
-            viewedAt: integer("viewed_at"),
-            version: row.column("version")?.string,
-            words: row.column("words")?.integer,
-            activeMilliseconds: integer("active_ms"),
-            maximumScroll: Int(integer("max_scroll")),
-            reachedEnd: integer("reached_end") != 0,
-            automated: integer("automated") != 0,
-            reportSequence: integer("report_seq"),
-            reportedAt: integer("reported_at"),
-            finished: integer("finished") != 0
+            id: integer(0),
+            renderID: values[1].string ?? "",
+            member: values[2].string ?? "",
+            documentID: integer(3),
+            url: values[4].string ?? "",
+            issuedAt: integer(5),
+            viewedAt: integer(6),
+            version: values[7].string,
+            words: values[8].integer,
+            activeMilliseconds: integer(9),
+            maximumScroll: Int(integer(10)),
+            reachedEnd: integer(11) != 0,
+            automated: integer(12) != 0,
+            reportSequence: integer(13),
+            reportedAt: integer(14),
+            finished: integer(15) != 0
         )
     }
 
-    static func acknowledgementEvidence(_ row: some SQLiteNamedColumns) -> EvidenceRow {
+    static func viewEvidence(_ row: SQLiteWrittenRow) -> EvidenceRow { viewEvidence(row.values) }
+    static func viewEvidence(_ row: SQLiteRow) -> EvidenceRow { viewEvidence(row.columns.map(\.data)) }
+
+    /// An acknowledgement's evidence, from the values of ``acknowledgementEvidenceColumns`` in that order.
+    static func acknowledgementEvidence(_ values: [SQLiteData]) -> EvidenceRow {
         EvidenceRow.acknowledgement(
-            renderID: row.column("acknowledged_render")?.string ?? "",
-            member: row.column("member")?.string ?? "",
-            documentID: Int64(row.column("document_id")?.integer ?? 0),
-            version: row.column("version")?.string ?? "",
-            at: Int64(row.column("acknowledged_at")?.integer ?? 0)
+            renderID: values[0].string ?? "",
+            member: values[1].string ?? "",
+            documentID: Int64(values[2].integer ?? 0),
+            version: values[3].string ?? "",
+            at: Int64(values[4].integer ?? 0)
         )
     }
+
+    static func acknowledgementEvidence(_ row: SQLiteWrittenRow) -> EvidenceRow { acknowledgementEvidence(row.values) }
+    static func acknowledgementEvidence(_ row: SQLiteRow) -> EvidenceRow { acknowledgementEvidence(row.columns.map(\.data)) }
 
     /// The columns an acknowledgement's evidence is computed from (of `reading`).
     static let acknowledgementEvidenceColumns = "acknowledged_render, member, document_id, version, acknowledged_at"
@@ -50,11 +58,19 @@ extension SQLiteStore: EvidenceLog {
     /// written twice counts as last written), inside the batch's transaction.
     static func appendRecord(_ rows: [EvidenceRow], on connection: SQLiteWriteConnection) throws {
         guard !rows.isEmpty else { return }
-        var latest: [EvidenceRow.Kind: [String: EvidenceRow]] = [:]
-        for row in rows { latest[row.kind, default: [:]][row.key] = row }
-        let views = (latest[.view] ?? [:]).values.sorted { (Int64($0.key) ?? 0) < (Int64($1.key) ?? 0) }
-        let acknowledgements = (latest[.acknowledgement] ?? [:]).values.sorted { $0.key < $1.key }
-        try appendEntry(.record, leaves: (views + acknowledgements).map(EvidenceLeaf.init), on: connection)
+        // In the order written (views by id, as inserted), each row once.
+        var latest: [EvidenceLeaf] = []
+        var places: [String: Int] = [:]
+        for row in rows {
+            let name = row.kind.rawValue + row.key
+            if let place = places[name] {
+                latest[place] = EvidenceLeaf(row)
+            } else {
+                places[name] = latest.count
+                latest.append(EvidenceLeaf(row))
+            }
+        }
+        try appendEntry(.record, leaves: latest, on: connection)
     }
 
     /// Appends the entry of a removal: the keys of the view rows and acknowledgements removed.
@@ -177,7 +193,10 @@ extension SQLiteStore: EvidenceLog {
         try await reader.query(
             "SELECT \(Self.viewEvidenceColumns) FROM view WHERE id > ? ORDER BY id LIMIT ?",
             [.integer(Int(id)), .integer(limit)]
-        ).map { (Int64($0.column("id")?.integer ?? 0), Self.viewEvidence($0)) }
+        ).map { row in
+            let evidence = Self.viewEvidence(row)
+            return (Int64(evidence.key) ?? 0, evidence)
+        }
     }
 
     public func acknowledgementEvidence(after renderID: String, limit: Int) async throws -> [EvidenceRow] {

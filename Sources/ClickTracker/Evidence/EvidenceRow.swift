@@ -92,39 +92,19 @@ struct CanonicalText {
             bytes += [UInt8(ascii: "-"), UInt8(ascii: "\n")]
             return
         }
-        appendDecimal(Int64(value.utf8.count))
+        let utf8 = value.utf8
+        bytes += String(utf8.count).utf8
         bytes.append(UInt8(ascii: ":"))
-        bytes += value.utf8
+        bytes += utf8
         bytes.append(UInt8(ascii: "\n"))
     }
 
     mutating func append(_ value: Int64?) {
-        guard let value else { return append(nil as String?) }
-        var digits: [UInt8] = []
-        appendDecimal(value, into: &digits)
-        appendDecimal(Int64(digits.count))
-        bytes.append(UInt8(ascii: ":"))
-        bytes += digits
-        bytes.append(UInt8(ascii: "\n"))
+        append(value.map { String($0) })
     }
 
     mutating func append(_ flag: Bool) {
         bytes += [UInt8(ascii: "1"), UInt8(ascii: ":"), UInt8(ascii: flag ? "1" : "0"), UInt8(ascii: "\n")]
-    }
-
-    private mutating func appendDecimal(_ value: Int64) {
-        appendDecimal(value, into: &bytes)
-    }
-
-    private func appendDecimal(_ value: Int64, into target: inout [UInt8]) {
-        if value < 0 { target.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var reversed: [UInt8] = []
-        repeat {
-            reversed.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        target += reversed.reversed()
     }
 
     /// The SHA-256 of the text, lowercase hex.
