@@ -7,8 +7,9 @@ struct PurgeCommand: AsyncParsableCommand {
         commandName: "purge",
         abstract: "Remove one person's data, or everything older than a retention period, from the configured store.",
         discussion: """
-            --user removes their views, access log, reading summaries and acknowledgements, name and email, and group and \
-            request memberships, in one transaction. Reads of theirs still waiting in a server's local spool are written \
+            --user removes their views, access log, reading summaries and acknowledgements, name and email, group and \
+            request memberships, and the reminder mails, webhook messages and signed receipts that name them, in one \
+            transaction; the evidence log records the keys of what was removed (not its contents), so it still verifies. Reads of theirs still waiting in a server's local spool are written \
             when it is replayed: run this after the spool is empty (the Storage page shows it).
 
             --older-than DAYS removes the view rows older than that, keeping the reading summaries and the access log \

@@ -24,6 +24,11 @@ public enum EvidenceLogCheck {
         func view(_ member: String, _ index: Int, at seconds: TimeInterval) -> ViewEvent {
             StorageConformance.event(member, "/p/\(index).html", at: seconds, render: "render-\(member.prefix(1).uppercased())-\(index)")
         }
+        // Asked for, a checkpoint of the empty log: a receipt issued before anything was recorded rests on it.
+        let empty = try #require(try await EvidenceSealer(log: store, key: key).seal(now: t0, force: true))
+        #expect(empty.size == 0 && empty.head == EvidenceEntry.genesis && empty.isSigned(by: key.publicKey))
+        #expect(try await EvidenceVerifier(log: second, key: key.publicKey).verify().isIntact)
+
         // Two instances record at once, and each seals what it sees while the other records.
         let sealers = [EvidenceSealer(log: store, key: key), EvidenceSealer(log: second, key: key)]
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -64,9 +69,45 @@ public enum EvidenceLogCheck {
         #expect(entries.map(\.id) == entries.map(\.id).sorted())
         #expect(try await second.evidenceHead() == EvidenceHead(size: 12, chain: checkpoint.head))
 
+        // Receipts are kept as issued, listed without their bodies; one that names bob goes with his purge.
+        let request = try await store.addReadingRequest(
+            ReadingRequest(
+                title: "Board",
+                path: try SectionPath("/p"),
+                group: nil,
+                members: ["alice", "bob"],
+                deadline: t0,
+                timeZone: "UTC",
+                createdBy: "chair"
+            )
+        )
+        let receipt = StoredReceipt(
+            requestID: request,
+            reason: .deadline,
+            issuedAt: t0,
+            issuedBy: "ClickTracker",
+            members: ["alice", "bob"],
+            body: "{}"
+        )
+        let kept = try #require(try await store.addReceipt(receipt))
+        #expect(try await second.addReceipt(receipt) == nil, "one receipt of the deadline, whichever instance issues it")
+        #expect(
+            try await second.addReceipt(StoredReceipt(requestID: 999, reason: .onDemand, issuedAt: t0, issuedBy: "chair", members: [], body: "{}"))
+                == nil
+        )
+        var mine = receipt
+        mine.reason = .onDemand
+        mine.members = ["alice"]
+        let alices = try #require(try await second.addReceipt(mine))
+        #expect(try await second.receipts(requestID: request).map(\.id) == [alices, kept])
+        #expect(try await second.receipts(requestID: request).allSatisfy { $0.body.isEmpty })
+        let stored = try await store.receipt(id: kept)
+        #expect(stored?.members == ["alice", "bob"] && stored?.body == "{}")
+
         // Retention and a purge record what they removed (keys only), and the log still verifies.
         #expect(try await store.purgeViews(before: t0.addingTimeInterval(-86_400), everything: true) == 1)
         #expect(try await second.purge(member: "bob") == 20)
+        #expect(try await store.receipts(requestID: request).map(\.id) == [alices])
         let removals = try await store.evidenceEntries(sealed: false, after: 0, limit: 10)
         #expect(removals.map(\.kind) == ["retention", "retention", "purge"])
         #expect(removals.allSatisfy { !$0.leaves.contains("carol") && !$0.leaves.contains("bob") && $0.leaves.contains(" -\n") })

@@ -22,14 +22,15 @@ public struct EvidenceSealer: Sendable {
     }
 
     /// Seals every entry waiting, then signs a checkpoint when the head moved past the latest one
-    /// and `force` is set or the latest is at least ``checkpointInterval`` old.
-    /// - Returns: The latest checkpoint afterwards, `nil` when the log is empty.
+    /// and `force` is set or the latest is at least ``checkpointInterval`` old (with `force`, one of
+    /// an empty log too, so a receipt can show that nothing was recorded).
+    /// - Returns: The latest checkpoint afterwards, `nil` when none was ever signed.
     @discardableResult
     public func seal(now: Date = Date(), force: Bool = false) async throws -> EvidenceCheckpoint? {
         var head = try await sealWaiting()
         var latest = try await log.latestEvidenceCheckpoint()
         let due = latest.map { force || now.timeIntervalSince($0.date) >= checkpointInterval } ?? true
-        if head.size > (latest?.size ?? 0), due {
+        if head.size > (latest?.size ?? 0) || (force && latest == nil), due {
             head = try await log.evidenceHead()
             try await log.addEvidenceCheckpoint(EvidenceCheckpoint.sign(head, at: now, with: key))
             latest = try await log.latestEvidenceCheckpoint()

@@ -118,12 +118,8 @@ struct RequestsController: Sendable {
             }
             return .redirect(to: DoneNotice.reminderQueued.url("\(prefix)/requests/\(id)#reminders"), type: .found)
         case "receipt":
-            do {
-                guard try await receipts.issue(stored, reason: .onDemand, by: actor) != nil else {
-                    return admin.message("No such request", "The reading request was deleted meanwhile.", context: context, status: .notFound)
-                }
-            } catch let error as RequestReceipts.NoEvidence {
-                return admin.message("No receipt yet", "No receipt was issued: \(error).", context: context, status: .conflict)
+            guard try await receipts.issue(stored, reason: .onDemand, by: actor) != nil else {
+                return admin.message("No such request", "The reading request was deleted meanwhile.", context: context, status: .notFound)
             }
             try await admin.audit(context, "receipt issued", "\(id) \(stored.title)")
             return .redirect(to: DoneNotice.receiptIssued.url("\(prefix)/requests/\(id)#receipts"), type: .found)

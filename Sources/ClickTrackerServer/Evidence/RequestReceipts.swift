@@ -24,7 +24,7 @@ struct RequestReceipts: Sendable {
             cells.merge(try await report.cells(of: Array(chunk), columns: 0..<grid.columns.count)) { _, new in new }
         }
         // Sealed after the status was read, so the checkpoint covers everything it shows.
-        guard let checkpoint = try await sealer.seal(now: Date(), force: true) else { throw NoEvidence() }
+        guard let checkpoint = try await sealer.seal(now: Date(), force: true) else { throw CheckpointMissing() }
         let payload = try Self.payload(
             grid,
             cells: cells,
@@ -49,9 +49,9 @@ struct RequestReceipts: Sendable {
         return stored
     }
 
-    /// Nothing was ever recorded, so there is no checkpoint to rest on.
-    struct NoEvidence: Error, CustomStringConvertible {
-        var description: String { "nothing has been recorded yet, so there is no evidence for a receipt to rest on" }
+    /// The checkpoint just signed could not be read back.
+    struct CheckpointMissing: Error, CustomStringConvertible {
+        var description: String { "the evidence log's checkpoint could not be read back from the database" }
     }
 
     /// The status document, as signed: JSON with sorted keys.
