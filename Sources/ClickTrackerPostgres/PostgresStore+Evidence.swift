@@ -10,13 +10,17 @@ extension PostgresStore: EvidenceLog {
     public func evidenceHead() async throws -> EvidenceHead {
         let (client, logger) = (client, logger)
         return try await run(.report) {
-            let rows = try await client.query(
-                "SELECT position, chain FROM evidence_entry WHERE position IS NOT NULL ORDER BY position DESC LIMIT 1",
-                logger: logger
-            )
-            for try await (size, chain) in rows.decode((Int64, String).self) { return EvidenceHead(size: size, chain: chain) }
-            return .empty
+            try await Self.evidenceHead(try await client.query(Self.evidenceHeadQuery, logger: logger))
         }
+    }
+
+    /// The last sealed entry's position and chain value.
+    private static let evidenceHeadQuery: PostgresQuery =
+        "SELECT position, chain FROM evidence_entry WHERE position IS NOT NULL ORDER BY position DESC LIMIT 1"
+
+    private static func evidenceHead(_ rows: PostgresRowSequence) async throws -> EvidenceHead {
+        for try await (size, chain) in rows.decode((Int64, String).self) { return EvidenceHead(size: size, chain: chain) }
+        return .empty
     }
 
     public func evidenceEntries(sealed: Bool, after: Int64, limit: Int) async throws -> [EvidenceEntry] {
@@ -54,13 +58,9 @@ extension PostgresStore: EvidenceLog {
                 return try await client.withTransaction(logger: logger) { connection in
                     // One sealer at a time; another instance's waits here, then finds the head moved.
                     try await connection.query("SELECT pg_advisory_xact_lock(741201)", logger: logger)
-                    let rows = try await connection.query(
-                        "SELECT position, chain FROM evidence_entry WHERE position IS NOT NULL ORDER BY position DESC LIMIT 1",
-                        logger: logger
-                    )
-                    var current = EvidenceHead.empty
-                    for try await (size, chain) in rows.decode((Int64, String).self) { current = EvidenceHead(size: size, chain: chain) }
-                    guard current == head else { return false }
+                    guard try await Self.evidenceHead(try await connection.query(Self.evidenceHeadQuery, logger: logger)) == head else {
+                        return false
+                    }
                     let updated = try await connection.query(
                         """
                         UPDATE evidence_entry e SET position = s.position, chain = s.chain
@@ -79,6 +79,26 @@ extension PostgresStore: EvidenceLog {
                 return false
             }
         }
+    }
+
+    /// The `INSERT` of the evidence log entry of a removal, as a common table expression of the
+    /// statement that removes: the ids of the view rows the expression named `views` returned and
+    /// the renders of the acknowledgements among the readings `readings` returned (their
+    /// `acknowledged_render`); nothing when there are none.
+    static func removalEntry(_ kind: EvidenceEntry.Kind, views: String? = nil, readings: String? = nil) -> String {
+        var parts: [String] = []
+        if let views { parts.append("(SELECT string_agg('v ' || id || E' -\\n', '' ORDER BY id) FROM \(views))") }
+        if let readings {
+            parts.append(
+                "(SELECT string_agg('a ' || acknowledged_render || E' -\\n', '' ORDER BY acknowledged_render) FROM \(readings) WHERE acknowledged_render IS NOT NULL)"
+            )
+        }
+        return """
+            INSERT INTO evidence_entry (at, kind, leaves)
+            SELECT floor(extract(epoch FROM now()) * 1000)::bigint, '\(kind.rawValue)', l.leaves
+            FROM (SELECT \(parts.map { "coalesce(\($0), '')" }.joined(separator: " || ")) AS leaves) AS l
+            WHERE l.leaves <> ''
+            """
     }
 
     /// An entry was sealed by someone else meanwhile; the transaction is rolled back.

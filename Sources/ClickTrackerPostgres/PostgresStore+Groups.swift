@@ -98,7 +98,7 @@ extension PostgresStore {
                     WITH views AS (DELETE FROM view WHERE member = \(member) RETURNING id),
                          clicks AS (DELETE FROM click WHERE member = \(member) RETURNING document_id),
                          readings AS (DELETE FROM reading WHERE member = \(member) RETURNING acknowledged_render),
-                         removal AS (\(unescaped: Self.acknowledgementRemoval(.purge, views: "views"))),
+                         removal AS (\(unescaped: Self.removalEntry(.purge, views: "views", readings: "readings"))),
                          receipts AS (DELETE FROM request_receipt WHERE position(\("\n\(member)\n") IN members) > 0),
                          readers AS (DELETE FROM document_reader WHERE member = \(member) RETURNING document_id),
                          totals AS (\(unescaped: Self.lowerTotals)),

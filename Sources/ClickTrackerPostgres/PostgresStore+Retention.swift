@@ -19,11 +19,7 @@ extension PostgresStore {
                     WITH gone AS (
                         DELETE FROM view WHERE id IN (SELECT id FROM view WHERE viewed_at < \(cutoff) LIMIT \(Self.purgeBatch)) RETURNING id
                     ),
-                    removal AS (
-                        INSERT INTO evidence_entry (at, kind, leaves)
-                        SELECT \(unescaped: Self.evidenceNow), 'retention', string_agg('v ' || id || E' -\\n', '' ORDER BY id) FROM gone
-                        HAVING count(*) > 0
-                    )
+                    removal AS (\(unescaped: Self.removalEntry(.retention, views: "gone")))
                     SELECT count(*) FROM gone
                     """,
                     logger: logger
@@ -40,7 +36,7 @@ extension PostgresStore {
                 let rows = try await client.query(
                     """
                     WITH readings AS (DELETE FROM reading WHERE last_view < \(cutoff) RETURNING acknowledged_render),
-                         removal AS (\(unescaped: Self.acknowledgementRemoval(.retention))),
+                         removal AS (\(unescaped: Self.removalEntry(.retention, readings: "readings"))),
                          clicks AS (DELETE FROM click WHERE last_access < \(cutoff) RETURNING document_id),
                          readers AS (DELETE FROM document_reader WHERE last_view < \(cutoff) RETURNING document_id)
                     \(unescaped: Self.lowerTotals)
@@ -116,22 +112,6 @@ extension PostgresStore {
 
     /// An `UPDATE` that lowers the report totals of documents by the rows deleted in the same
     /// statement, by the common table expressions `clicks` and `readers` (each returning `document_id`).
-    /// Now as the evidence log keeps time: milliseconds since 1970.
-    static let evidenceNow = "floor(extract(epoch FROM now()) * 1000)::bigint"
-
-    /// An evidence log entry of the acknowledgements in the `readings` deleted (by the statement
-    /// this is a common table expression of), unless there are none.
-    static func acknowledgementRemoval(_ kind: EvidenceEntry.Kind, views: String? = nil) -> String {
-        let viewLeaves = views.map { "coalesce((SELECT string_agg('v ' || id || E' -\\n', '' ORDER BY id) FROM \($0)), '') || " } ?? ""
-        return """
-            INSERT INTO evidence_entry (at, kind, leaves)
-            SELECT \(evidenceNow), '\(kind.rawValue)', l.leaves
-            FROM (SELECT \(viewLeaves)coalesce((SELECT string_agg('a ' || acknowledged_render || E' -\\n', '' ORDER BY acknowledged_render)
-                                                FROM readings WHERE acknowledged_render IS NOT NULL), '') AS leaves) AS l
-            WHERE l.leaves <> ''
-            """
-    }
-
     static let lowerTotals = """
         UPDATE document d SET click_rows = d.click_rows - t.clicks, reader_rows = d.reader_rows - t.readers
         FROM (

@@ -100,10 +100,16 @@ extension SQLiteStore: EvidenceLog {
         )
     }
 
-    public func evidenceHead() async throws -> EvidenceHead {
-        let row = try await reader.query("SELECT position, chain FROM evidence_entry WHERE position IS NOT NULL ORDER BY position DESC LIMIT 1").first
+    /// The last sealed entry's position and chain value.
+    static let evidenceHeadQuery = "SELECT position, chain FROM evidence_entry WHERE position IS NOT NULL ORDER BY position DESC LIMIT 1"
+
+    static func evidenceHead(_ row: (some SQLiteNamedColumns)?) -> EvidenceHead {
         guard let row, let size = row.column("position")?.integer, let chain = row.column("chain")?.string else { return .empty }
         return EvidenceHead(size: Int64(size), chain: chain)
+    }
+
+    public func evidenceHead() async throws -> EvidenceHead {
+        Self.evidenceHead(try await reader.query(Self.evidenceHeadQuery).first)
     }
 
     public func evidenceEntries(sealed: Bool, after: Int64, limit: Int) async throws -> [EvidenceEntry] {
@@ -139,11 +145,7 @@ extension SQLiteStore: EvidenceLog {
 
     private func seal(_ entries: [EvidenceEntry], after head: EvidenceHead) async throws -> Bool {
         try await transaction { connection in
-            let last = try connection.query("SELECT position, chain FROM evidence_entry WHERE position IS NOT NULL ORDER BY position DESC LIMIT 1")
-                .first
-            let current =
-                last.map { EvidenceHead(size: Int64($0.column("position")?.integer ?? 0), chain: $0.column("chain")?.string ?? "") } ?? .empty
-            guard current == head else { return false }
+            guard Self.evidenceHead(try connection.query(Self.evidenceHeadQuery).first) == head else { return false }
             for entry in entries {
                 guard let position = entry.position, let chain = entry.chain else { continue }
                 let updated = try connection.query(
